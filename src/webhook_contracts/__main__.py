@@ -1,0 +1,5 @@
+"""`python -m webhook_contracts`."""
+
+from webhook_contracts.cli import main
+
+main()

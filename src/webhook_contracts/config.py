@@ -1,0 +1,146 @@
+"""Project settings: `[tool.webhook-contracts]` in pyproject.toml, or webhook-contracts.toml.
+
+Paths are relative to the project root (the folder holding the config file).
+Command-line flags override the file. An unknown key or a value of the wrong
+type is an error that names the key, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+SEVERITIES = ("error", "warning", "info", "off")
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where things live and how strict to be."""
+
+    root: Path = Path()
+    docs: str = "docs"
+    schemas: str = "schemas"
+    contracts: str = "contracts"
+    package: str = "voucherify_webhooks"
+    changelog: str = "CHANGELOG.md"
+    api_version: str | None = None
+    fixtures: tuple[str, ...] = ()
+    fail_on: str = "error"
+    severity: dict[str, str] = field(default_factory=dict)
+    baseline: str | None = None
+    show_values: bool = False
+    detect_threshold: float = 0.6
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.root / self.docs
+
+    @property
+    def schemas_dir(self) -> Path:
+        return self.root / self.schemas
+
+    @property
+    def package_dir(self) -> Path:
+        return self.root / self.contracts / self.package
+
+    @property
+    def changelog_path(self) -> Path:
+        return self.root / self.changelog
+
+    def rel(self, path: Path) -> str:
+        """*path* relative to the root, with forward slashes."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "docs": (str,),
+    "schemas": (str,),
+    "contracts": (str,),
+    "package": (str,),
+    "changelog": (str,),
+    "api_version": (str,),
+    "fixtures": (list,),
+    "fail_on": (str,),
+    "severity": (dict,),
+    "baseline": (str,),
+    "show_values": (bool,),
+    "detect_threshold": (float, int),
+}
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above *start* with a config file (else *start*)."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / "webhook-contracts.toml").exists():
+            return folder
+        pyproject = folder / "pyproject.toml"
+        if pyproject.exists() and "[tool.webhook-contracts]" in pyproject.read_text("utf-8", "replace"):
+            return folder
+    return start
+
+
+def load_settings(root: Path | None = None) -> Settings:
+    """Settings for the project at *root* (found from the working folder by default)."""
+    root = find_root(root or Path.cwd())
+    table, source = _read_table(root)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name not in _TYPES:
+            known = ", ".join(sorted(k.replace("_", "-") for k in _TYPES))
+            raise ConfigError(f"{source}: unknown key {key!r} in [tool.webhook-contracts] (known: {known})")
+        if not isinstance(value, _TYPES[name]) or isinstance(value, bool) != (bool in _TYPES[name]):
+            expected = " or ".join(t.__name__ for t in _TYPES[name])
+            raise ConfigError(f"{source}: {key} must be {expected}, not {type(value).__name__}")
+        values[name] = value
+    _check_values(values, source)
+    if "fixtures" in values:
+        values["fixtures"] = tuple(values["fixtures"])
+    if "detect_threshold" in values:
+        values["detect_threshold"] = float(values["detect_threshold"])
+    return Settings(root=root, **values)
+
+
+def _read_table(root: Path) -> tuple[dict[str, Any], str]:
+    dedicated = root / "webhook-contracts.toml"
+    pyproject = root / "pyproject.toml"
+    for path, nested in ((dedicated, False), (pyproject, True)):
+        if not path.exists():
+            continue
+        try:
+            data = tomllib.loads(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from exc
+        table = data.get("tool", {}).get("webhook-contracts") if nested else data
+        if table is None:
+            continue
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.webhook-contracts] must be a table")
+        return table, path.name
+    return {}, "defaults"
+
+
+def _check_values(values: dict[str, Any], source: str) -> None:
+    if values.get("fail_on", "error") not in FAIL_ON:
+        raise ConfigError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
+    for kind, level in values.get("severity", {}).items():
+        if level not in SEVERITIES:
+            raise ConfigError(f"{source}: severity.{kind} must be one of {', '.join(SEVERITIES)}")
+    if not all(isinstance(item, str) for item in values.get("fixtures", [])):
+        raise ConfigError(f"{source}: fixtures must be a list of strings")
+    threshold = values.get("detect_threshold", 0.6)
+    if not 0 < float(threshold) <= 1:
+        raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")

@@ -1,0 +1,116 @@
+"""String formats and identifier prefixes, shared by inference and validation.
+
+Inference decides a `format` from these predicates and validation checks the
+same predicates, so a schema inferred from a sample always accepts it.
+jsonschema's own date-time checker needs an optional package and is silently
+skipped without it; defining the checks here keeps them explicit and offline.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from collections.abc import Iterable
+
+from jsonschema import FormatChecker
+
+# ISO 8601 / RFC 3339 timestamps as Voucherify sends them: milliseconds
+# ("...:38.577Z") and microseconds ("...:38.577044Z") both occur.
+_DATE_TIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
+)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_EMAIL = re.compile(r"[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z0-9-]{2,}")
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+")
+
+#: Voucherify identifier prefixes that are pinned as `pattern`s. Longest first,
+#: so "vtx_" wins over a hypothetical "v" match.
+ID_PREFIXES: tuple[str, ...] = tuple(
+    sorted(
+        (
+            "auto_", "camp_", "cat_", "cust_", "ern_", "evcus_", "lopp_", "ltr_",
+            "ord_", "ordli_", "prod_", "promo_", "pub_", "r_", "sku_", "user_",
+            "v_", "v-", "vtx_",
+        ),
+        key=lambda p: (-len(p), p),
+    )
+)
+_ID_BODY = re.compile(r"[0-9A-Za-z]+")
+# A key that is a generated identifier ("r_0e2905d4e6985a04b5"), not a field name.
+_GENERATED_KEY = re.compile(r"[a-z]{1,8}[_-][0-9A-Za-z]{10,}")
+
+FORMATS: tuple[str, ...] = ("date", "date-time", "email", "uri")
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        _dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_date_time(value: str) -> bool:
+    if not _DATE_TIME.fullmatch(value):
+        return False
+    try:
+        _dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        # Python < 3.11 rejects nanoseconds; the shape alone is enough there.
+        return _is_date(value[:10])
+    return True
+
+
+_PREDICATES = {
+    "date": _is_date,
+    "date-time": _is_date_time,
+    "email": lambda v: bool(_EMAIL.fullmatch(v)),
+    "uri": lambda v: bool(_URI.fullmatch(v)),
+}
+
+
+def formats_of(value: str) -> frozenset[str]:
+    """Every format in :data:`FORMATS` that *value* satisfies."""
+    return frozenset(name for name, check in _PREDICATES.items() if check(value))
+
+
+def id_prefix_of(value: str) -> str | None:
+    """The known identifier prefix *value* carries, if the rest looks like an id."""
+    for prefix in ID_PREFIXES:
+        if value.startswith(prefix) and _ID_BODY.fullmatch(value[len(prefix):]):
+            return prefix
+    return None
+
+
+def prefix_pattern(prefix: str) -> str:
+    """The `pattern` that pins an identifier prefix."""
+    return "^" + re.escape(prefix)
+
+
+def prefix_from_pattern(pattern: str) -> str | None:
+    """Inverse of :func:`prefix_pattern` for patterns this toolkit wrote."""
+    for prefix in ID_PREFIXES:
+        if pattern == prefix_pattern(prefix):
+            return prefix
+    return None
+
+
+def is_generated_key(key: str) -> bool:
+    """True for object keys that are generated ids (`r_0e2905d4e6985a04b5`)."""
+    return bool(_GENERATED_KEY.fullmatch(key)) and any(c.isdigit() for c in key)
+
+
+def common_key_prefix(keys: Iterable[str]) -> str | None:
+    """The identifier prefix all generated keys share ("r_"), if any."""
+    prefixes = {key.split("_", 1)[0] + "_" if "_" in key else key.split("-", 1)[0] + "-" for key in keys}
+    return prefixes.pop() if len(prefixes) == 1 else None
+
+
+def format_checker() -> FormatChecker:
+    """A jsonschema FormatChecker that asserts exactly the formats inference emits."""
+    checker = FormatChecker(formats=())
+    for name, predicate in _PREDICATES.items():
+        checker.checks(name)(lambda instance, _p=predicate: not isinstance(instance, str) or _p(instance))
+    return checker

@@ -1,0 +1,164 @@
+"""Rebuild contracts, index, models and CHANGELOG from the doc pages.
+
+:func:`plan_regen` computes, without touching the disk, every file the tree
+should hold: a new revision for each event whose contract changed (old
+revisions are never rewritten), the index, the models and CHANGELOG entries.
+:func:`apply_plan` writes that plan as one transaction. `regen --check` is
+the plan compared with the disk.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import fsio
+from .changelog import ContractEntry, add_entries
+from .codegen import GENERATED_MARK, generate_models
+from .config import Settings
+from .contract import META_KEY, Disagreement, build_contracts
+from .docpage import API_VERSION, DocPage, read_doc_page
+from .errors import DocPageError
+from .registry import (
+    INDEX_NAME,
+    Registry,
+    Revision,
+    build_index,
+    contract_part,
+    dump_json,
+    load_registry,
+    revision_path,
+    sha256,
+)
+from .schemadiff import diff_schemas
+
+PAGE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+
+
+@dataclass(frozen=True)
+class RegenPlan:
+    """Everything `regen` would write, and how it differs from the disk."""
+
+    files: dict[str, bytes | None]
+    stale: tuple[str, ...]
+    entries: tuple[ContractEntry, ...]
+    disagreements: dict[str, tuple[Disagreement, ...]]
+    warnings: tuple[str, ...]
+
+    @property
+    def changes(self) -> dict[str, bytes | None]:
+        return {path: self.files[path] for path in self.stale}
+
+
+def iter_doc_pages(settings: Settings) -> Iterator[Path]:
+    """Doc pages: files under a `vYYYY-MM-DD` folder below the docs folder."""
+    docs = settings.docs_dir
+    if not docs.is_dir():
+        return
+    for path in sorted(docs.rglob("*")):
+        if (
+            path.is_file()
+            and path.suffix.lower() in PAGE_SUFFIXES
+            and API_VERSION.fullmatch(path.parent.name)
+            and not path.name.startswith(".")
+        ):
+            yield path
+
+
+def read_pages(settings: Settings) -> dict[str, list[DocPage]]:
+    """{api_version: pages}; two pages documenting one event is an error."""
+    by_version: dict[str, list[DocPage]] = defaultdict(list)
+    for path in iter_doc_pages(settings):
+        page = read_doc_page(path)
+        page = DocPage(**{**page.__dict__, "source": settings.rel(path)})
+        clash = next((p for p in by_version[page.api_version] if p.event == page.event), None)
+        if clash is not None:
+            raise DocPageError(page.source, f"documents {page.event} again (already read from {clash.source})")
+        by_version[page.api_version].append(page)
+    if not by_version:
+        raise DocPageError(settings.docs_dir, "no doc pages found (expected <docs>/<provider>/vYYYY-MM-DD/<page>.txt)")
+    return dict(by_version)
+
+
+def plan_regen(settings: Settings) -> RegenPlan:
+    """What `regen` would write; reads the disk, changes nothing."""
+    registry = load_registry(settings.schemas_dir)
+    pages = read_pages(settings)
+    revisions = list(registry.revisions)
+    files: dict[str, bytes | None] = {}
+    entries: list[ContractEntry] = []
+    disagreements: dict[str, tuple[Disagreement, ...]] = {}
+    warnings = [f"{p.source}: {w}" for ps in pages.values() for p in ps for w in p.warnings]
+    schemas_rel = settings.schemas.rstrip("/")
+    for api_version, version_pages in sorted(pages.items()):
+        built = build_contracts(version_pages)
+        disagreements[api_version] = built.disagreements
+        for event, schema in built.schemas.items():
+            history = registry.history(event, api_version)
+            previous = registry.load(history[-1]) if history else None
+            if previous is not None and contract_part(previous) == contract_part(schema):
+                continue
+            number = history[-1].revision + 1 if history else 1
+            schema[META_KEY]["revision"] = number
+            data = dump_json(schema)
+            files[f"{schemas_rel}/{revision_path(api_version, event, number)}"] = data
+            revisions.append(Revision(api_version, event, number, sha256(data), schema[META_KEY]["source"]))
+            changes = tuple(diff_schemas(contract_part(previous), contract_part(schema))) if previous else ()
+            entries.append(ContractEntry(event, api_version, number, changes, len(schema.get("properties", {}))))
+    files[f"{schemas_rel}/{INDEX_NAME}"] = dump_json(build_index(revisions))
+    files.update(_model_files(settings, registry, revisions, files))
+    if entries:
+        changelog = settings.changelog_path
+        text = changelog.read_text("utf-8") if changelog.exists() else ""
+        files[settings.changelog] = add_entries(text, entries).encode("utf-8")
+    stale = tuple(sorted(path for path, data in files.items() if _differs(settings.root / path, data)))
+    return RegenPlan(files, stale, tuple(entries), disagreements, tuple(warnings))
+
+
+def _model_files(
+    settings: Settings, registry: Registry, revisions: list[Revision], pending: dict[str, bytes | None]
+) -> dict[str, bytes | None]:
+    latest: dict[tuple[str, str], Revision] = {}
+    for rev in sorted(revisions):
+        latest[(rev.api_version, rev.event)] = rev
+    schemas: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    schemas_rel = settings.schemas.rstrip("/")
+    for (api_version, event), rev in latest.items():
+        staged = pending.get(f"{schemas_rel}/{rev.path}")
+        if staged is not None:
+            schemas[api_version][event] = json.loads(staged)
+        else:
+            schemas[api_version][event] = registry.load(rev)
+    numbers = {key: rev.revision for key, rev in latest.items()}
+    generated = generate_models(dict(schemas), settings.package, numbers)
+    prefix = f"{settings.contracts.rstrip('/')}/{settings.package}"
+    out: dict[str, bytes | None] = {f"{prefix}/{name}": code.encode("utf-8") for name, code in generated.items()}
+    # Generated modules that are no longer produced are deleted (never hand-written ones).
+    if settings.package_dir.is_dir():
+        for path in sorted(settings.package_dir.rglob("*.py")):
+            rel = f"{prefix}/{path.relative_to(settings.package_dir).as_posix()}"
+            if rel not in out and path.read_text("utf-8", "replace").startswith(GENERATED_MARK):
+                out[rel] = None
+    return out
+
+
+def _differs(path: Path, data: bytes | None) -> bool:
+    if data is None:
+        return path.exists()
+    try:
+        return path.read_bytes() != data
+    except FileNotFoundError:
+        return True
+
+
+def regen(settings: Settings, *, fault: fsio.Fault | None = None) -> RegenPlan:
+    """Plan and write the stale files as one transaction, under the project lock."""
+    with fsio.locked(settings.root):
+        fsio.recover(settings.root)
+        plan = plan_regen(settings)
+        fsio.apply_changes(settings.root, plan.changes, fault=fault, lock=False)
+    return plan

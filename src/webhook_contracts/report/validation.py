@@ -1,0 +1,66 @@
+"""Reports of `validate`: a readable text form and stable JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from ..validation import ValidationResult
+
+Reporter = Callable[[Sequence[ValidationResult], TextIO], None]
+
+
+def _status(result: ValidationResult) -> str:
+    if result.revision is None:
+        return "unknown event"
+    return "valid" if result.valid else f"{len(result.violations)} error(s)"
+
+
+def _location(result: ValidationResult) -> str:
+    return f"{result.source}:{result.where}" if result.where else result.source
+
+
+def render_text(results: Sequence[ValidationResult], stream: TextIO) -> None:
+    for result in results:
+        d = result.detection
+        if result.revision is None:
+            guess = f" (best guess {d.runner_up}, confidence {d.confidence:.2f})" if d.runner_up else ""
+            named = f"{d.event}: " if d.event else ""
+            stream.write(f"{_location(result)}: {named}unknown event{guess}\n")
+            continue
+        rev = result.revision
+        stream.write(
+            f"{_location(result)}: {rev.event} ({rev.api_version} r{rev.revision}, {d.describe()}): {_status(result)}\n"
+        )
+        for v in result.violations:
+            value = f" (value: {v.value})" if v.value is not None else ""
+            stream.write(f"  {v.path or '/'}: {v.message} [{v.keyword}]{value}\n")
+    valid = sum(r.valid for r in results)
+    stream.write(f"{valid} of {len(results)} payload(s) valid\n")
+
+
+def _as_dict(result: ValidationResult) -> dict[str, Any]:
+    d, rev = result.detection, result.revision
+    return {
+        "source": result.source,
+        "where": result.where,
+        "event": rev.event if rev else d.event,
+        "api_version": rev.api_version if rev else None,
+        "revision": rev.revision if rev else None,
+        "detection": {"method": d.method, "confidence": d.confidence, "runner_up": d.runner_up},
+        "valid": result.valid,
+        "errors": [
+            {"path": v.path, "keyword": v.keyword, "message": v.message, **({"value": v.value} if v.value else {})}
+            for v in result.violations
+        ],
+    }
+
+
+def render_json(results: Sequence[ValidationResult], stream: TextIO) -> None:
+    doc = {"results": [_as_dict(r) for r in results], "valid": sum(r.valid for r in results), "total": len(results)}
+    json.dump(doc, stream, indent=2, sort_keys=True)
+    stream.write("\n")
+
+
+VALIDATION_REPORTERS: dict[str, Reporter] = {"text": render_text, "json": render_json}

@@ -1,0 +1,243 @@
+"""Validate payloads against their contracts with jsonschema.
+
+A payload is the bare event data (as the doc pages show it) or the
+v2024-01-01 delivery envelope `{id, project_id, created_at, type, data,
+source, event}`. The event comes from the caller, the envelope's `type`, or
+the shape of the data (best-matching contract, with a confidence).
+
+Messages name paths, keywords and types, never the payload's values (they
+carry customer names and emails) unless the caller asks for them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry as RefRegistry
+from referencing.exceptions import NoSuchResource
+
+from .errors import PayloadError, SchemaFileError
+from .formats import format_checker
+from .inference import escape_pointer
+from .registry import Registry, Revision
+
+ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
+_FORMAT_CHECKER = format_checker()
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def to_pointer(parts: Iterator[Any] | list[Any]) -> str:
+    return "".join(f"/{escape_pointer(str(p))}" for p in parts)
+
+
+@dataclass(frozen=True)
+class Unwrapped:
+    """Event data taken out of what was captured."""
+
+    data: dict[str, Any]
+    event: str | None = None
+    envelope: dict[str, Any] | None = None
+
+
+def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
+    """The event data of a payload: bare data, or the `data` of a delivery envelope."""
+    if not isinstance(value, dict):
+        raise PayloadError(source, f"a payload must be a JSON object, not {json_type(value)}", where=where)
+    envelope_keys = ENVELOPE_KEYS & value.keys()
+    if "data" in value and "type" in value or len(envelope_keys) >= 4 and {"type", "project_id"} <= value.keys():
+        event = value.get("type")
+        if not isinstance(event, str):
+            raise PayloadError(source, f"envelope 'type' must be a string, not {json_type(event)}", where=where)
+        if "data" not in value:
+            raise PayloadError(source, "envelope without 'data'", where=where)
+        data = value["data"]
+        if not isinstance(data, dict):
+            raise PayloadError(source, f"envelope 'data' must be an object, not {json_type(data)}", where=where)
+        return Unwrapped(data, event, {k: v for k, v in value.items() if k != "data"})
+    return Unwrapped(value)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Which contract a payload was matched to, how, and how sure."""
+
+    event: str | None
+    method: str  # "given" | "envelope" | "shape"
+    confidence: float = 1.0
+    runner_up: str | None = None
+
+    def describe(self) -> str:
+        if self.method == "shape":
+            return f"detected by shape, confidence {self.confidence:.2f}"
+        return "from the envelope type" if self.method == "envelope" else "as given"
+
+
+def shape_score(data: dict[str, Any], schema: dict[str, Any]) -> float:
+    """How well the top-level keys of *data* match a contract, from 0 to 1."""
+    props = set(schema.get("properties", {}))
+    required = set(schema.get("required", []))
+    keys = set(data)
+    if not props and not keys:
+        return 0.0
+    overlap = len(keys & props) / len(keys | props)
+    missing = len(required - keys) / len(required) if required else 0.0
+    return round(max(0.0, overlap - 0.5 * missing), 4)
+
+
+def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:
+    """The best-matching contract for bare event data; unknown below *threshold*."""
+    scores = sorted(((shape_score(data, schema), event) for event, schema in contracts.items()), reverse=True)
+    if not scores:
+        return Detection(None, "shape", 0.0)
+    best, event = scores[0]
+    runner_up = scores[1][1] if len(scores) > 1 else None
+    if best < threshold:
+        return Detection(None, "shape", best, event)
+    return Detection(event, "shape", best, runner_up)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a payload breaks its contract."""
+
+    path: str
+    keyword: str
+    message: str
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The outcome of validating one payload."""
+
+    source: str
+    where: str | None
+    detection: Detection
+    revision: Revision | None
+    violations: tuple[Violation, ...] = field(default=())
+
+    @property
+    def valid(self) -> bool:
+        return self.revision is not None and not self.violations
+
+
+def _refuse(uri: str) -> Any:
+    raise NoSuchResource(ref=uri)
+
+
+def make_validator(schema: dict[str, Any], source: str = "<schema>") -> Draft202012Validator:
+    """A validator that checks formats and never retrieves anything."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except Exception as exc:
+        raise SchemaFileError(source, f"not a valid JSON Schema: {getattr(exc, 'message', exc)}") from exc
+    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse))
+
+
+def iter_violations(validator: Draft202012Validator, data: Any, *, show_values: bool = False) -> Iterator[Violation]:
+    for error in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
+        yield from _explain(error, show_values)
+
+
+def _explain(error: ValidationError, show_values: bool) -> Iterator[Violation]:
+    keyword = str(error.validator)
+    if keyword == "anyOf" and error.context:
+        # `anyOf: [{$ref}, {type: null}]` is how a nullable shared object is written:
+        # the useful errors are those of the non-null branch.
+        branch = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == 0]
+        if error.instance is not None and branch:
+            for sub in branch:
+                yield from _explain(sub, show_values)
+            return
+    path = to_pointer(list(error.absolute_path))
+    value = json.dumps(error.instance)[:200] if show_values else None
+    yield Violation(path, keyword, _message(error), value)
+
+
+def _message(error: ValidationError) -> str:
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "type":
+        wanted = " or ".join(expected) if isinstance(expected, list) else expected
+        return f"expected {wanted}, got {json_type(instance)}"
+    if keyword == "required":
+        missing = [k for k in expected if isinstance(instance, dict) and k not in instance]
+        return f"missing required field {', '.join(repr(k) for k in missing)}"
+    if keyword == "pattern":
+        return f"does not match the pattern {expected}"
+    if keyword == "format":
+        return f"not a valid {expected}"
+    if keyword == "const":
+        return f"expected the constant {json.dumps(expected)}"
+    if keyword == "propertyNames":
+        return "a key does not match the expected pattern"
+    return f"fails '{keyword}'"
+
+
+class ContractValidator:
+    """Validates payloads against the contracts of a registry, caching validators."""
+
+    def __init__(self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6) -> None:
+        self.registry = registry
+        self.api_version = api_version
+        self.threshold = threshold
+        self._validators: dict[Revision, Draft202012Validator] = {}
+
+    def contracts(self, api_version: str) -> dict[str, dict[str, Any]]:
+        return {e: self.registry.load(self.registry.latest(e, api_version)) for e in self.registry.events(api_version)}
+
+    def validator(self, revision: Revision) -> Draft202012Validator:
+        if revision not in self._validators:
+            self._validators[revision] = make_validator(self.registry.load(revision), revision.path)
+        return self._validators[revision]
+
+    def validate(
+        self, value: Any, *, source: str, where: str | None = None, event: str | None = None,
+        revision: int | None = None, show_values: bool = False,
+    ) -> ValidationResult:
+        unwrapped = unwrap(value, source, where)
+        version = self.api_version or self.registry.latest_api_version()
+        if event is not None:
+            detection = Detection(event, "given")
+        elif unwrapped.event is not None:
+            detection = Detection(unwrapped.event, "envelope")
+        else:
+            detection = detect_event(unwrapped.data, self.contracts(version), self.threshold)
+        if detection.event is None or detection.event not in self.registry.events(version):
+            return ValidationResult(source, where, detection, None)
+        rev = (
+            self.registry.find(detection.event, version, revision)
+            if revision is not None
+            else self.registry.latest(detection.event, version)
+        )
+        violations = tuple(iter_violations(self.validator(rev), unwrapped.data, show_values=show_values))
+        return ValidationResult(source, where, detection, rev, violations)
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """Parse one JSON document; errors name the file and the line and column."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise PayloadError(source, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
