@@ -80,9 +80,10 @@ def extract(page: Path, api_version: str | None, fmt: str, examples: bool) -> No
 
 @main.command("regen")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 listing what is stale.")
+@click.option("-v", "--verbose", is_flag=True, help="List each disagreement between examples of a shared definition.")
 @click.pass_context
 @handle_errors
-def regen_cmd(ctx: click.Context, check: bool) -> None:
+def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     """Rebuild schemas, index, models and CHANGELOG entries from the doc pages.
 
     A contract gets a new revision only when it changed; old revisions are
@@ -94,9 +95,10 @@ def regen_cmd(ctx: click.Context, check: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     for version, notes in sorted(plan.disagreements.items()):
         if notes:
-            click.echo(f"note: {len(notes)} disagreement(s) between the examples of {version} "
-                       "(merged definitions accept both):", err=True)
-            for note in notes:
+            hint = ":" if verbose else " (use -v to list them)"
+            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the events' examples of "
+                       f"shared definitions; the merged definitions accept both{hint}", err=True)
+            for note in notes if verbose else ():
                 click.echo(f"  {note}", err=True)
     if check:
         if plan.stale:
@@ -107,7 +109,7 @@ def regen_cmd(ctx: click.Context, check: bool) -> None:
         click.echo("contracts, index, models and changelog are up to date")
         return
     for entry in plan.entries:
-        kind = "breaking" if entry.breaking else "compatible"
+        kind = "new contract" if entry.revision == 1 else "breaking" if entry.breaking else "compatible"
         click.echo(f"{entry.event} {entry.api_version}: revision {entry.revision} ({kind})")
     click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
 

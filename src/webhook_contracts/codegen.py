@@ -45,7 +45,7 @@ def generate_models(
     for api_version, events in sorted(schemas.items()):
         sub = version_package(api_version)
         for name, code in _generate_version(events).items():
-            files[f"{sub}/{name}"] = GENERATED_MARK + code
+            files[f"{sub}/{name}"] = GENERATED_MARK + code.rstrip("\n") + "\n"
         files[f"{sub}/__init__.py"] = _version_init(api_version, events, revisions)
     files["__init__.py"] = _package_init(package, sorted(schemas))
     return files

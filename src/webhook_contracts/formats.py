@@ -85,8 +85,15 @@ def id_prefix_of(value: str) -> str | None:
 
 
 def prefix_pattern(prefix: str) -> str:
-    """The `pattern` that pins an identifier prefix."""
-    return "^" + re.escape(prefix)
+    """The `pattern` that pins an identifier prefix.
+
+    Prefixes are lower-case letters ending in `_` or `-`, none of them special
+    in any regex dialect, so they are not escaped (`^v\\-` is an error in
+    ECMA-262 unicode mode, which JSON Schema tools may use).
+    """
+    if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
+        raise ValueError(f"not an identifier prefix: {prefix!r}")
+    return "^" + prefix
 
 
 def prefix_from_pattern(pattern: str) -> str | None:

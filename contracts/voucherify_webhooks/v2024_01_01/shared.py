@@ -148,7 +148,7 @@ class Event(BaseModel):
     created_at: AwareDatetime
     entity_id: Annotated[str, Field(pattern='^cust_')]
     event_source: EventSource | None = None
-    group_id: Annotated[str, Field(pattern='^v\\-')]
+    group_id: Annotated[str, Field(pattern='^v-')]
     id: Annotated[str, Field(pattern='^evcus_')]
     type: str
 
