@@ -45,8 +45,9 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def locked(root: Path, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
-    """Hold the project's write lock; wait up to *timeout* seconds for it."""
+def locked(root: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the project's write lock; wait up to *timeout* seconds (default 30) for it."""
+    timeout = _LOCK_TIMEOUT_S if timeout is None else timeout
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows: single-writer is the user's job
@@ -74,6 +75,11 @@ def locked(root: Path, timeout: float = _LOCK_TIMEOUT_S) -> Iterator[None]:
 
 def _journal_dir(root: Path) -> Path:
     return root / STATE_DIR / "transaction"
+
+
+def pending(root: Path) -> bool:
+    """True when a killed run left a transaction to roll back."""
+    return _journal_dir(root).exists()
 
 
 def recover(root: Path) -> bool:

@@ -175,7 +175,7 @@ def render(shape: Shape, *, key: str | None = None, inline: bool = False) -> dic
     if "array" in types and shape.items is not None:
         schema["items"] = render(shape.items)
     if "string" in types:
-        schema.update(_render_string(shape, key, nullable="null" in types))
+        schema.update(_render_string(shape, key, only_strings=types == ["string"]))
     return schema
 
 
@@ -196,13 +196,14 @@ def _render_object(shape: Shape) -> dict[str, Any]:
     return out
 
 
-def _render_string(shape: Shape, key: str | None, *, nullable: bool) -> dict[str, Any]:
+def _render_string(shape: Shape, key: str | None, *, only_strings: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if shape.formats and len(shape.formats) == 1:
         out["format"] = next(iter(shape.formats))
     if shape.prefixes and len(shape.prefixes) == 1:
         out["pattern"] = prefix_pattern(next(iter(shape.prefixes)))
-    if key in TAG_KEYS and len(shape.values) == 1 and not shape.many_values and not nullable:
+    # `const` constrains every type, so a tag is pinned only where every sample is a string.
+    if key in TAG_KEYS and len(shape.values) == 1 and not shape.many_values and only_strings:
         out["const"] = next(iter(shape.values))
     return out
 

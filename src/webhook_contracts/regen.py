@@ -22,7 +22,7 @@ from .codegen import GENERATED_MARK, generate_models
 from .config import Settings
 from .contract import META_KEY, Disagreement, build_contracts
 from .docpage import API_VERSION, DocPage, read_doc_page
-from .errors import DocPageError
+from .errors import DocPageError, RegistryError
 from .registry import (
     INDEX_NAME,
     Registry,
@@ -86,6 +86,11 @@ def read_pages(settings: Settings) -> dict[str, list[DocPage]]:
 
 def plan_regen(settings: Settings) -> RegenPlan:
     """What `regen` would write; reads the disk, changes nothing."""
+    if fsio.pending(settings.root):
+        raise RegistryError(
+            f"{settings.root / fsio.STATE_DIR}: an interrupted regen left files half-replaced; "
+            "run `webhook-contracts regen` to roll them back"
+        )
     registry = load_registry(settings.schemas_dir)
     pages = read_pages(settings)
     revisions = list(registry.revisions)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -33,7 +33,8 @@ class Revision:
     event: str
     revision: int
     sha256: str
-    source: dict[str, Any]
+    #: The doc page it was generated from: page path, its sha256, last-modified date.
+    source: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def path(self) -> str:

@@ -66,7 +66,13 @@ class SchemaChange:
             return f"removed {where} (was {self.old})"
         if self.kind == "annotation":
             return f"documentation of {where} changed"
-        return f"{self.kind} {where}: {self.old or 'none'} → {self.new or 'none'}"
+        if self.kind == "retyped":
+            return f"retyped {where}: {self.old} → {self.new}"
+        if self.kind == "nullable":
+            return f"{where} became nullable" if self.new == "true" else f"{where} is no longer nullable"
+        if self.kind == "required":
+            return f"{where} became required" if self.new == "true" else f"{where} became optional"
+        return f"{self.kind} of {where}: {self.old or 'none'} → {self.new or 'none'}"
 
 
 def _types_of(node: dict[str, Any]) -> set[str]:
@@ -169,9 +175,9 @@ def _parent_in(path: str, flat: dict[str, FieldSpec]) -> bool:
 
 def _compare(path: str, a: FieldSpec, b: FieldSpec) -> Iterator[SchemaChange]:
     if a.value_types != b.value_types:
-        widened = not set(b.value_types) <= set(a.value_types) or not a.value_types
-        yield SchemaChange(path, "retyped", "|".join(a.value_types), "|".join(b.value_types), widened)
-    if a.nullable != b.nullable:
+        widened = not set(b.value_types) <= set(a.value_types) or (b.nullable and not a.nullable)
+        yield SchemaChange(path, "retyped", a.type_label(), b.type_label(), widened)
+    elif a.nullable != b.nullable:
         yield SchemaChange(path, "nullable", str(a.nullable).lower(), str(b.nullable).lower(), b.nullable)
     if a.required != b.required:
         yield SchemaChange(path, "required", str(a.required).lower(), str(b.required).lower(), a.required)

@@ -1,0 +1,95 @@
+"""The committed contracts: every seed example conforms, through jsonschema and the models."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from conftest import DOCS, SCHEMAS
+from voucherify_webhooks import model_for
+from voucherify_webhooks.v2024_01_01 import EVENT_MODELS, REVISIONS
+from webhook_contracts import build_contracts, load_registry, read_doc_page
+from webhook_contracts.validation import ContractValidator
+
+PAGES = sorted((DOCS / "voucherify" / "v2024-01-01").glob("*.txt"))
+SEEDS = [(page.event, example) for page in map(read_doc_page, PAGES) for example in page.examples]
+
+
+@pytest.fixture(scope="module")
+def validator() -> ContractValidator:
+    return ContractValidator(load_registry(SCHEMAS))
+
+
+@pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
+def test_seed_validates_with_jsonschema(validator: ContractValidator, event: str, example: dict) -> None:
+    result = validator.validate(example, source=event, event=event)
+    assert result.valid, result.violations
+
+
+@pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
+def test_seed_parses_with_the_model_in_strict_mode(event: str, example: dict) -> None:
+    model = model_for(event)
+    parsed = model.model_validate_json(json.dumps(example), strict=True)
+    assert type(parsed).__name__ == model.__name__
+
+
+@pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
+def test_strict_mode_sees_a_retyped_integer(event: str, example: dict) -> None:
+    retyped = copy.deepcopy(example)
+    retyped["voucher"]["loyalty_card"]["points"] = str(retyped["voucher"]["loyalty_card"]["points"])
+    with pytest.raises(ValidationError, match="loyalty_card.points"):
+        model_for(event).model_validate_json(json.dumps(retyped), strict=True)
+
+
+def test_models_name_their_revisions() -> None:
+    registry = load_registry(SCHEMAS)
+    assert set(EVENT_MODELS) == set(registry.events("v2024-01-01"))
+    for event, revision in REVISIONS.items():
+        assert registry.latest(event, "v2024-01-01").revision == revision
+
+
+def test_recurring_objects_are_shared_definitions() -> None:
+    registry = load_registry(SCHEMAS)
+    schemas = {e: registry.load(registry.latest(e)) for e in registry.events()}
+    for schema in schemas.values():
+        assert schema["properties"]["customer"] == {
+            "$ref": "#/$defs/Customer", **{k: v for k, v in schema["properties"]["customer"].items() if k != "$ref"}
+        }
+    # One merged definition, identical in every event that uses it.
+    campaigns = {json.dumps(s["$defs"]["Campaign"], sort_keys=True) for s in schemas.values()}
+    assert len(campaigns) == 1
+    # The 2024 example lacks fields the 2025 ones have: optional in the merged definition.
+    campaign = schemas["customer.rewarded.loyalty_points"]["$defs"]["Campaign"]
+    assert "category" in campaign["properties"] and "category" not in campaign["required"]
+    # Nested objects that carry every required field reference the definition too.
+    pending = schemas["voucher.loyalty_card.pending_points.activated"]["$defs"]["PendingPoints"]
+    assert pending["properties"]["details"]["properties"]["event"] == {"$ref": "#/$defs/Event"}
+
+
+def test_disagreements_between_events_are_reported() -> None:
+    built = build_contracts([read_doc_page(p) for p in PAGES])
+    notes = {(d.definition, d.path): d.detail for d in built.disagreements}
+    assert notes[("Campaign", "/category")].startswith("only in customer.voucher")
+    assert "not in customer.rewarded.loyalty_points" in notes[("Voucher", "/loyalty_card/pending_points")]
+    assert notes[("Voucher", "/category_id")].startswith("types differ")
+    # Free-form metadata is nobody's disagreement.
+    assert not any(path.startswith("/metadata/") for _, path in notes)
+
+
+def test_documented_fields_shape_the_contract() -> None:
+    schema = load_registry(SCHEMAS).load(load_registry(SCHEMAS).latest("customer.rewarded.loyalty_points"))
+    props = schema["properties"]
+    assert props["loyalty_tier"]["type"] == ["object", "null"]
+    assert "publication" in props and "publication" not in schema["required"]
+    assert props["publication"]["type"] == "object"
+    assert props["customer"]["title"] == "Simple Customer"
+    meta = schema["x-webhook-contracts"]
+    assert meta["source"]["page"] == "docs/voucherify/v2024-01-01/customer.rewarded.loyalty_points.txt"
+    assert meta["source"]["last_modified"] == "2025-11-25"
+    assert len(meta["source"]["sha256"]) == 64
+    order = schema["$defs"]["Order"]["properties"]
+    assert order["redemptions"]["propertyNames"] == {"pattern": "^r_"}
+    assert order["metadata"] == {"type": "object"}

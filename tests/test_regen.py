@@ -1,0 +1,166 @@
+"""`regen`: deterministic, idempotent, revisioned, atomic; `regen --check` for CI."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, REPO, Invoke
+from golden import assert_golden
+from webhook_contracts import RegistryError, fsio
+from webhook_contracts.config import load_settings
+from webhook_contracts.regen import plan_regen, regen
+
+ACTIVATED = "docs/voucherify/v2024-01-01/voucher.loyalty_card.pending_points.activated.txt"
+GOLDEN = DATA / "golden" / "regen"
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".webhook-contracts" not in p.parts and "__pycache__" not in p.parts
+    }
+
+
+def test_committed_tree_is_fresh(cli: Invoke) -> None:
+    result = cli("regen", "--check", root=REPO)
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.stdout
+
+
+def test_second_run_changes_nothing(project: Path, cli: Invoke) -> None:
+    before = snapshot(project)
+    result = cli("regen", root=project)
+    assert result.exit_code == 0, result.output
+    assert "nothing to do" in result.stdout
+    assert snapshot(project) == before
+
+
+def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, update_goldens: bool) -> None:
+    """Schemas and models generated from the doc pages alone, byte for byte."""
+    root = tmp_path / "fresh"
+    (root / "docs").mkdir(parents=True)
+    subprocess.run(["cp", "-r", str(REPO / "docs" / "voucherify"), str(root / "docs")], check=True)
+    first = cli("regen", root=root)
+    assert first.exit_code == 0, first.output
+    produced = snapshot(root)
+    assert cli("regen", root=root).stdout.strip() == "nothing to do: everything is up to date"
+    for rel in sorted(produced):
+        if rel.startswith(("schemas/", "contracts/", "CHANGELOG.md")):
+            assert_golden((root / rel).read_bytes(), GOLDEN / rel, update_goldens)
+    if not update_goldens:
+        golden_files = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
+        assert golden_files == {r for r in produced if r.startswith(("schemas/", "contracts/", "CHANGELOG.md"))}
+
+
+def edit_activated_page(project: Path) -> None:
+    page = project / ACTIVATED
+    text = page.read_text("utf-8")
+    assert '    "reason": null,' in text
+    text = text.replace('    "reason": null,', '    "reason": 42,', 1)  # retyped: null -> integer
+    text = text.replace('{\n  "customer": {', '{\n  "channel": "API",\n  "customer": {', 1)  # new field
+    page.write_text(text, "utf-8")
+
+
+def test_docs_change_adds_a_revision_models_and_changelog(project: Path, cli: Invoke) -> None:
+    r1 = project / "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r1.json"
+    r1_before = r1.read_bytes()
+    edit_activated_page(project)
+
+    stale = cli("regen", "--check", root=project)
+    assert stale.exit_code == 1
+    assert "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r2.json" in stale.stdout
+    assert "contracts/voucherify_webhooks/v2024_01_01/__init__.py" in stale.stdout
+
+    result = cli("regen", root=project)
+    assert result.exit_code == 0, result.output
+    assert "voucher.loyalty_card.pending_points.activated v2024-01-01: revision 2 (breaking)" in result.stdout
+    assert r1.read_bytes() == r1_before, "published revisions are never rewritten"
+    r2 = json.loads(r1.with_name("r2.json").read_text("utf-8"))
+    assert r2["x-webhook-contracts"]["revision"] == 2
+    assert r2["properties"]["channel"]["type"] == "string"
+    # Only the edited event moved.
+    index = json.loads((project / "schemas/index.json").read_text("utf-8"))["api_versions"]["v2024-01-01"]
+    assert {e: v["latest"] for e, v in index.items()} == {
+        "customer.rewarded.loyalty_points": 1,
+        "customer.voucher.loyalty_card.pending_points.added": 1,
+        "voucher.loyalty_card.pending_points.activated": 2,
+    }
+    models = (project / "contracts/voucherify_webhooks/v2024_01_01/__init__.py").read_text("utf-8")
+    assert '"voucher.loyalty_card.pending_points.activated": 2,' in models
+    module = project / "contracts/voucherify_webhooks/v2024_01_01/voucher_loyalty_card_pending_points_activated.py"
+    assert "channel: str" in module.read_text("utf-8")
+    changelog = (project / "CHANGELOG.md").read_text("utf-8")
+    entry = next(line for line in changelog.splitlines() if "revision 2" in line)
+    assert "`voucher.loyalty_card.pending_points.activated`" in entry
+    assert "**breaking**" in entry
+    assert "retyped `/transaction/reason`: null → integer" in entry
+    assert "added `/channel` (string, required)" in entry
+    assert changelog.index("### Changed") > changelog.index("### Added")
+    # And now it is fresh again, and stays so.
+    assert cli("regen", "--check", root=project).exit_code == 0
+    assert cli("regen", root=project).stdout.strip() == "nothing to do: everything is up to date"
+
+
+@pytest.mark.parametrize("failing_file", [0, 3, -1])
+def test_failure_between_files_leaves_the_tree_intact(project: Path, failing_file: int) -> None:
+    edit_activated_page(project)
+    before = snapshot(project)
+    targets = sorted(plan_regen(load_settings(project)).stale)
+    seen: list[str] = []
+
+    def fault(path: str) -> None:
+        seen.append(path)
+        if path == targets[failing_file]:
+            raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"):
+        regen(load_settings(project), fault=fault)
+    assert snapshot(project) == before
+    assert not fsio.pending(project)
+
+
+def test_killed_run_is_rolled_back_by_the_next(project: Path, cli: Invoke) -> None:
+    edit_activated_page(project)
+    before = snapshot(project)
+    script = (
+        "import os, sys\n"
+        "from webhook_contracts.config import load_settings\n"
+        "from webhook_contracts.regen import regen\n"
+        "calls = []\n"
+        "def fault(path):\n"
+        "    calls.append(path)\n"
+        "    if len(calls) == 4:\n"
+        "        os._exit(9)\n"
+        f"regen(load_settings(__import__('pathlib').Path({str(project)!r})), fault=fault)\n"
+    )
+    killed = subprocess.run([sys.executable, "-c", script], check=False)
+    assert killed.returncode == 9
+    assert snapshot(project) != before, "the kill left a half-written tree behind"
+    check = cli("regen", "--check", root=project)
+    assert check.exit_code == 2 and "interrupted regen" in check.stderr
+    assert fsio.recover(project)
+    assert snapshot(project) == before
+
+
+def test_two_runs_at_once_do_not_interleave(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fsio, "_LOCK_TIMEOUT_S", 0.2)
+    with fsio.locked(project), pytest.raises(RegistryError, match="another webhook-contracts run holds the lock"):
+        regen(load_settings(project))
+
+
+def test_pages_naming_the_same_event_twice(project: Path, cli: Invoke) -> None:
+    page = project / ACTIVATED
+    (page.parent / "copy.txt").write_bytes(page.read_bytes())
+    result = cli("regen", "--check", root=project)
+    assert result.exit_code == 2
+    assert "documents voucher.loyalty_card.pending_points.activated again" in result.stderr
+    assert "Traceback" not in result.output
+    assert os.path.exists(page)
