@@ -95,15 +95,19 @@ class Detection:
 
 
 def shape_score(data: dict[str, Any], schema: dict[str, Any]) -> float:
-    """How well the top-level keys of *data* match a contract, from 0 to 1."""
+    """How well the top-level keys of *data* match a contract, from 0 to 1.
+
+    The share of the payload's keys the contract knows, times the share of the
+    contract's required keys the payload has: optional fields cost nothing.
+    """
     props = set(schema.get("properties", {}))
     required = set(schema.get("required", []))
     keys = set(data)
-    if not props and not keys:
+    if not keys or not props:
         return 0.0
-    overlap = len(keys & props) / len(keys | props)
-    missing = len(required - keys) / len(required) if required else 0.0
-    return round(max(0.0, overlap - 0.5 * missing), 4)
+    known = len(keys & props) / len(keys)
+    present = len(required & keys) / len(required) if required else 1.0
+    return round(known * present, 4)
 
 
 def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:

@@ -1,0 +1,136 @@
+"""The command line: extract, validate; exit codes 0/1/2; one-line errors; no values leaked."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import DOCS, REPO, Invoke
+from webhook_contracts import read_doc_page
+
+PAGES = DOCS / "voucherify" / "v2024-01-01"
+REWARDED = read_doc_page(PAGES / "customer.rewarded.loyalty_points.txt").examples[0]
+ACTIVATED = read_doc_page(PAGES / "voucher.loyalty_card.pending_points.activated.txt").examples[0]
+
+
+def write(tmp_path: Path, name: str, value: object) -> str:
+    path = tmp_path / name
+    path.write_text(json.dumps(value), "utf-8")
+    return str(path)
+
+
+def test_extract_text_and_json(cli: Invoke) -> None:
+    page = str(PAGES / "customer.voucher.loyalty_card.pending_points.added.txt")
+    text = cli("extract", page)
+    assert text.exit_code == 0
+    assert "event          customer.voucher.loyalty_card.pending_points.added" in text.stdout
+    assert "examples       1 (1 duplicate dropped)" in text.stdout
+    data = json.loads(cli("extract", page, "--format", "json").stdout)
+    assert data["event"] == "customer.voucher.loyalty_card.pending_points.added"
+    assert data["api_version"] == "v2024-01-01"
+    assert data["last_modified"] == "2026-01-27"
+    assert "example_payloads" not in data
+    assert cli("extract", page, "--format", "json", "--examples").stdout.count('"pending_points"') >= 1
+
+
+def test_extract_bad_page_is_one_line_exit_2(cli: Invoke, tmp_path: Path) -> None:
+    page = tmp_path / "v2024-01-01" / "broken.txt"
+    page.parent.mkdir()
+    page.write_text("EVENTS.A.B\n{\n  \"a\": \n}\n", "utf-8")
+    result = cli("extract", str(page))
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"error: {page}:4:1: example JSON does not parse")
+
+
+def test_validate_bare_seed_detected_by_shape(cli: Invoke, tmp_path: Path) -> None:
+    result = cli("validate", write(tmp_path, "rewarded.json", REWARDED), root=REPO)
+    assert result.exit_code == 0, result.output
+    assert "customer.rewarded.loyalty_points (v2024-01-01 r1, detected by shape, confidence 1.00): valid" in result.stdout
+
+
+def test_validate_envelope_uses_its_type(cli: Invoke, tmp_path: Path) -> None:
+    envelope = {
+        "id": "evt_1", "project_id": "proj_1", "created_at": "2025-01-08T14:08:34.127Z",
+        "type": "voucher.loyalty_card.pending_points.activated", "data": ACTIVATED, "source": "API", "event": {},
+    }
+    result = cli("validate", write(tmp_path, "envelope.json", envelope), root=REPO)
+    assert result.exit_code == 0, result.output
+    assert "from the envelope type" in result.stdout
+
+
+def test_validate_reports_paths_not_values(cli: Invoke, tmp_path: Path) -> None:
+    bad = copy.deepcopy(REWARDED)
+    bad["balance"]["points"] = "900"
+    bad["customer"]["name"] = 7
+    del bad["order"]["status"]
+    bad["holder"]["id"] = "usr_Jack.Webhook@example.com"
+    path = write(tmp_path, "bad.json", bad)
+    result = cli("validate", path, "--event", "customer.rewarded.loyalty_points", root=REPO)
+    assert result.exit_code == 1
+    assert "/balance/points: expected integer, got string [type]" in result.stdout
+    assert "/customer/name: expected string, got integer [type]" in result.stdout
+    assert "/order: missing required field 'status' [required]" in result.stdout
+    assert "/holder/id: does not match the pattern ^cust_ [pattern]" in result.stdout
+    assert "Jack.Webhook@example.com" not in result.stdout
+    shown = cli("validate", path, "--event", "customer.rewarded.loyalty_points", "--show-values", root=REPO)
+    assert '"usr_Jack.Webhook@example.com"' in shown.stdout
+
+
+def test_validate_json_format(cli: Invoke, tmp_path: Path) -> None:
+    bad = copy.deepcopy(ACTIVATED)
+    bad["order"]["items"][1]["quantity"] = 1.5
+    result = cli("validate", write(tmp_path, "a.json", bad), "--format", "json", root=REPO)
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["valid"] == 0
+    assert doc["results"][0]["errors"] == [
+        {"keyword": "type", "message": "expected integer, got number", "path": "/order/items/1/quantity"}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"customer": ', "not valid JSON"),
+        (b"[1, 2]", "a payload must be a JSON object, not array"),
+        (b'{"type": 5, "data": {}}', "envelope 'type' must be a string, not integer"),
+        (b'{"type": "x.y", "data": [], "id": "1"}', "envelope 'data' must be an object, not array"),
+    ],
+)
+def test_validate_bad_input_exit_2(cli: Invoke, tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "in.json"
+    path.write_bytes(content)
+    result = cli("validate", str(path), root=REPO)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}")
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_validate_unknown_event_is_a_finding(cli: Invoke, tmp_path: Path) -> None:
+    result = cli("validate", write(tmp_path, "x.json", {"something": "else"}), root=REPO)
+    assert result.exit_code == 1
+    assert "unknown event" in result.stdout
+
+
+def test_validate_reads_stdin(cli: Invoke) -> None:
+    result = cli("validate", "-", "--event", "customer.rewarded.loyalty_points", input=json.dumps(REWARDED), root=REPO)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("<stdin>: customer.rewarded.loyalty_points")
+
+
+def test_missing_file_exit_2(cli: Invoke, tmp_path: Path) -> None:
+    result = cli("validate", str(tmp_path / "nope.json"), root=REPO)
+    assert result.exit_code == 2
+    assert "cannot read" in result.stderr
+
+
+def test_unknown_config_key_is_named(cli: Invoke, tmp_path: Path) -> None:
+    (tmp_path / "webhook-contracts.toml").write_text('schemas = "schemas"\nschemaz = "oops"\n', "utf-8")
+    result = cli("regen", "--check", root=tmp_path)
+    assert result.exit_code == 2
+    assert "unknown key 'schemaz'" in result.stderr
