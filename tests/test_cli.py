@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import DOCS, REPO, Invoke
+
 from webhook_contracts import read_doc_page
 
 PAGES = DOCS / "voucherify" / "v2024-01-01"
@@ -49,7 +49,8 @@ def test_extract_bad_page_is_one_line_exit_2(cli: Invoke, tmp_path: Path) -> Non
 def test_validate_bare_seed_detected_by_shape(cli: Invoke, tmp_path: Path) -> None:
     result = cli("validate", write(tmp_path, "rewarded.json", REWARDED), root=REPO)
     assert result.exit_code == 0, result.output
-    assert "customer.rewarded.loyalty_points (v2024-01-01 r1, detected by shape, confidence 1.00): valid" in result.stdout
+    expected = "customer.rewarded.loyalty_points (v2024-01-01 r1, detected by shape, confidence 1.00): valid"
+    assert expected in result.stdout
 
 
 def test_validate_envelope_uses_its_type(cli: Invoke, tmp_path: Path) -> None:

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, DOCS
+
 from webhook_contracts import DocPageError, read_doc_page
 
 PAGES = DOCS / "voucherify" / "v2024-01-01"

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, REPO, Invoke
 from golden import assert_golden
+
 from webhook_contracts import RegistryError, fsio
 from webhook_contracts.config import load_settings
 from webhook_contracts.regen import plan_regen, regen
@@ -163,4 +162,16 @@ def test_pages_naming_the_same_event_twice(project: Path, cli: Invoke) -> None:
     assert result.exit_code == 2
     assert "documents voucher.loyalty_card.pending_points.activated again" in result.stderr
     assert "Traceback" not in result.output
-    assert os.path.exists(page)
+    assert page.exists()
+
+
+def test_generated_bytes_do_not_depend_on_the_working_folder(
+    project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The model generator reads formatter settings from the nearest pyproject.toml."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "pyproject.toml").write_text("[tool.ruff]\nline-length = 60\n", "utf-8")
+    monkeypatch.chdir(elsewhere)
+    result = cli("regen", "--check", root=project)
+    assert result.exit_code == 0, result.output

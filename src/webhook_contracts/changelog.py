@@ -72,9 +72,9 @@ def add_entries(text: str, entries: list[ContractEntry]) -> str:
 
 
 def _insert(lines: list[str], section: str, line: str) -> list[str]:
-    start = next((i for i, l in enumerate(lines) if l.strip().lower().startswith("## [unreleased]")), None)
+    start = next((i for i, text in enumerate(lines) if text.strip().lower().startswith("## [unreleased]")), None)
     if start is None:
-        first = next((i for i, l in enumerate(lines) if l.startswith("## ")), len(lines))
+        first = next((i for i, text in enumerate(lines) if text.startswith("## ")), len(lines))
         lines = [*lines[:first], UNRELEASED, "", *lines[first:]]
         start = first
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))

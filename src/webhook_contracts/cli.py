@@ -18,8 +18,8 @@ from . import __version__
 from .config import Settings, load_settings
 from .docpage import read_doc_page
 from .errors import ExitCode, PayloadError, WebhookContractsError
-from .registry import bundled_schemas, load_registry
 from .regen import plan_regen, regen
+from .registry import bundled_schemas, load_registry
 from .report import VALIDATION_REPORTERS, render_page_json, render_page_text
 from .validation import ContractValidator, ValidationResult, parse_json
 
@@ -49,8 +49,7 @@ def handle_errors(func: F) -> F:
 
 def _settings(ctx: click.Context) -> Settings:
     root: Path | None = ctx.find_root().params.get("root")
-    settings = load_settings(root)
-    return settings
+    return load_settings(root)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -68,7 +67,8 @@ def main(root: Path | None) -> None:
 @main.command()
 @click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--api-version", help="API version of the page (default: its vYYYY-MM-DD folder, or what it says).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
 @click.option("--examples", is_flag=True, help="Also print the example payloads.")
 @handle_errors
 def extract(page: Path, api_version: str | None, fmt: str, examples: bool) -> None:
@@ -130,7 +130,8 @@ def _read_input(path: str) -> tuple[bytes, str]:
 @click.option("--revision", type=int, help="Contract revision (default: the newest).")
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Schemas folder (default: the project's, else the contracts bundled with the package).")
-@click.option("--format", "fmt", type=click.Choice(sorted(VALIDATION_REPORTERS)), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(sorted(VALIDATION_REPORTERS)), default="text", show_default=True,
+              help="Output format.")
 @click.option("--show-values", is_flag=True, help="Include offending values in messages (they may hold personal data).")
 @click.pass_context
 @handle_errors

@@ -220,7 +220,7 @@ def _event_name(prose: str, source: str) -> str:
 
 
 def _api_version(prose: str, source: str, given: str | None) -> str:
-    mentioned = sorted(set(_VERSION_MENTION.findall(prose)))
+    mentioned: list[str] = sorted(set(_VERSION_MENTION.findall(prose)))
     if given is not None and not API_VERSION.fullmatch(given):
         raise DocPageError(source, f"API version {given!r} is not of the form vYYYY-MM-DD")
     if given is None:
@@ -288,7 +288,7 @@ def _fields(prose: str, example: dict[str, Any], warnings: list[str]) -> list[Do
             "top-level fields; descriptions not used"
         )
         return []
-    return [DocField(name=key, description=text) for key, text in zip(keys, lines)]
+    return [DocField(name=key, description=text) for key, text in zip(keys, lines, strict=True)]
 
 
 def _field_triples(lines: list[str]) -> list[DocField]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from jsonschema import FormatChecker
 
@@ -63,7 +63,7 @@ def _is_date_time(value: str) -> bool:
     return True
 
 
-_PREDICATES = {
+_PREDICATES: dict[str, Callable[[str], bool]] = {
     "date": _is_date,
     "date-time": _is_date_time,
     "email": lambda v: bool(_EMAIL.fullmatch(v)),
@@ -115,9 +115,16 @@ def common_key_prefix(keys: Iterable[str]) -> str | None:
     return prefixes.pop() if len(prefixes) == 1 else None
 
 
+def _string_check(predicate: Callable[[str], bool]) -> Callable[[object], bool]:
+    def check(instance: object) -> bool:
+        return not isinstance(instance, str) or predicate(instance)
+
+    return check
+
+
 def format_checker() -> FormatChecker:
     """A jsonschema FormatChecker that asserts exactly the formats inference emits."""
     checker = FormatChecker(formats=())
     for name, predicate in _PREDICATES.items():
-        checker.checks(name)(lambda instance, _p=predicate: not isinstance(instance, str) or _p(instance))
+        checker.checks(name)(_string_check(predicate))
     return checker

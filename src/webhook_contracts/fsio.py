@@ -37,10 +37,10 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
+            Path(tmp).unlink()
         raise
 
 
@@ -100,7 +100,7 @@ def _rollback(root: Path, txn: Path, entries: list[dict[str, str | None]]) -> No
         dest = root / str(entry["path"])
         old = entry["old"]
         if old is not None:
-            os.replace(txn / "old" / old, dest)
+            (txn / "old" / old).replace(dest)
         elif entry["new"] is not None:
             with contextlib.suppress(FileNotFoundError):
                 dest.unlink()
@@ -143,7 +143,7 @@ def apply_changes(
                     fault(str(entry["path"]))
                 if entry["new"] is not None:
                     dest.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(txn / "new" / str(entry["new"]), dest)
+                    (txn / "new" / str(entry["new"])).replace(dest)
                 elif dest.exists():
                     dest.unlink()
         except BaseException:

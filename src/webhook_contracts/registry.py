@@ -91,7 +91,8 @@ class Registry:
     def latest_api_version(self, event: str | None = None) -> str:
         versions = sorted({r.api_version for r in self.revisions if event in (None, r.event)})
         if not versions:
-            raise RegistryError(f"{self.root}: no contracts{f' for {event}' if event else ''}; run `webhook-contracts regen`")
+            which = f" for {event}" if event else ""
+            raise RegistryError(f"{self.root}: no contracts{which}; run `webhook-contracts regen`")
         return versions[-1]
 
     def find(self, event: str, api_version: str, revision: int) -> Revision:

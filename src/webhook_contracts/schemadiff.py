@@ -130,8 +130,9 @@ def _walk(
 ) -> Iterator[tuple[str, FieldSpec]]:
     if depth > 64:
         return
-    required = node.get("required") if isinstance(node.get("required"), list) else []
-    props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+    raw_required, raw_props = node.get("required"), node.get("properties")
+    required: list[Any] = raw_required if isinstance(raw_required, list) else []
+    props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
     children: list[tuple[str, Any, bool]] = [(k, v, k in required) for k, v in sorted(props.items())]
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):

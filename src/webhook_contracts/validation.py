@@ -66,7 +66,7 @@ def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
     if not isinstance(value, dict):
         raise PayloadError(source, f"a payload must be a JSON object, not {json_type(value)}", where=where)
     envelope_keys = ENVELOPE_KEYS & value.keys()
-    if "data" in value and "type" in value or len(envelope_keys) >= 4 and {"type", "project_id"} <= value.keys():
+    if ("data" in value and "type" in value) or (len(envelope_keys) >= 4 and {"type", "project_id"} <= value.keys()):
         event = value.get("type")
         if not isinstance(event, str):
             raise PayloadError(source, f"envelope 'type' must be a string, not {json_type(event)}", where=where)
@@ -148,7 +148,7 @@ class ValidationResult:
 
 
 def _refuse(uri: str) -> Any:
-    raise NoSuchResource(ref=uri)
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs-generated __init__
 
 
 def make_validator(schema: dict[str, Any], source: str = "<schema>") -> Draft202012Validator:
@@ -157,7 +157,7 @@ def make_validator(schema: dict[str, Any], source: str = "<schema>") -> Draft202
         Draft202012Validator.check_schema(schema)
     except Exception as exc:
         raise SchemaFileError(source, f"not a valid JSON Schema: {getattr(exc, 'message', exc)}") from exc
-    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse))
+    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse))  # type: ignore[call-arg]  # attrs
 
 
 def iter_violations(validator: Draft202012Validator, data: Any, *, show_values: bool = False) -> Iterator[Violation]:
@@ -186,7 +186,8 @@ def _message(error: ValidationError) -> str:
         wanted = " or ".join(expected) if isinstance(expected, list) else expected
         return f"expected {wanted}, got {json_type(instance)}"
     if keyword == "required":
-        missing = [k for k in expected if isinstance(instance, dict) and k not in instance]
+        names = expected if isinstance(expected, list) else []
+        missing = [k for k in names if isinstance(instance, dict) and k not in instance]
         return f"missing required field {', '.join(repr(k) for k in missing)}"
     if keyword == "pattern":
         return f"does not match the pattern {expected}"

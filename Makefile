@@ -1,0 +1,33 @@
+# Two targets a newcomer needs: `make demo` and `make test`. Both set up a
+# virtual environment in .venv first (only when pyproject.toml changed).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck regen clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet -e . --group dev
+	@touch $(STAMP)
+
+demo: $(STAMP) ## Rebuild the contracts from the bundled doc pages and check the bundled payloads
+	$(BIN)/webhook-contracts regen
+	$(BIN)/webhook-contracts validate tests/data/payloads/*.json
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+regen: $(STAMP)
+	$(BIN)/webhook-contracts regen
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache
