@@ -1,0 +1,281 @@
+"""The pre-merge gate: every consistency check of a contracts repository, as findings.
+
+Each check is a generator of :class:`Finding` and is run even when an earlier
+one failed, so a pull request learns everything that is wrong at once:
+
+- `schemas`: every schema is JSON, valid against its metaschema, and every
+  `$ref` is local and resolves (nothing is ever fetched);
+- `index`: the index and the files on disk agree (paths, hashes);
+- `models`: the generated files are fresh (what `regen --check` checks) and import;
+- `fixtures`: the doc examples and the configured payload fixtures conform;
+- `changelog`: a contract change since a git base has a CHANGELOG entry, and a
+  breaking change is a new revision, not an edit of a published one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import WebhookContractsError
+from .findings import Finding, Location, Report, Severity
+from .regen import plan_regen, read_pages
+from .registry import INDEX_NAME, load_registry, load_schema_file, sha256
+from .schemadiff import diff_schemas
+from .validation import ContractValidator, make_validator, parse_json
+
+Check = Callable[[Settings, "CheckOptions"], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """What the caller asks of `check` beyond the settings."""
+
+    base: str | None = None
+    skip: frozenset[str] = frozenset()
+
+
+def _finding(kind: str, message: str, file: str | None = None, **kw: Any) -> Finding:
+    return Finding(kind=kind, severity=kw.pop("severity", Severity.ERROR), message=message,
+                   location=Location(file) if file else None, **kw)
+
+
+def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    root = settings.schemas_dir
+    for path in sorted(root.rglob("*.json")) if root.is_dir() else []:
+        if path.name == INDEX_NAME:
+            continue
+        rel = settings.rel(path)
+        try:
+            schema = load_schema_file(path)
+            make_validator(schema, rel)
+        except WebhookContractsError as exc:
+            yield _finding("invalid_schema", str(exc), rel)
+            continue
+        for pointer, ref in _iter_refs(schema):
+            if _resolve_pointer(schema, ref[1:]) is None:
+                yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve", rel)
+
+
+def _iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
+    stack = [(node, pointer)]
+    while stack:
+        current, where = stack.pop()
+        if isinstance(current, dict):
+            ref = current.get("$ref")
+            if isinstance(ref, str):
+                yield where, ref
+            stack.extend((v, f"{where}/{k}") for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((v, f"{where}/{i}") for i, v in enumerate(current))
+
+
+def _resolve_pointer(doc: Any, pointer: str) -> Any:
+    node = doc
+    for token in pointer.split("/")[1:] if pointer else []:
+        token = token.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    root = settings.schemas_dir
+    index_rel = settings.rel(root / INDEX_NAME)
+    try:
+        registry = load_registry(root)
+    except WebhookContractsError as exc:
+        yield _finding("index_mismatch", str(exc), index_rel)
+        return
+    listed = set()
+    for rev in registry.revisions:
+        listed.add(rev.path)
+        path = root / rev.path
+        if not path.exists():
+            yield _finding("index_mismatch", f"{rev.label} is listed but {rev.path} is missing", index_rel)
+        elif sha256(path.read_bytes()) != rev.sha256:
+            yield _finding("index_mismatch", f"{rev.path} differs from the hash the index records", settings.rel(path))
+    on_disk = {p.relative_to(root).as_posix() for p in root.rglob("r*.json")} if root.is_dir() else set()
+    for rel in sorted(on_disk - listed):
+        yield _finding("index_mismatch", f"{rel} is not listed in the index", settings.rel(root / rel))
+
+
+def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    try:
+        plan = plan_regen(settings)
+    except WebhookContractsError as exc:
+        yield _finding("stale", f"cannot regenerate: {exc}")
+        return
+    for rel in plan.stale:
+        what = "would be deleted" if plan.files[rel] is None else "is stale"
+        yield _finding("stale", f"{rel} {what}; run `webhook-contracts regen`", rel)
+    package = settings.package_dir
+    if package.is_dir():
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")])}
+        code = (
+            "import importlib, pkgutil, sys\n"
+            f"pkg = importlib.import_module({settings.package!r})\n"
+            "for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + '.'):\n"
+            "    importlib.import_module(mod.name)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["unknown error"])[-1]
+            yield _finding("model_import", f"the generated models do not import: {last}", settings.rel(package))
+
+
+def _fixture_paths(settings: Settings) -> list[Path]:
+    paths: set[Path] = set()
+    for pattern in settings.fixtures:
+        paths.update(settings.root.glob(pattern))
+    return sorted(p for p in paths if p.is_file())
+
+
+def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    try:
+        registry = load_registry(settings.schemas_dir)
+        pages = read_pages(settings)
+    except WebhookContractsError as exc:
+        yield _finding("fixture_violation", f"cannot load contracts or doc pages: {exc}")
+        return
+    validator = ContractValidator(registry, threshold=settings.detect_threshold)
+    samples: list[tuple[str, Any, str | None]] = []
+    for version, version_pages in sorted(pages.items()):
+        validator_for_version = ContractValidator(registry, api_version=version, threshold=settings.detect_threshold)
+        for page in version_pages:
+            for i, example in enumerate(page.examples, 1):
+                source = f"{page.source} (example {i})"
+                try:
+                    result = validator_for_version.validate(example, source=source, event=page.event)
+                except WebhookContractsError as exc:
+                    yield _finding("fixture_violation", str(exc), page.source)
+                    continue
+                yield from _violations(result, page.source)
+    for path in _fixture_paths(settings):
+        rel = settings.rel(path)
+        try:
+            samples.append((rel, parse_json(path.read_bytes(), rel), None))
+        except WebhookContractsError as exc:
+            yield _finding("fixture_violation", str(exc), rel)
+    for rel, value, _ in samples:
+        try:
+            result = validator.validate(value, source=rel)
+        except WebhookContractsError as exc:
+            yield _finding("fixture_violation", str(exc), rel)
+            continue
+        yield from _violations(result, rel)
+
+
+def _violations(result: Any, file: str) -> Iterator[Finding]:
+    if result.revision is None:
+        yield _finding("fixture_violation", f"{result.source}: no contract matches this payload", file)
+        return
+    rev = result.revision
+    for v in result.violations:
+        yield _finding(
+            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message}", file,
+            event=rev.event, api_version=rev.api_version, revision=rev.revision, path=v.path or "/",
+        )
+
+
+def _git(settings: Settings, *args: str) -> str | None:
+    try:
+        done = subprocess.run(["git", *args], cwd=settings.root, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def default_base(settings: Settings) -> str | None:
+    """The merge base with the main branch, if there is one."""
+    for branch in ("origin/main", "main", "origin/master", "master"):
+        if _git(settings, "rev-parse", "--verify", "--quiet", branch) is not None:
+            base = _git(settings, "merge-base", "HEAD", branch)
+            if base:
+                return base.strip()
+    return None
+
+
+def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    base = options.base or default_base(settings)
+    if base is None or _git(settings, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}") is None:
+        yield _finding("changelog", "no git base to compare with (pass --base REF); changelog check skipped",
+                       severity=Severity.INFO)
+        return
+    schemas_rel = settings.rel(settings.schemas_dir)
+    changed = _git(settings, "diff", "--name-status", "--no-renames", base, "--", schemas_rel) or ""
+    # Files not yet added to git are changes too (a pre-commit run sees them so).
+    untracked = _git(settings, "ls-files", "--others", "--exclude-standard", "--", schemas_rel) or ""
+    changed += "".join(f"A\t{rel}\n" for rel in untracked.splitlines())
+    changelog_before = _git(settings, "show", f"{base}:{settings.changelog}") or ""
+    changelog_now = settings.changelog_path.read_text("utf-8") if settings.changelog_path.exists() else ""
+    added_lines = set(changelog_now.splitlines()) - set(changelog_before.splitlines())
+    for line in changed.splitlines():
+        status, _, rel = line.partition("\t")
+        name = Path(rel).name
+        if not (name.startswith("r") and name.endswith(".json")) or status == "D":
+            if status == "D" and name != INDEX_NAME:
+                yield _finding("published_revision_edited", f"{rel}: a published revision was deleted", rel)
+            continue
+        parts = Path(rel).parts
+        event, revision = parts[-2], name[1:-5]
+        if status == "M":
+            old = json.loads(_git(settings, "show", f"{base}:{rel}") or "{}")
+            new = json.loads((settings.root / rel).read_text("utf-8"))
+            breaking = [c.describe() for c in diff_schemas(old, new) if c.breaking]
+            if breaking:
+                yield _finding(
+                    "published_revision_edited",
+                    f"{rel}: breaking edit of a published revision ({'; '.join(breaking)}); "
+                    "publish it as a new revision instead (`webhook-contracts regen` does)",
+                    rel, event=event,
+                )
+        mentioned = any(f"`{event}`" in text and f"revision {revision}" in text for text in added_lines)
+        if not mentioned:
+            yield _finding(
+                "changelog",
+                f"{rel} changed since {base[:12]} but {settings.changelog} has no new entry for "
+                f"`{event}` revision {revision}",
+                settings.changelog, event=event,
+            )
+
+
+CHECKS: dict[str, Check] = {
+    "schemas": check_schemas,
+    "index": check_index,
+    "models": check_models,
+    "fixtures": check_fixtures,
+    "changelog": check_changelog,
+}
+
+
+def run_checks(settings: Settings, options: CheckOptions | None = None) -> Report:
+    """Run every check not skipped; the summary says which passed, failed or were skipped."""
+    options = options or CheckOptions()
+    findings: list[Finding] = []
+    status: dict[str, str] = {}
+    for name, check in CHECKS.items():
+        if name in options.skip:
+            status[name] = "skipped"
+            continue
+        found = [f if f.extra.get("check") else _tag(f, name) for f in check(settings, options)]
+        findings.extend(found)
+        errors = [f for f in found if f.severity >= Severity.WARNING]
+        skipped = any(f.severity == Severity.INFO and "skipped" in f.message for f in found)
+        status[name] = "failed" if errors else "skipped" if skipped else "passed"
+    return Report("check", tuple(findings), {"checks": status}).sorted()
+
+
+def _tag(finding: Finding, check: str) -> Finding:
+    return replace(finding, extra={**finding.extra, "check": check})

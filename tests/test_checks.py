@@ -1,0 +1,155 @@
+"""`check`: in a throwaway git repository, each check fails for its reason and passes once mended."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from webhook_contracts.checks import CheckOptions, run_checks
+from webhook_contracts.config import load_settings
+from webhook_contracts.findings import Report
+
+EVENT = "voucher.loyalty_card.pending_points.activated"
+R1 = f"schemas/v2024-01-01/{EVENT}/r1.json"
+MODULE = "contracts/voucherify_webhooks/v2024_01_01/voucher_loyalty_card_pending_points_activated.py"
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout
+
+
+@pytest.fixture
+def repo(project: Path) -> Path:
+    (project / "webhook-contracts.toml").write_text('fixtures = ["fixtures/*.json"]\n', "utf-8")
+    (project / "fixtures").mkdir()
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-qm", "contracts")
+    git(project, "checkout", "-qb", "change")
+    return project
+
+
+def check(root: Path) -> Report:
+    return run_checks(load_settings(root), CheckOptions())
+
+
+def failing(report: Report) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for f in report.findings:
+        if f.severity.label != "info":
+            out.setdefault(f.extra["check"], []).append(f.message)
+    return out
+
+
+def test_clean_repository_passes(repo: Path) -> None:
+    report = check(repo)
+    assert failing(report) == {}
+    assert report.summary["checks"] == dict.fromkeys(("schemas", "index", "models", "fixtures", "changelog"), "passed")
+
+
+def test_stale_model(repo: Path) -> None:
+    module = repo / MODULE
+    original = module.read_text("utf-8")
+    module.write_text(original + "\n# edited by hand\n", "utf-8")
+    problems = failing(check(repo))
+    assert list(problems) == ["models"]
+    assert f"{MODULE} is stale; run `webhook-contracts regen`" in problems["models"][0]
+    module.write_text(original, "utf-8")
+    assert failing(check(repo)) == {}
+
+
+def test_model_that_does_not_import(repo: Path) -> None:
+    extra = repo / "contracts/voucherify_webhooks/broken.py"
+    extra.write_text("raise ImportError('hand-written and broken')\n", "utf-8")
+    problems = failing(check(repo))
+    assert "the generated models do not import" in problems["models"][0]
+    extra.unlink()
+    assert failing(check(repo)) == {}
+
+
+def test_invalid_schema(repo: Path) -> None:
+    path = repo / R1
+    original = path.read_bytes()
+    schema = json.loads(original)
+    schema["properties"]["customer"] = {"$ref": "#/$defs/Nobody"}
+    schema["properties"]["order"]["type"] = "dictionary"
+    path.write_text(json.dumps(schema), "utf-8")
+    problems = failing(check(repo))
+    assert any("not a valid JSON Schema" in m for m in problems["schemas"])
+    assert any("differs from the hash the index records" in m for m in problems["index"])
+    path.write_bytes(original)
+    assert failing(check(repo)) == {}
+
+
+def test_remote_ref_is_refused_not_fetched(repo: Path) -> None:
+    path = repo / R1
+    original = path.read_bytes()
+    schema = json.loads(original)
+    schema["properties"]["customer"] = {"$ref": "https://example.invalid/customer.json"}
+    path.write_text(json.dumps(schema), "utf-8")
+    problems = failing(check(repo))
+    assert any("leaves the schema; only local refs" in m for m in problems["schemas"])
+    path.write_bytes(original)
+
+
+def test_fixture_drift(repo: Path) -> None:
+    page = next((repo / "docs").rglob(f"{EVENT}.txt"))
+    from webhook_contracts import read_doc_page
+
+    example = read_doc_page(page).examples[0]
+    example["balance"]["points"] = "23"
+    fixture = repo / "fixtures" / "activated.json"
+    fixture.write_text(json.dumps({"type": EVENT, "data": example}), "utf-8")
+    problems = failing(check(repo))
+    assert list(problems) == ["fixtures"]
+    assert "fixtures/activated.json: /balance/points: expected integer, got string" in problems["fixtures"][0]
+    example["balance"]["points"] = 23
+    fixture.write_text(json.dumps({"type": EVENT, "data": example}), "utf-8")
+    assert failing(check(repo)) == {}
+
+
+def test_missing_changelog_entry_then_regen_mends_it(repo: Path) -> None:
+    page = next((repo / "docs").rglob(f"{EVENT}.txt"))
+    page.write_text(page.read_text("utf-8").replace('{\n  "customer": {', '{\n  "channel": "API",\n  "customer": {', 1))
+    from webhook_contracts.regen import regen
+
+    regen(load_settings(repo))
+    changelog = repo / "CHANGELOG.md"
+    with_entry = changelog.read_text("utf-8")
+    entry = next(line for line in with_entry.splitlines() if "revision 2" in line)
+    changelog.write_text(with_entry.replace(entry, ""), "utf-8")
+    problems = failing(check(repo))
+    assert "changelog" in problems
+    assert f"has no new entry for `{EVENT}` revision 2" in problems["changelog"][0]
+    changelog.write_text(with_entry, "utf-8")
+    assert failing(check(repo)) == {}
+
+
+def test_breaking_edit_of_a_published_revision(repo: Path) -> None:
+    path = repo / R1
+    schema = json.loads(path.read_bytes())
+    schema["properties"]["balance"] = {"type": "string"}
+    path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", "utf-8")
+    problems = failing(check(repo))
+    assert any("breaking edit of a published revision" in m and "/balance" in m for m in problems["changelog"])
+    assert any("publish it as a new revision instead" in m for m in problems["changelog"])
+    git(repo, "checkout", "--", R1)
+    assert failing(check(repo)) == {}
+
+
+def test_without_a_git_base_the_changelog_check_is_skipped(project: Path) -> None:
+    report = check(project)
+    assert report.summary["checks"]["changelog"] == "skipped"
+    assert failing(report) == {}
+
+
+def test_copy_keeps_repo_untouched(repo: Path) -> None:
+    assert shutil.which("git")
+    assert git(repo, "status", "--porcelain") == ""
