@@ -202,7 +202,7 @@ def drift(
     from .baseline import apply_baseline, load_baseline, unaccepted
     from .baseline import write_baseline as save_baseline
     from .findings import exit_code
-    from .logread import expand_inputs, input_size, iter_records
+    from .logread import STDIN, expand_inputs, input_size, iter_records
     from .scan import DriftOptions, DriftScanner, severities_from_config
 
     settings = _settings(ctx)
@@ -216,7 +216,7 @@ def drift(
     )
     names = expand_inputs(files)
     scanner = DriftScanner(registry, options)
-    stdin = click.get_binary_stream("stdin")
+    stdin = sys.stdin.buffer if STDIN in names else None
     total = sum(input_size(name) for name in names)
     show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
     if show_bar:
