@@ -100,12 +100,12 @@ DRIFT: tuple[tuple[str, str, str, str, str, int, Mutation], ...] = (
     (REWARDED, "retyped_field", "/order/amount", "integer", "number", 5,
      _set("/order/amount", lambda rng: rng.randint(100, 90000) + 0.5)),
     (REWARDED, "retyped_field", "/earning_rule/updated_at", "null", "string", 19,
-     _set("/earning_rule/updated_at", lambda rng: "2024-02-0%dT10:00:00.000Z" % rng.randint(1, 9))),
+     _set("/earning_rule/updated_at", lambda rng: f"2024-02-0{rng.randint(1, 9)}T10:00:00.000Z")),
     (REWARDED, "new_open_key", "/publication/id", "absent", "string", 8,
      _set("/publication", lambda rng: {"id": "pub_" + _body(rng)})),
     (ADDED, "missing_field", "/customer/source_id", "string", "absent", 9, _drop("/customer/source_id")),
     (ADDED, "format_changed", "/pending_points/created_at", "date-time", "date", 7,
-     _set("/pending_points/created_at", lambda rng: "2024-03-%02d" % rng.randint(1, 28))),
+     _set("/pending_points/created_at", lambda rng: f"2024-03-{rng.randint(1, 28):02d}")),
     (ADDED, "prefix_changed", "/pending_points/id", "lopp_", "lpp_", 4,
      _set("/pending_points/id", lambda rng: "lpp_" + _body(rng))),
     (ACTIVATED, "retyped_field", "/balance/related_object", "object", "array", 3,
@@ -157,9 +157,9 @@ class Varier:
             out[name] = self.vary(item, here, name)
         for here, spec in self.flat.items():
             name = here[len(path) + 1:]
-            if here.startswith(f"{path}/") and "/" not in name and name not in value and name != "*":
-                if not spec.required and spec.types == ("null",) and self.rng.random() < 0.3:
-                    out[name] = None
+            direct = here.startswith(f"{path}/") and "/" not in name and name not in value and name != "*"
+            if direct and not spec.required and spec.types == ("null",) and self.rng.random() < 0.3:
+                out[name] = None
         return out
 
     def _string(self, value: str, key: str) -> str:
@@ -169,14 +169,15 @@ class Varier:
         formats = formats_of(value)
         if "date-time" in formats:
             fraction = len(value) - 21 if "." in value else 0
-            stamp = "2024-%02d-%02dT%02d:%02d:%02d" % (
-                self.rng.randint(1, 12), self.rng.randint(1, 28), self.rng.randint(0, 23),
-                self.rng.randint(0, 59), self.rng.randint(0, 59),
+            r = self.rng
+            stamp = (
+                f"2024-{r.randint(1, 12):02d}-{r.randint(1, 28):02d}"
+                f"T{r.randint(0, 23):02d}:{r.randint(0, 59):02d}:{r.randint(0, 59):02d}"
             )
             digits = "".join(self.rng.choice(string.digits) for _ in range(max(fraction, 0)))
             return f"{stamp}.{digits}Z" if fraction > 0 else f"{stamp}Z"
         if "date" in formats:
-            return "2024-%02d-%02d" % (self.rng.randint(1, 12), self.rng.randint(1, 28))
+            return f"2024-{self.rng.randint(1, 12):02d}-{self.rng.randint(1, 28):02d}"
         if key == "name" and value and value[0].isupper() and " " in value:
             return self.rng.choice(NAMES)
         if key == "code":
@@ -196,7 +197,7 @@ class LogWriter:
 
     def _stamp(self) -> str:
         n = len(self.lines)
-        return "2024-04-%02dT%02d:%02d:%02d.%03dZ" % (1 + n // 400, n // 20 % 24, n % 60, n * 7 % 60, n % 1000)
+        return f"2024-04-{1 + n // 400:02d}T{n // 20 % 24:02d}:{n % 60:02d}:{n * 7 % 60:02d}.{n % 1000:03d}Z"
 
     def envelope(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
         return {

@@ -105,7 +105,7 @@ def iter_file_records(
     if name == STDIN:
         if stdin is None:
             raise InputError(label, "no standard input to read")
-        raw: BinaryIO = stdin if hasattr(stdin, "peek") else io.BufferedReader(stdin, CHUNK)  # type: ignore[arg-type]
+        raw: BinaryIO = stdin if hasattr(stdin, "peek") else io.BufferedReader(stdin, CHUNK)  # type: ignore[type-var]
         stream = _maybe_gunzip(raw)
     else:
         try:
