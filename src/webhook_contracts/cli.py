@@ -161,3 +161,79 @@ def validate(
         )
     VALIDATION_REPORTERS[fmt](results, sys.stdout)
     sys.exit(ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS)
+
+
+try:  # The renderers of every format, when installed; else plain text and JSON.
+    from .report import REPORTERS as _DRIFT_REPORTERS  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on which renderers are present
+    from .report.drift_fallback import FALLBACK_REPORTERS as _DRIFT_REPORTERS
+
+#: Inputs larger than this get a progress bar when stderr is a terminal.
+_PROGRESS_BYTES = 8 << 20
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected by shape).")
+@click.option("--api-version", help="Pin the contracts' API version (default: the newest for each event).")
+@click.option("--payload-field", metavar="FIELD",
+              help="Records carry the payload under FIELD (an object or a JSON string); dotted paths work.")
+@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Schemas folder (default: the project's, else the contracts bundled with the package).")
+@click.option("--format", "fmt", type=click.Choice(sorted(_DRIFT_REPORTERS)), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
+              help="Exit 1 when a finding not in the baseline is at or above this severity (default: error).")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Accept the drift recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
+              help="Record the current drift as accepted in this file.")
+@click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.pass_context
+@handle_errors
+def drift(
+    ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
+    payload_field: str | None, schemas_dir: Path | None, fmt: str, fail_on: str | None,
+    baseline_path: Path | None, write_baseline: Path | None, show_values: bool, progress: bool | None,
+) -> None:
+    """Compare captured payloads in FILES with their contracts and group the drift.
+
+    FILES are JSON files, NDJSON logs, .gz files, folders (every log file in
+    them) or `-` for stdin. Exit 0 when nothing outside the baseline is at or
+    above --fail-on, 1 when something is, 2 on a usage or input error.
+    """
+    from .baseline import apply_baseline, load_baseline, unaccepted
+    from .baseline import write_baseline as save_baseline
+    from .findings import exit_code
+    from .logread import STDIN, expand_inputs, input_size, iter_records
+    from .scan import DriftOptions, DriftScanner, severities_from_config
+
+    settings = _settings(ctx)
+    folder = schemas_dir or settings.schemas_dir
+    if schemas_dir is None and not (folder / "index.json").exists():
+        folder = bundled_schemas() or folder
+    registry = load_registry(folder)
+    options = DriftOptions(
+        event=event, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
+        show_values=show_values or settings.show_values, severities=severities_from_config(settings.severity),
+    )
+    names = expand_inputs(files)
+    scanner = DriftScanner(registry, options)
+    stdin = sys.stdin.buffer if STDIN in names else None
+    total = sum(input_size(name) for name in names)
+    show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
+    if show_bar:
+        with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
+            scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin, progress=bar.update))
+    else:
+        scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin))
+    report = scanner.report()
+    baseline = baseline_path or (settings.root / settings.baseline if settings.baseline else None)
+    if baseline is not None:
+        report = apply_baseline(report, load_baseline(baseline))
+    if write_baseline is not None:
+        save_baseline(write_baseline, report)
+        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings))
+        click.echo(f"baseline with {len(report.findings)} finding(s) written to {write_baseline}", err=True)
+    _DRIFT_REPORTERS[fmt](report, sys.stdout)
+    sys.exit(exit_code(unaccepted(report), fail_on or settings.fail_on))

@@ -1,0 +1,84 @@
+"""Group per-payload drift findings for triage, in bounded memory.
+
+Findings of many payloads are grouped by :attr:`Finding.key` (event, API
+version, kind, path, expected, observed). A group keeps its count (payloads
+that show it), its share of that event's payloads, where it was first and last
+seen (in input order: file, line and the payload's `created_at`), and a few
+example locations; never the payloads themselves.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .findings import Finding, Location
+
+#: Example locations kept per group.
+MAX_EXAMPLES = 3
+#: Distinct groups kept; findings of further groups are only counted.
+MAX_GROUPS = 10_000
+
+
+@dataclass
+class _Group:
+    finding: Finding
+    count: int
+    first: Location
+    last: Location
+    examples: list[Location] = field(default_factory=list)
+
+
+class DriftAggregator:
+    """Collects the findings of each payload; :meth:`findings` returns the groups."""
+
+    def __init__(self, *, max_examples: int = MAX_EXAMPLES, max_groups: int = MAX_GROUPS) -> None:
+        self.max_examples = max_examples
+        self.max_groups = max_groups
+        self.dropped = 0
+        self._groups: dict[tuple[str, ...], _Group] = {}
+
+    def add(self, findings: Iterable[Finding], where: Location) -> None:
+        """The findings of one payload, seen at *where* (one per key is counted)."""
+        seen: set[tuple[str, ...]] = set()
+        for finding in findings:
+            key = finding.key
+            if key in seen:
+                continue
+            seen.add(key)
+            group = self._groups.get(key)
+            if group is None:
+                if len(self._groups) >= self.max_groups:
+                    self.dropped += 1
+                    continue
+                self._groups[key] = _Group(finding, 1, where, where, [where])
+                continue
+            group.count += 1
+            group.last = where
+            if len(group.examples) < self.max_examples:
+                group.examples.append(where)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def findings(self, payloads: Mapping[tuple[str, str], int]) -> tuple[Finding, ...]:
+        """One finding per group, with count, share of *payloads* per (event, API version), first and last seen."""
+        out = []
+        for group in self._groups.values():
+            f = group.finding
+            total = payloads.get((f.event or "", f.api_version or ""), 0)
+            extra = dict(f.extra)
+            extra["examples"] = [str(where) for where in group.examples]
+            out.append(
+                dataclasses.replace(
+                    f,
+                    location=group.first,
+                    count=group.count,
+                    first_seen=group.first,
+                    last_seen=group.last,
+                    share=round(group.count / total, 4) if total else None,
+                    extra=extra,
+                )
+            )
+        return tuple(sorted(out, key=Finding.sort_key))

@@ -1,0 +1,73 @@
+"""Baselines: drift that is known and accepted, as stable fingerprints.
+
+A baseline file lists the :attr:`Finding.fingerprint` of each accepted finding
+(a hash of kind, event, API version, path, expected and observed; counts and
+locations play no part), with those fields beside it for reviewers. Findings
+in the baseline stay in the report, marked ``extra["baselined"] = True``, and
+never fail a run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .errors import InputError
+from .findings import Finding, Report
+from .fsio import write_atomic
+from .registry import dump_json
+
+BASELINE_FORMAT = 1
+
+
+def baseline_document(findings: Iterable[Finding], command: str = "drift") -> dict[str, Any]:
+    """The baseline that accepts every finding in *findings*."""
+    entries = {
+        f.fingerprint: {
+            "kind": f.kind, "event": f.event, "api_version": f.api_version,
+            "path": f.path, "expected": f.expected, "observed": f.observed,
+        }
+        for f in findings
+    }
+    return {"format": BASELINE_FORMAT, "command": command, "fingerprints": dict(sorted(entries.items()))}
+
+
+def write_baseline(path: Path, report: Report) -> None:
+    """Record the drift of *report* as accepted (atomically)."""
+    write_atomic(path, dump_json(baseline_document(report.findings, report.command)))
+
+
+def load_baseline(path: Path) -> frozenset[str]:
+    """The fingerprints in a baseline file; errors name the file."""
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise InputError(path, f"cannot read the baseline: {exc.strerror or exc}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
+    if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:
+        raise InputError(path, f"not a webhook-contracts baseline (format {BASELINE_FORMAT})")
+    prints = data.get("fingerprints")
+    if not isinstance(prints, dict) or not all(isinstance(k, str) for k in prints):
+        raise InputError(path, "'fingerprints' must be an object keyed by fingerprint", where="/fingerprints")
+    return frozenset(prints)
+
+
+def apply_baseline(report: Report, fingerprints: frozenset[str]) -> Report:
+    """*report* with the findings in the baseline marked ``baselined``."""
+    findings = tuple(
+        dataclasses.replace(f, extra={**f.extra, "baselined": True}) if f.fingerprint in fingerprints else f
+        for f in report.findings
+    )
+    summary = {**report.summary, "baselined": sum(1 for f in findings if f.extra.get("baselined"))}
+    return Report(report.command, findings, summary, report.notes)
+
+
+def unaccepted(report: Report) -> Report:
+    """*report* without the baselined findings: what decides the exit code."""
+    kept = tuple(f for f in report.findings if not f.extra.get("baselined"))
+    return Report(report.command, kept, report.summary, report.notes)

@@ -1,0 +1,227 @@
+"""Drift of one payload from its contract, as findings.
+
+A contract revision is compiled once into a tree of :class:`Node` objects (from
+:func:`~webhook_contracts.schemadiff.flatten_schema`); :func:`check_payload`
+walks the event data and the tree together and returns what departs from it:
+
+- ``new_field``: a key the contract does not describe (for a new object only
+  its root is reported, nothing inside it);
+- ``missing_field``: a required key that is absent;
+- ``retyped_field``: another JSON type than the contract allows (a string for
+  an integer, a number for an integer, an array for an object, a `null` where
+  none is allowed, a value where the docs only ever showed `null`);
+- ``format_changed``, ``prefix_changed``, ``new_constant``: a string in another
+  format, an identifier with another prefix, a new value of an object tag;
+- ``new_open_key``: a key inside an object the contract leaves open (an object
+  documented without fields, or a non-id key in an id-keyed map).
+
+Not drift: keys inside free-form `metadata`, generated-id keys of maps
+(`order.redemptions`), other identifiers with the same prefix, and optional
+fields present or absent.
+
+Findings never carry payload values unless asked for; the `observed` side
+names types, formats and prefixes. The one exception is the value of an
+object tag (`"object": "voucher"`), which is vocabulary of the provider's API,
+not customer data, and only when it is shaped like one (lower-case snake).
+
+:func:`check_payload` is the reference implementation; a faster gate may skip
+payloads that it would find clean, but must agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import DRIFT_SEVERITY, Finding, Severity
+from .formats import formats_of, id_prefix_of, is_generated_key, prefix_from_pattern
+from .inference import FREE_FORM_KEYS, escape_pointer
+from .schemadiff import FieldSpec, flatten_schema
+from .validation import json_type
+
+ABSENT = "absent"
+_TAG_SHAPE = re.compile(r"[a-z][a-z0-9_]{0,47}")
+_PREFIX_SHAPE = re.compile(r"([a-z]{1,12}[_-])[0-9A-Za-z]+")
+#: Nesting below which a payload is not followed (the interpreter's stack is finite).
+MAX_DEPTH = 64
+_VALUE_CHARS = 200
+
+_MESSAGES = {
+    "new_field": "field not in the contract ({observed})",
+    "new_open_key": "new key in an open object ({observed})",
+    "missing_field": "required field is missing (expected {expected})",
+    "retyped_field": "expected {expected}, got {observed}",
+    "format_changed": "expected format {expected}, got {observed}",
+    "prefix_changed": "expected identifier prefix {expected}, got {observed}",
+    "new_constant": "expected the tag {expected}, got {observed}",
+}
+
+
+@dataclass(frozen=True)
+class Node:
+    """What the contract says about one position and the positions below it."""
+
+    spec: FieldSpec | None
+    children: Mapping[str, Node] = field(default_factory=dict)
+    #: Array items (`*` below an array).
+    items: Node | None = None
+    #: Values of an id-keyed map (`*` below an object).
+    values: Node | None = None
+    free_form: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledContract:
+    """One contract revision, ready to check payloads against."""
+
+    event: str
+    api_version: str
+    revision: int
+    root: Node
+
+
+def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, revision: int) -> CompiledContract:
+    """Build the lookup tree of a contract once, to check many payloads."""
+    flat = flatten_schema(schema)
+    return CompiledContract(event, api_version, revision, _build(flat, "", None))
+
+
+def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Node:
+    prefix = f"{path}/"
+    direct = sorted(p for p in flat if p.startswith(prefix) and "/" not in p[len(prefix):])
+    children = {_unescape(p[len(prefix):]): _build(flat, p, flat[p]) for p in direct if not p.endswith("/*")}
+    star = _build(flat, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
+    is_array = spec is not None and "array" in spec.types
+    last = path.rsplit("/", 1)[-1]
+    return Node(
+        spec=spec,
+        children=children,
+        items=star if is_array else None,
+        values=None if is_array else star,
+        free_form=last in FREE_FORM_KEYS and star is None and not children,
+    )
+
+
+def _unescape(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def check_payload(
+    data: dict[str, Any], contract: CompiledContract, *, show_values: bool = False,
+    severities: Mapping[str, Severity] = DRIFT_SEVERITY,
+) -> list[Finding]:
+    """Every way *data* (the event data, not the envelope) departs from *contract*.
+
+    One finding per (kind, path, expected, observed), however many array items
+    show it; sorted by path, then kind.
+    """
+    raw: dict[tuple[str, str, str, str], Any] = {}
+    _walk(data, contract.root, "", raw, 0)
+    findings = []
+    for (kind, path, expected, observed), value in sorted(raw.items(), key=lambda kv: (kv[0][1], kv[0])):
+        extra = {"value": _show(value)} if show_values and value is not _NOTHING else {}
+        findings.append(
+            Finding(
+                kind=kind,
+                severity=severities.get(kind, DRIFT_SEVERITY.get(kind, Severity.WARNING)),
+                message=_MESSAGES[kind].format(expected=expected, observed=observed),
+                event=contract.event,
+                api_version=contract.api_version,
+                revision=contract.revision,
+                path=path,
+                expected=expected,
+                observed=observed,
+                extra=extra,
+            )
+        )
+    return findings
+
+
+_NOTHING = object()
+_Raw = dict[tuple[str, str, str, str], Any]
+
+
+def _add(raw: _Raw, kind: str, path: str, expected: str, observed: str, value: Any = _NOTHING) -> None:
+    raw.setdefault((kind, path, expected, observed), value)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
+
+
+def _type_ok(kind: str, spec: FieldSpec) -> bool:
+    return not spec.types or kind in spec.types or (kind == "integer" and "number" in spec.types)
+
+
+def _walk(value: Any, node: Node, path: str, raw: _Raw, depth: int) -> None:
+    spec = node.spec
+    kind = json_type(value)
+    if spec is not None:
+        if not _type_ok(kind, spec):
+            _add(raw, "retyped_field", path, spec.type_label(), kind, value)
+            return
+        if kind == "string":
+            _check_string(value, spec, path, raw)
+            return
+    if depth > MAX_DEPTH or node.free_form:
+        return
+    if kind == "object":
+        _walk_object(value, node, path, raw, depth)
+    elif kind == "array" and node.items is not None:
+        for item in value:
+            _walk(item, node.items, f"{path}/*", raw, depth + 1)
+
+
+def _walk_object(value: dict[str, Any], node: Node, path: str, raw: _Raw, depth: int) -> None:
+    if node.values is not None:
+        for key, item in value.items():
+            if is_generated_key(key):
+                _walk(item, node.values, f"{path}/*", raw, depth + 1)
+            else:
+                _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+        return
+    if not node.children:
+        for key, item in value.items():
+            _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+        return
+    for key, child in node.children.items():
+        here = f"{path}/{escape_pointer(key)}"
+        if key in value:
+            _walk(value[key], child, here, raw, depth + 1)
+        elif child.spec is not None and child.spec.required:
+            _add(raw, "missing_field", here, child.spec.type_label(), ABSENT)
+    for key in value.keys() - node.children.keys():
+        _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(value[key]), value[key])
+
+
+def _check_string(value: str, spec: FieldSpec, path: str, raw: _Raw) -> None:
+    if spec.format is not None:
+        formats = formats_of(value)
+        if spec.format not in formats:
+            _add(raw, "format_changed", path, spec.format, "|".join(sorted(formats)) or "other", value)
+    if spec.pattern is not None:
+        prefix = prefix_from_pattern(spec.pattern)
+        if prefix is not None and not value.startswith(prefix):
+            _add(raw, "prefix_changed", path, prefix, _prefix_label(value), value)
+    if spec.const is not None and value != spec.const:
+        _add(raw, "new_constant", path, spec.const, value if _TAG_SHAPE.fullmatch(value) else "other", value)
+
+
+def _prefix_label(value: str) -> str:
+    """The identifier prefix a value carries, without the identifier itself."""
+    known = id_prefix_of(value)
+    if known is not None:
+        return known
+    match = _PREFIX_SHAPE.fullmatch(value)
+    return match.group(1) if match else "none"
+
+
+def count_findings(data: dict[str, Any], contract: CompiledContract) -> int:
+    """How many findings *data* has against *contract* (for revision matching)."""
+    raw: _Raw = {}
+    _walk(data, contract.root, "", raw, 0)
+    return len(raw)

@@ -1,0 +1,291 @@
+"""Read captured payloads: JSON files, NDJSON logs, `.gz` files, folders and stdin.
+
+Every input becomes a stream of :class:`Record` objects, one per payload or
+per line that should have held one. A record carries the file, the line
+number and either the parsed value or the reason it could not be read; a bad
+line never stops the run.
+
+A file is NDJSON when one of its first lines is a JSON document on its own;
+otherwise, if it starts with `{` or `[`, it is one JSON document (an array
+holds one payload per element, numbered from 1). A line may carry text before
+its JSON (`2024-05-01T10:00:00Z INFO webhook {...}`): the first `{` from which
+the rest of the line parses is taken. With a payload field (`body`), a record
+that has that field yields its value, an object or a JSON string, instead.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import orjson
+
+from .errors import InputError
+
+#: Read size: logs are read in chunks of this many bytes.
+CHUNK = 1 << 20
+#: Log files a folder contributes (also when gzipped).
+LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log")
+STDIN = "-"
+_BOM = b"\xef\xbb\xbf"
+#: Lines looked at to tell NDJSON from one JSON document.
+_SNIFF_LINES = 5
+#: Candidate `{` positions tried on a line with a text prefix.
+_PREFIX_ATTEMPTS = 16
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Record:
+    """One payload read from an input, or the reason a line could not be read."""
+
+    file: str
+    line: int | None
+    value: Any = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def expand_inputs(paths: Iterable[str]) -> list[str]:
+    """The files to read: `-`, files as given, and every log file in a folder (sorted)."""
+    out: list[str] = []
+    for name in paths:
+        if name == STDIN:
+            out.append(name)
+            continue
+        path = Path(name)
+        if path.is_dir():
+            found = sorted(
+                p.as_posix() for p in path.rglob("*")
+                if p.is_file() and _is_log_name(p.name) and not p.name.startswith(".")
+            )
+            if not found:
+                raise InputError(name, f"no log files ({', '.join(LOG_SUFFIXES)}, also .gz) in this folder")
+            out.extend(found)
+        elif path.is_file():
+            out.append(name)
+        else:
+            raise InputError(name, "no such file or folder")
+    return out
+
+
+def _is_log_name(name: str) -> bool:
+    return name.removesuffix(".gz").endswith(LOG_SUFFIXES)
+
+
+def input_size(name: str) -> int:
+    """Bytes on disk of one input (0 for stdin), for a progress bar."""
+    return 0 if name == STDIN else Path(name).stat().st_size
+
+
+def iter_records(
+    names: Iterable[str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Record]:
+    """Records of every input in order; *progress* gets the bytes of input consumed."""
+    for name in names:
+        yield from iter_file_records(name, payload_field=payload_field, stdin=stdin, progress=progress)
+
+
+def iter_file_records(
+    name: str, *, payload_field: str | None = None, stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+) -> Iterator[Record]:
+    """Records of one input; a truncated gzip stream ends with an error record."""
+    label = "<stdin>" if name == STDIN else name
+    if name == STDIN:
+        if stdin is None:
+            raise InputError(label, "no standard input to read")
+        raw: BinaryIO = stdin if hasattr(stdin, "peek") else io.BufferedReader(stdin, CHUNK)  # type: ignore[type-var]
+        stream = _maybe_gunzip(raw)
+    else:
+        try:
+            raw = Path(name).open("rb", buffering=CHUNK)  # noqa: SIM115 - closed below
+        except OSError as exc:
+            raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+        stream = _maybe_gunzip(raw)
+    try:
+        yield from _records(label, stream, raw, payload_field, progress)
+    finally:
+        if name != STDIN:
+            raw.close()
+
+
+def _maybe_gunzip(raw: BinaryIO) -> BinaryIO:
+    """*raw*, or a gzip reader over it when it starts with the gzip magic bytes."""
+    if raw.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+def _records(
+    label: str, stream: BinaryIO, raw: BinaryIO, payload_field: str | None, progress: Progress | None,
+) -> Iterator[Record]:
+    lines = _iter_lines(stream, raw, progress)
+    head: list[tuple[int, bytes]] = []
+    number = 0
+    try:
+        for number, line in lines:
+            head.append((number, line))
+            if sum(1 for _, text in head if text.strip()) >= _SNIFF_LINES:
+                break
+        if _is_document(head):
+            yield from _document(label, head, lines, payload_field)
+            return
+        for number, line in head:
+            yield from _line_record(label, number, line, payload_field)
+        for number, line in lines:
+            yield from _line_record(label, number, line, payload_field)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        yield Record(label, number + 1, error=f"truncated or corrupt gzip stream ({exc})")
+
+
+def _iter_lines(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
+    """(line number, line without its end) in chunks of :data:`CHUNK` bytes."""
+    read = getattr(stream, "read1", stream.read)
+    rest = b""
+    number = 0
+    seen = 0
+    while True:
+        chunk = read(CHUNK)
+        if not chunk:
+            break
+        if progress is not None and hasattr(raw, "tell"):
+            try:
+                position = raw.tell()
+            except OSError:
+                position = seen
+            if position > seen:
+                progress(position - seen)
+                seen = position
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        for part in parts:
+            number += 1
+            yield number, part
+    if rest:
+        yield number + 1, rest
+
+
+def _clean(line: bytes) -> bytes:
+    if line.startswith(_BOM):
+        line = line[len(_BOM):]
+    return line.strip(b" \t\r\n\f\v")
+
+
+def _is_document(head: list[tuple[int, bytes]]) -> bool:
+    """True when the input is one JSON document (pretty-printed, or an array), not lines."""
+    texts = [t for t in (_clean(text) for _, text in head) if t]
+    if not texts:
+        return False
+    first = texts[0]
+    if first[:1] == b"[":
+        # An array of payloads, not a log line with a bracketed prefix ("[INFO] {...}").
+        return first == b"[" or first.startswith(b"[{") or _parse(first)[1] is None
+    if first[:1] != b"{":
+        return False
+    return not any(t[:1] == b"{" and _parse(t)[1] is None for t in texts)
+
+
+def _document(
+    label: str, head: list[tuple[int, bytes]], lines: Iterator[tuple[int, bytes]], payload_field: str | None,
+) -> Iterator[Record]:
+    data = _clean(b"\n".join([text for _, text in head] + [text for _, text in lines]))
+    value, error = _parse(data)
+    if error is not None:
+        yield Record(label, 1, error=error)
+        return
+    if isinstance(value, list):
+        for index, item in enumerate(value, start=1):
+            yield _with_field(label, index, item, payload_field)
+    else:
+        yield _with_field(label, 1, value, payload_field)
+
+
+def _line_record(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:
+    text = _clean(line)
+    if not text:
+        return
+    value, error = _parse(text) if text[:1] == b"{" else _after_prefix(text)
+    if error is not None:
+        yield Record(label, number, error=error)
+    else:
+        yield _with_field(label, number, value, payload_field)
+
+
+def _parse(data: bytes) -> tuple[Any, str | None]:
+    try:
+        return orjson.loads(data), None
+    except orjson.JSONDecodeError as exc:
+        return None, _reason(exc, data)
+
+
+def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
+    if "UTF-8" in exc.msg:
+        return "invalid UTF-8"
+    if exc.pos >= len(data) or "end of data" in exc.msg:
+        return "truncated JSON"
+    return f"not valid JSON ({exc.msg} at column {exc.pos + 1})"
+
+
+def _after_prefix(text: bytes) -> tuple[Any, str | None]:
+    """The JSON object that ends the line after a text prefix (time, level, message).
+
+    Candidates are the `{` of the line from the left; the first that parses to
+    the end of the line wins. A candidate cut short ends the search, so a
+    truncated payload is never mistaken for one of its inner objects.
+    """
+    if text[:1] == b"[":
+        value, error = _parse(text)
+        if error is None:
+            return value, None
+    start = text.find(b"{")
+    for _ in range(_PREFIX_ATTEMPTS):
+        if start < 0:
+            break
+        value, error = _parse(text[start:])
+        if error is None:
+            return value, None
+        if error in ("truncated JSON", "invalid UTF-8"):
+            return None, f"{error} after a text prefix"
+        start = text.find(b"{", start + 1)
+    return None, "not JSON"
+
+
+def _with_field(label: str, number: int, value: Any, payload_field: str | None) -> Record:
+    if payload_field is None or not isinstance(value, dict):
+        return Record(label, number, value)
+    found, inner = _lookup(value, payload_field)
+    if not found:
+        return Record(label, number, value)
+    if isinstance(inner, dict):
+        return Record(label, number, inner)
+    if isinstance(inner, str | bytes):
+        data = inner.encode("utf-8", "surrogatepass") if isinstance(inner, str) else inner
+        parsed, error = _parse(data.strip())
+        if error is not None:
+            return Record(label, number, error=f"payload field {payload_field!r}: {error}")
+        return Record(label, number, parsed)
+    kind = "null" if inner is None else type(inner).__name__
+    return Record(label, number, error=f"payload field {payload_field!r} holds {kind}, not a payload")
+
+
+def _lookup(value: dict[str, Any], field: str) -> tuple[bool, Any]:
+    """The value under *field*: the key itself, else a dotted path (`request.body`)."""
+    if field in value:
+        return True, value[field]
+    node: Any = value
+    for part in field.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False, None
+        node = node[part]
+    return True, node

@@ -1,0 +1,227 @@
+"""Scan captured traffic for drift: records in, one grouped :class:`Report` out.
+
+For each record: unwrap the envelope, decide the event (given, the envelope's
+`type`, or the best-matching contract by shape, unknown below the threshold),
+check the event data against the contract revision in force (the pinned API
+version, else the newest revision of the newest API version of that event)
+and aggregate. Lines that are not payloads and payloads of unknown events are
+counted and listed by file and line; the scan goes on.
+
+The summary also says, per event, which revision of its API version the
+traffic matches best (fewest findings), so traffic still shaped like an older
+revision is recognisable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .aggregate import DriftAggregator
+from .drift import CompiledContract, check_payload, compile_contract, count_findings
+from .errors import PayloadError, RegistryError
+from .findings import DRIFT_SEVERITY, Location, Report, Severity
+from .logread import Record
+from .registry import Registry, Revision
+from .validation import detect_event, unwrap
+
+#: Bad lines and unknown payloads listed by location (all are counted).
+MAX_LISTED = 1000
+
+
+@dataclass(frozen=True)
+class DriftOptions:
+    """How to scan: what to assume and how strict to be."""
+
+    event: str | None = None
+    api_version: str | None = None
+    threshold: float = 0.6
+    show_values: bool = False
+    #: Severity per kind; a kind mapped to None is not reported.
+    severities: Mapping[str, Severity | None] = field(default_factory=lambda: dict(DRIFT_SEVERITY))
+
+
+def severities_from_config(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
+    """DRIFT_SEVERITY with the config's `severity` table applied ("off" drops a kind)."""
+    out: dict[str, Severity | None] = dict(DRIFT_SEVERITY)
+    for kind, level in overrides.items():
+        if kind in DRIFT_SEVERITY:
+            out[kind] = None if level == "off" else Severity.parse(level)
+    return out
+
+
+@dataclass
+class _EventTally:
+    api_version: str
+    checked: int
+    payloads: int = 0
+    by_shape: int = 0
+    #: revision -> [clean payloads, findings]
+    revisions: dict[int, list[int]] = field(default_factory=dict)
+
+
+class DriftScanner:
+    """Checks records one by one; :meth:`report` gives the grouped result."""
+
+    def __init__(self, registry: Registry, options: DriftOptions | None = None) -> None:
+        self.registry = registry
+        self.options = options or DriftOptions()
+        self.aggregator = DriftAggregator()
+        self.records = 0
+        self.unparseable: list[dict[str, Any]] = []
+        self.unparseable_count = 0
+        self.unknown: list[dict[str, Any]] = []
+        self.unknown_count = 0
+        self.inputs: dict[str, None] = {}
+        self._events: dict[str, _EventTally] = {}
+        self._compiled: dict[tuple[str, str, int], CompiledContract] = {}
+        self._shapes: dict[str, dict[str, dict[str, Any]]] = {}
+        self._severities = {k: v or Severity.INFO for k, v in self.options.severities.items()}
+
+    def feed(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.add(record)
+
+    def add(self, record: Record) -> None:
+        """Check one record (a payload, or a line that could not be read)."""
+        self.records += 1
+        self.inputs.setdefault(record.file)
+        if record.error is not None:
+            self._bad(record, record.error)
+            return
+        try:
+            unwrapped = unwrap(record.value, record.file, None if record.line is None else str(record.line))
+        except PayloadError as exc:
+            self._bad(record, exc.detail)
+            return
+        event, by_shape, reason = self._event_of(unwrapped.data, unwrapped.event)
+        if event is None:
+            self._unknown(record, reason)
+            return
+        version = self._version(event)
+        if version is None:
+            self._unknown(record, f"no contract for {event} in API version {self.options.api_version}")
+            return
+        contract = self._contract(self.registry.latest(event, version))
+        findings = check_payload(
+            unwrapped.data, contract, show_values=self.options.show_values, severities=self._severities
+        )
+        tally = self._tally(event, version, contract.revision)
+        tally.payloads += 1
+        tally.by_shape += by_shape
+        self._match(tally, event, unwrapped.data, contract.revision, len(findings))
+        findings = [f for f in findings if self.options.severities.get(f.kind, Severity.WARNING) is not None]
+        created = (unwrapped.envelope or unwrapped.data).get("created_at")
+        where = Location(record.file, record.line, created if isinstance(created, str) else None)
+        self.aggregator.add(findings, where)
+
+    def _event_of(self, data: dict[str, Any], envelope_type: str | None) -> tuple[str | None, int, str]:
+        event = self.options.event or envelope_type
+        if event is not None:
+            if event in self.registry.events(self.options.api_version):
+                return event, 0, ""
+            return None, 0, f"unknown event {event!r}"
+        version = self.options.api_version or self.registry.latest_api_version()
+        if version not in self._shapes:
+            self._shapes[version] = {
+                e: self.registry.load(self.registry.latest(e, version)) for e in self.registry.events(version)
+            }
+        detection = detect_event(data, self._shapes[version], self.options.threshold)
+        if detection.event is None:
+            best = f"best {detection.runner_up}, " if detection.runner_up else ""
+            return None, 0, f"no contract matches the shape ({best}confidence {detection.confidence:.2f})"
+        return detection.event, 1, ""
+
+    def _version(self, event: str) -> str | None:
+        if self.options.api_version is None:
+            return self.registry.latest_api_version(event)
+        return self.options.api_version if self.registry.history(event, self.options.api_version) else None
+
+    def _contract(self, revision: Revision) -> CompiledContract:
+        key = (revision.api_version, revision.event, revision.revision)
+        if key not in self._compiled:
+            self._compiled[key] = compile_contract(
+                self.registry.load(revision), event=revision.event, api_version=revision.api_version,
+                revision=revision.revision,
+            )
+        return self._compiled[key]
+
+    def _tally(self, event: str, version: str, checked: int) -> _EventTally:
+        if event not in self._events:
+            self._events[event] = _EventTally(version, checked)
+        return self._events[event]
+
+    def _match(self, tally: _EventTally, event: str, data: dict[str, Any], checked: int, found: int) -> None:
+        for rev in self.registry.history(event, tally.api_version):
+            n = found if rev.revision == checked else count_findings(data, self._contract(rev))
+            counts = tally.revisions.setdefault(rev.revision, [0, 0])
+            counts[0] += n == 0
+            counts[1] += n
+
+    def _bad(self, record: Record, reason: str) -> None:
+        self.unparseable_count += 1
+        if len(self.unparseable) < MAX_LISTED:
+            self.unparseable.append({"file": record.file, "line": record.line, "reason": reason})
+
+    def _unknown(self, record: Record, reason: str) -> None:
+        self.unknown_count += 1
+        if len(self.unknown) < MAX_LISTED:
+            self.unknown.append({"file": record.file, "line": record.line, "reason": reason})
+
+    def report(self) -> Report:
+        """The grouped findings and the summary of everything read so far."""
+        payloads = {(event, t.api_version): t.payloads for event, t in self._events.items()}
+        findings = self.aggregator.findings(payloads)
+        events = {event: self._event_summary(t) for event, t in sorted(self._events.items())}
+        summary = {
+            "inputs": list(self.inputs),
+            "records": self.records,
+            "payloads": sum(t.payloads for t in self._events.values()) + self.unknown_count,
+            "events": events,
+            "unparseable": {"count": self.unparseable_count, "lines": self.unparseable},
+            "unknown": {"count": self.unknown_count, "lines": self.unknown},
+            "groups_dropped": self.aggregator.dropped,
+        }
+        return Report("drift", findings, summary, tuple(self._notes(events)))
+
+    def _event_summary(self, tally: _EventTally) -> dict[str, Any]:
+        best = min(tally.revisions, key=lambda r: (tally.revisions[r][1], r != tally.checked, -r))
+        return {
+            "api_version": tally.api_version,
+            "payloads": tally.payloads,
+            "detected_by_shape": tally.by_shape,
+            "revision": tally.checked,
+            "best_revision": best,
+            "revisions": {
+                f"r{rev}": {"clean": clean, "findings": total}
+                for rev, (clean, total) in sorted(tally.revisions.items())
+            },
+        }
+
+    def _notes(self, events: dict[str, dict[str, Any]]) -> list[str]:
+        notes = []
+        for event, info in events.items():
+            if info["best_revision"] != info["revision"]:
+                notes.append(
+                    f"{event} {info['api_version']}: traffic matches revision r{info['best_revision']} "
+                    f"better than the checked r{info['revision']}"
+                )
+        for name, count, listed in (
+            ("unparseable", self.unparseable_count, self.unparseable),
+            ("unknown", self.unknown_count, self.unknown),
+        ):
+            if count > len(listed):
+                notes.append(f"{count} {name} records, only the first {len(listed)} listed")
+        if self.aggregator.dropped:
+            notes.append(f"more than {self.aggregator.max_groups} distinct findings; the rest were not grouped")
+        return notes
+
+
+def scan_records(records: Iterable[Record], registry: Registry, options: DriftOptions | None = None) -> Report:
+    """Scan *records* against the contracts of *registry*; see :class:`DriftScanner`."""
+    if not registry.revisions:
+        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    scanner = DriftScanner(registry, options)
+    scanner.feed(records)
+    return scanner.report()

@@ -1,0 +1,152 @@
+"""Laws of the drift engine, revision matching, severities and baselines."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from drift_support import API_VERSION, all_examples, contract, envelope, example, registry
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from webhook_contracts.baseline import apply_baseline, load_baseline, unaccepted, write_baseline
+from webhook_contracts.drift import check_payload
+from webhook_contracts.errors import InputError
+from webhook_contracts.findings import Severity, exit_code
+from webhook_contracts.logread import Record
+from webhook_contracts.registry import Revision, build_index, dump_json, load_registry, sha256
+from webhook_contracts.scan import DriftOptions, scan_records, severities_from_config
+
+REWARDED = "customer.rewarded.loyalty_points"
+
+
+def test_seed_examples_give_no_finding() -> None:
+    examples = all_examples()
+    assert len(examples) == 3
+    for event, data in examples:
+        assert check_payload(data, contract(event)) == []
+
+
+def test_seed_examples_bare_and_enveloped_scan_clean() -> None:
+    records = []
+    for n, (event, data) in enumerate(all_examples(), start=1):
+        records += [Record("seeds", 2 * n - 1, data), Record("seeds", 2 * n, envelope(event, data))]
+    report = scan_records(records, registry())
+    assert report.findings == ()
+    assert {e: i["payloads"] for e, i in report.summary["events"].items()} == {e: 2 for e, _ in all_examples()}
+    assert all(i["detected_by_shape"] == 1 for i in report.summary["events"].values())
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=6), children, max_size=3),
+    max_leaves=10,
+)
+
+
+def _edit(data: dict, path: list[str], value: object) -> dict:
+    node = data
+    for key in path[:-1]:
+        child = node.get(key)
+        if not isinstance(child, dict):
+            return data
+        node = child
+    node[path[-1]] = value
+    return data
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    event=st.sampled_from([e for e, _ in all_examples()]),
+    path=st.lists(st.sampled_from(["order", "customer", "voucher", "items", "id", "metadata", "x"]),
+                  min_size=1, max_size=3),
+    value=json_values,
+)
+def test_findings_are_deterministic(event: str, path: list[str], value: object) -> None:
+    data = _edit(example(event), path, value)
+    first = check_payload(data, contract(event), show_values=True)
+    second = check_payload(json.loads(json.dumps(data)), contract(event), show_values=True)
+    assert first == second
+    assert [f.path for f in first] == sorted(f.path for f in first)
+    assert len({f.key for f in first}) == len(first)
+
+
+@settings(max_examples=30, deadline=None)
+@given(event=st.sampled_from([e for e, _ in all_examples()]), keys=st.dictionaries(
+    st.text(min_size=1, max_size=8), json_values, max_size=4))
+def test_doc_example_with_free_form_metadata_is_clean(event: str, keys: dict) -> None:
+    data = example(event)
+    data["customer"]["metadata"] = keys
+    assert check_payload(data, contract(event)) == []
+
+
+def _registry_with_r2(tmp_path: Path) -> Path:
+    """A copy of the schemas with an r2 of the rewarded event that renames order.amount."""
+    root = tmp_path / "schemas"
+    shutil.copytree(registry().root, root)
+    schema = json.loads((root / API_VERSION / REWARDED / "r1.json").read_text("utf-8"))
+    order = schema["$defs"]["Order"]
+    order["properties"]["amount_total"] = order["properties"].pop("amount")
+    order["required"] = [("amount_total" if k == "amount" else k) for k in order["required"]]
+    data = dump_json(schema)
+    (root / API_VERSION / REWARDED / "r2.json").write_bytes(data)
+    old = load_registry(root)
+    r1 = old.latest(REWARDED, API_VERSION)
+    r2 = Revision(API_VERSION, REWARDED, 2, sha256(data), r1.source)
+    (root / "index.json").write_bytes(dump_json(build_index([*old.revisions, r2])))
+    return root
+
+
+def test_revision_matching_recognises_older_shape(tmp_path: Path) -> None:
+    reg = load_registry(_registry_with_r2(tmp_path))
+    records = [Record("log", n, envelope(REWARDED, example(REWARDED))) for n in range(1, 4)]
+    report = scan_records(records, reg)
+    info = report.summary["events"][REWARDED]
+    assert info["revision"] == 2
+    assert info["best_revision"] == 1
+    assert info["revisions"] == {"r1": {"clean": 3, "findings": 0}, "r2": {"clean": 0, "findings": 6}}
+    assert {(f.kind, f.path, f.revision) for f in report.findings} == {
+        ("missing_field", "/order/amount_total", 2), ("new_field", "/order/amount", 2)}
+    assert any("matches revision r1" in note for note in report.notes)
+
+
+def _drifting_report():
+    data = example(REWARDED)
+    data["order"]["amount"] = "100"
+    data["order"]["extra"] = 1
+    return scan_records([Record("log", 1, data), Record("log", 2, data)], registry())
+
+
+def test_severity_overrides_and_off() -> None:
+    options = DriftOptions(severities=severities_from_config({"retyped_field": "info", "new_field": "off"}))
+    data = example(REWARDED)
+    data["order"]["amount"] = "100"
+    data["order"]["extra"] = 1
+    report = scan_records([Record("log", 1, data)], registry(), options)
+    assert [(f.kind, f.severity) for f in report.findings] == [("retyped_field", Severity.INFO)]
+
+
+def test_baseline_round_trip(tmp_path: Path) -> None:
+    report = _drifting_report()
+    assert exit_code(report, "error") == 1
+    path = tmp_path / "baseline.json"
+    write_baseline(path, report)
+    accepted = apply_baseline(report, load_baseline(path))
+    assert all(f.extra["baselined"] for f in accepted.findings)
+    assert len(accepted.findings) == len(report.findings)
+    assert exit_code(unaccepted(accepted), "info") == 0
+    assert accepted.summary["baselined"] == 2
+    again = json.loads(path.read_text("utf-8"))
+    assert sorted(again["fingerprints"]) == sorted(f.fingerprint for f in report.findings)
+
+
+def test_baseline_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "b.json"
+    bad.write_text("{nope", "utf-8")
+    try:
+        load_baseline(bad)
+    except InputError as exc:
+        assert str(bad) in str(exc)
+    else:
+        raise AssertionError("expected an InputError")
