@@ -15,12 +15,15 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .config import Settings, load_settings
+from .config import FAIL_ON, Settings, load_settings
+from .contractdiff import diff_contracts, resolve_contract
 from .docpage import read_doc_page
 from .errors import ExitCode, PayloadError, WebhookContractsError
-from .registry import bundled_schemas, load_registry
+from .findings import Report, exit_code
+from .payloadcompare import compare_payloads
+from .registry import Registry, bundled_schemas, load_registry
 from .regen import plan_regen, regen
-from .report import VALIDATION_REPORTERS, render_page_json, render_page_text
+from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, with_fail_on
 from .validation import ContractValidator, ValidationResult, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -158,3 +161,81 @@ def validate(
         )
     VALIDATION_REPORTERS[fmt](results, sys.stdout)
     sys.exit(ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS)
+
+
+def report_options(func: F) -> F:
+    """`--format` (from :data:`REPORTERS`) and `--fail-on`, shared by the checking commands."""
+    func = click.option(
+        "--fail-on", type=click.Choice(FAIL_ON),
+        help="Lowest severity that makes the exit code 1 (default: config `fail-on`, else error).",
+    )(func)
+    return click.option(
+        "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+        help="Report format.",
+    )(func)
+
+
+def emit_report(report: Report, fmt: str, fail_on: str) -> None:
+    """Render *report* on stdout and exit 0 or 1 by the *fail_on* threshold."""
+    REPORTERS[fmt](with_fail_on(report, fail_on), sys.stdout)
+    sys.exit(exit_code(report, fail_on))
+
+
+def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
+    folder = schemas_dir or settings.schemas_dir
+    if schemas_dir is None and not (folder / "index.json").exists():
+        folder = bundled_schemas() or folder
+    return load_registry(folder)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Schemas folder for references (default: the project's, else the bundled contracts).")
+@report_options
+@click.pass_context
+@handle_errors
+def diff(ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: str, fail_on: str | None) -> None:
+    """Compare two contracts OLD and NEW: each change breaking or compatible for a consumer.
+
+    OLD and NEW are schema files or registry references EVENT, EVENT@vYYYY-MM-DD
+    (its newest revision) or EVENT@vYYYY-MM-DD/rN; EVENT alone is the newest
+    revision of the newest API version that has it. A name ending in .json or
+    an existing file is a file (write ./NAME to force one).
+    Breaking changes are errors, compatible ones warnings, documentation
+    changes information. Exit 1 when a change is at or above --fail-on.
+    """
+    settings = _settings(ctx)
+    registry = _registry(settings, schemas_dir)
+    before = resolve_contract(old, registry, display=settings.rel)
+    after = resolve_contract(new, registry, display=settings.rel)
+    emit_report(diff_contracts(before, after), fmt, fail_on or settings.fail_on)
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--show-values", is_flag=True, help="Show differing values (they may hold personal data).")
+@report_options
+@click.pass_context
+@handle_errors
+def compare(ctx: click.Context, a: str, b: str, show_values: bool, fmt: str, fail_on: str | None) -> None:
+    """Show how payload B differs from payload A (JSON files; `-` for stdin).
+
+    Each may be bare event data or a delivery envelope. Paths are JSON
+    Pointers with `*` for array items. Removed fields and type changes are
+    errors, added fields warnings, changed values information (shown only
+    with --show-values). Exit 1 when a difference is at or above --fail-on.
+    """
+    if a == b == "-":
+        raise click.UsageError("only one of A and B can be read from stdin")
+    settings = _settings(ctx)
+    values = []
+    for name in (a, b):
+        data, source = _read_input(name)
+        values.append((parse_json(data, source), source))
+    (first, source_a), (second, source_b) = values
+    report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
+                              show_values=show_values or settings.show_values)
+    emit_report(report, fmt, fail_on or settings.fail_on)

@@ -34,7 +34,7 @@ def _rule(kind: str, findings: list[Finding]) -> dict[str, Any]:
 
 
 def _uri(file: str) -> str:
-    return quote(file.replace("\\", "/"), safe="/:@")
+    return quote(file.replace("\\", "/"), safe="/:@", errors="backslashreplace")
 
 
 def _locations(finding: Finding) -> list[dict[str, Any]]:

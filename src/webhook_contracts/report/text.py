@@ -41,7 +41,7 @@ def _used(findings: list[Finding], rows: list[dict[str, str]]) -> list[str]:
     return columns
 
 
-def _table(findings: list[Finding], stream: TextIO) -> None:
+def _table(findings: list[Finding], stream: TextIO, *, shared_location: bool) -> None:
     rows = [{k: visible(v) for k, v in _row(f).items()} for f in findings]
     columns = _used(findings, rows)
     widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
@@ -54,7 +54,7 @@ def _table(findings: list[Finding], stream: TextIO) -> None:
     stream.write(line({c: c.upper() for c in columns}))
     for finding, row in zip(findings, rows, strict=True):
         stream.write(line(row))
-        details = [f"at {finding.location}"] if finding.location is not None else []
+        details = [f"at {finding.location}"] if finding.location is not None and not shared_location else []
         details += [seen(finding)] if finding.first_seen or finding.last_seen else []
         if details:
             stream.write(f"      {visible('; '.join(details))}\n")
@@ -65,8 +65,13 @@ def render_text(report: Report, stream: TextIO) -> None:
     for (event, api_version), findings in iter_groups(report):
         revisions = {f.revision for f in findings}
         revision = revisions.pop() if len(revisions) == 1 else None
-        stream.write(f"\n{visible(group_title(event, api_version, revision))}\n")
-        _table(findings, stream)
+        locations = {f.location for f in findings}
+        shared = len(locations) == 1 and None not in locations
+        title = group_title(event, api_version, revision)
+        if shared:
+            title += f" (at {findings[0].location})"
+        stream.write(f"\n{visible(title)}\n")
+        _table(findings, stream, shared_location=shared)
     summary = list(summary_lines(report))
     if summary:
         stream.write("\nsummary\n")
