@@ -17,10 +17,23 @@ from jsonschema import Draft202012Validator
 
 from webhook_contracts.findings import Finding, Location, Report, Severity
 from webhook_contracts.report import REPORTERS, report_schema, with_fail_on
-from webhook_contracts.report.escaping import github_data, github_property, markdown_cell, visible, xml_text
+from webhook_contracts.report.escaping import (
+    github_data,
+    github_property,
+    markdown_cell,
+    visible,
+    xml_text,
+)
 
 GOLDEN = DATA / "reports"
-SUFFIX = {"text": "txt", "json": "json", "markdown": "md", "junit": "xml", "sarif": "sarif", "github": "github.txt"}
+SUFFIX = {
+    "text": "txt",
+    "json": "json",
+    "markdown": "md",
+    "junit": "xml",
+    "sarif": "sarif",
+    "github": "github.txt",
+}
 EVENT = "customer.rewarded.loyalty_points"
 #: A field name a hostile producer might send: workflow command, pre-encoded LF, a real LF,
 #: a terminal colour, markup and a NUL byte.
@@ -28,23 +41,89 @@ HOSTILE = "/x::error::pwn%0A\nline\x1b[31mred<b>&amp;\x00"
 
 
 def drift_report() -> Report:
-    first, last = Location("logs/2024-05-01.jsonl", 3, "2024-05-01T10:00:00Z"), Location("logs/2024-05-02.jsonl", 9)
+    first, last = (
+        Location("logs/2024-05-01.jsonl", 3, "2024-05-01T10:00:00Z"),
+        Location("logs/2024-05-02.jsonl", 9),
+    )
     findings = (
-        Finding("missing_field", Severity.ERROR, "/customer/email missing in 12 of 30 payloads", EVENT,
-                "v2024-01-01", 1, "/customer/email", "string", "missing", count=12, share=0.4,
-                first_seen=first, last_seen=last),
-        Finding("retyped_field", Severity.ERROR, "/balance/points is a number", EVENT, "v2024-01-01", 1,
-                "/balance/points", "integer", "number", count=1, share=1 / 30, first_seen=last, last_seen=last),
-        Finding("new_field", Severity.WARNING, f"new field {HOSTILE}", EVENT, "v2024-01-01", 1, HOSTILE,
-                None, "string", count=2, share=2 / 30, first_seen=first, last_seen=last,
-                extra={"baselined": True}),
-        Finding("prefix_changed", Severity.WARNING, "id prefix changed", "voucher.loyalty_card.pending_points.activated",
-                "v2024-01-01", 1, "/voucher/id", "^v_", "^vc_", location=Location("payloads/one.json")),
-        Finding("new_open_key", Severity.INFO, "new key in metadata", EVENT, "v2024-01-01", 1,
-                "/customer/metadata/region", None, "string", count=30, share=1.0, first_seen=first, last_seen=last),
+        Finding(
+            "missing_field",
+            Severity.ERROR,
+            "/customer/email missing in 12 of 30 payloads",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/customer/email",
+            "string",
+            "missing",
+            count=12,
+            share=0.4,
+            first_seen=first,
+            last_seen=last,
+        ),
+        Finding(
+            "retyped_field",
+            Severity.ERROR,
+            "/balance/points is a number",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/balance/points",
+            "integer",
+            "number",
+            count=1,
+            share=1 / 30,
+            first_seen=last,
+            last_seen=last,
+        ),
+        Finding(
+            "new_field",
+            Severity.WARNING,
+            f"new field {HOSTILE}",
+            EVENT,
+            "v2024-01-01",
+            1,
+            HOSTILE,
+            None,
+            "string",
+            count=2,
+            share=2 / 30,
+            first_seen=first,
+            last_seen=last,
+            extra={"baselined": True},
+        ),
+        Finding(
+            "prefix_changed",
+            Severity.WARNING,
+            "id prefix changed",
+            "voucher.loyalty_card.pending_points.activated",
+            "v2024-01-01",
+            1,
+            "/voucher/id",
+            "^v_",
+            "^vc_",
+            location=Location("payloads/one.json"),
+        ),
+        Finding(
+            "new_open_key",
+            Severity.INFO,
+            "new key in metadata",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/customer/metadata/region",
+            None,
+            "string",
+            count=30,
+            share=1.0,
+            first_seen=first,
+            last_seen=last,
+        ),
     )
     summary = {"payloads": 30, "skipped_lines": 2, "events": {EVENT: 29, "unknown": 1}}
-    return with_fail_on(Report("drift", findings, summary, ("1 payload of an unknown event", HOSTILE)), "error")
+    return with_fail_on(
+        Report("drift", findings, summary, ("1 payload of an unknown event", HOSTILE)), "error"
+    )
 
 
 CASES = {
@@ -88,7 +167,11 @@ def test_no_control_characters_reach_line_based_formats(fmt: str) -> None:
 
 def test_text_keeps_every_row_on_one_line() -> None:
     out = render("text", drift_report())
-    rows = [line for line in out.splitlines() if line.lstrip().startswith(("error ", "warning ", "info "))]
+    rows = [
+        line
+        for line in out.splitlines()
+        if line.lstrip().startswith(("error ", "warning ", "info "))
+    ]
     assert len(rows) == 5
 
 
@@ -117,7 +200,8 @@ def test_github_lines_cannot_inject_commands() -> None:
         for prop in match.group(2).split(","):
             assert re.fullmatch(r"(file|line|title)=[^,:]*", prop), prop
     hostile = next(line for line in lines if "new_field" in line)
-    assert "title=customer.rewarded.loyalty_points new_field /x%3A%3Aerror%3A%3Apwn%250A%0Aline\\x1b[31m" in hostile
+    title = "title=customer.rewarded.loyalty_points new_field "
+    assert title + "/x%3A%3Aerror%3A%3Apwn%250A%0Aline\\x1b[31m" in hostile
     assert github_data("50%\r\n") == "50%25%0D%0A"
     assert github_property("a:b,c") == "a%3Ab%2Cc"
 
@@ -149,7 +233,10 @@ def test_sarif_results_and_rules() -> None:
     assert [r["ruleId"] for r in baselined] == ["new_field"]
     missing = next(r for r in run["results"] if r["ruleId"] == "missing_field")
     physical = missing["locations"][0]["physicalLocation"]
-    assert physical == {"artifactLocation": {"uri": "logs/2024-05-01.jsonl"}, "region": {"startLine": 3}}
+    assert physical == {
+        "artifactLocation": {"uri": "logs/2024-05-01.jsonl"},
+        "region": {"startLine": 3},
+    }
 
 
 def test_escaping_helpers() -> None:
@@ -197,7 +284,9 @@ def test_every_format_holds_for_any_report(report: Report, fail_on: str | None) 
         report = with_fail_on(report, fail_on)
     doc = json.loads(render("json", report))
     VALIDATOR.validate(doc)
-    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(f.fingerprint for f in report.findings)
+    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(
+        f.fingerprint for f in report.findings
+    )
     root = ET.fromstring(render("junit", report))
     assert root.get("tests") == str(len(report.findings))
     log = json.loads(render("sarif", report))

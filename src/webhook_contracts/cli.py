@@ -192,11 +192,13 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
 @click.argument("old")
 @click.argument("new")
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Schemas folder for references (default: the project's, else the bundled contracts).")
+              help="Schemas folder for references (default: the project's, else the bundled ones).")
 @report_options
 @click.pass_context
 @handle_errors
-def diff(ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: str, fail_on: str | None) -> None:
+def diff(
+    ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: str, fail_on: str | None
+) -> None:
     """Compare two contracts OLD and NEW: each change breaking or compatible for a consumer.
 
     OLD and NEW are schema files or registry references EVENT, EVENT@vYYYY-MM-DD
@@ -216,11 +218,14 @@ def diff(ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: 
 @main.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--show-values", is_flag=True, help="Show differing values (they may hold personal data).")
+@click.option("--show-values", is_flag=True,
+              help="Show differing values (they may hold personal data).")
 @report_options
 @click.pass_context
 @handle_errors
-def compare(ctx: click.Context, a: str, b: str, show_values: bool, fmt: str, fail_on: str | None) -> None:
+def compare(
+    ctx: click.Context, a: str, b: str, show_values: bool, fmt: str, fail_on: str | None
+) -> None:
     """Show how payload B differs from payload A (JSON files; `-` for stdin).
 
     Each may be bare event data or a delivery envelope. Paths are JSON

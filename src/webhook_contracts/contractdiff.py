@@ -73,7 +73,9 @@ def parse_reference(text: str) -> Reference | None:
         return Reference(event)
     version, slash, revision = rest.partition("/")
     if not API_VERSION.fullmatch(version):
-        raise ContractReferenceError(text, f"{version!r} is not an API version vYYYY-MM-DD (expected {SYNTAX})")
+        raise ContractReferenceError(
+            text, f"{version!r} is not an API version vYYYY-MM-DD (expected {SYNTAX})"
+        )
     if not slash:
         return Reference(event, version)
     match = _REVISION.fullmatch(revision)
@@ -82,31 +84,53 @@ def parse_reference(text: str) -> Reference | None:
     return Reference(event, version, int(match.group(1)))
 
 
+def _file_contract(path: Path, display: Callable[[Path], str]) -> Contract:
+    schema = load_schema_file(path)
+    meta = schema.get(META_KEY)
+    if not isinstance(meta, dict):
+        meta = {}
+    event, version, revision = meta.get("event"), meta.get("api_version"), meta.get("revision")
+    return Contract(
+        label=display(path),
+        schema=schema,
+        file=display(path),
+        event=event if isinstance(event, str) else None,
+        api_version=version if isinstance(version, str) else None,
+        revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+    )
+
+
 def resolve_contract(
     text: str, registry: Registry, *, display: Callable[[Path], str] = Path.as_posix
 ) -> Contract:
     """The contract *text* names (see the module docs); *display* turns paths into labels."""
     ref = parse_reference(text)
     if ref is None:
-        path = Path(text)
-        if not path.exists():
-            raise ContractReferenceError(text, f"no such schema file, and not a contract reference ({SYNTAX})")
-        schema = load_schema_file(path)
-        meta = schema.get(META_KEY) if isinstance(schema.get(META_KEY), dict) else {}
-        revision = meta.get("revision")
-        return Contract(
-            label=display(path), schema=schema, file=display(path),
-            event=meta.get("event") if isinstance(meta.get("event"), str) else None,
-            api_version=meta.get("api_version") if isinstance(meta.get("api_version"), str) else None,
-            revision=revision if isinstance(revision, int) and not isinstance(revision, bool) else None,
+        if not Path(text).exists():
+            hint = (
+                ""
+                if text.lower().endswith(".json")
+                else f", and not a contract reference ({SYNTAX})"
+            )
+            raise ContractReferenceError(text, f"no such schema file{hint}")
+        return _file_contract(Path(text), display)
+    if ref.event not in registry.events():
+        known = ", ".join(registry.events()) or "none"
+        where = display(registry.root)
+        raise ContractReferenceError(
+            text, f"no contract for {ref.event} in {where} (known: {known})"
         )
     if ref.revision is not None and ref.api_version is not None:
         rev = registry.find(ref.event, ref.api_version, ref.revision)
     else:
         rev = registry.latest(ref.event, ref.api_version)
     return Contract(
-        label=rev.label, schema=registry.load(rev), file=display(registry.root / rev.path),
-        event=rev.event, api_version=rev.api_version, revision=rev.revision,
+        label=rev.label,
+        schema=registry.load(rev),
+        file=display(registry.root / rev.path),
+        event=rev.event,
+        api_version=rev.api_version,
+        revision=rev.revision,
     )
 
 
@@ -141,5 +165,10 @@ def diff_contracts(old: Contract, new: Contract) -> Report:
     notes: list[str] = []
     if old.event and new.event and old.event != new.event:
         notes.append(f"the two contracts describe different events: {old.event} and {new.event}")
-    summary = {"old": old.label, "new": new.label, "breaking": breaking, "compatible": len(changes) - breaking}
+    summary = {
+        "old": old.label,
+        "new": new.label,
+        "breaking": breaking,
+        "compatible": len(changes) - breaking,
+    }
     return Report("diff", findings, summary, tuple(notes)).sorted()

@@ -33,7 +33,12 @@ from .findings import Finding, Location, Report, Severity
 from .inference import escape_pointer
 from .validation import json_type, unwrap
 
-SEVERITY = {"removed": Severity.ERROR, "retyped": Severity.ERROR, "added": Severity.WARNING, "value": Severity.INFO}
+SEVERITY = {
+    "removed": Severity.ERROR,
+    "retyped": Severity.ERROR,
+    "added": Severity.WARNING,
+    "value": Severity.INFO,
+}
 _VALUE_LIMIT = 200
 _ADDED = ("dictionary_item_added", "iterable_item_added")
 _REMOVED = ("dictionary_item_removed", "iterable_item_removed")
@@ -66,14 +71,24 @@ def _finding(report_type: str, level: DiffLevel, show_values: bool) -> Finding:
         if show_values:
             expected, observed = _shown(level.t1), _shown(level.t2)
             message += f": {expected} → {observed}"
-    return Finding(kind=kind, severity=SEVERITY[kind], message=message, path=path,
-                   expected=expected, observed=observed)
+    return Finding(
+        kind=kind,
+        severity=SEVERITY[kind],
+        message=message,
+        path=path,
+        expected=expected,
+        observed=observed,
+    )
 
 
 def iter_differences(a: Any, b: Any, *, show_values: bool = False) -> list[Finding]:
     """Every difference from *a* to *b* (uncounted, in deepdiff's order)."""
     diff = DeepDiff(a, b, threshold_to_diff_deeper=0, view="tree", verbose_level=2)
-    return [_finding(report_type, level, show_values) for report_type, levels in diff.items() for level in levels]
+    return [
+        _finding(report_type, level, show_values)
+        for report_type, levels in diff.items()
+        for level in levels
+    ]
 
 
 def compare_payloads(
@@ -85,8 +100,17 @@ def compare_payloads(
     found = iter_differences(first.data, second.data, show_values=show_values)
     counts = Counter((f.kind, f.message, f.path, f.expected, f.observed) for f in found)
     findings = tuple(
-        Finding(kind, SEVERITY[kind], message, event=event, path=path, expected=expected, observed=observed,
-                location=Location(source_b), count=n)
+        Finding(
+            kind,
+            SEVERITY[kind],
+            message,
+            event=event,
+            path=path,
+            expected=expected,
+            observed=observed,
+            location=Location(source_b),
+            count=n,
+        )
         for (kind, message, path, expected, observed), n in counts.items()
     )
     notes = []

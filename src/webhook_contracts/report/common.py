@@ -142,4 +142,7 @@ def summary_lines(report: Report) -> Iterator[tuple[str, str]]:
     """(key, value) pairs of the summary, sorted, values as compact JSON unless strings."""
     for key in sorted(report.summary, key=str):
         value = report.summary[key]
-        yield str(key), value if isinstance(value, str) else json.dumps(plain(value), sort_keys=True)
+        yield (
+            str(key),
+            value if isinstance(value, str) else json.dumps(plain(value), sort_keys=True),
+        )

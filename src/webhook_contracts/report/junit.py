@@ -14,7 +14,16 @@ import xml.etree.ElementTree as ET
 from typing import TextIO
 
 from ..findings import Finding, Report
-from .common import baselined, change, failing_threshold, fails, group_title, iter_groups, seen, where
+from .common import (
+    baselined,
+    change,
+    failing_threshold,
+    fails,
+    group_title,
+    iter_groups,
+    seen,
+    where,
+)
 from .escaping import xml_text
 
 
@@ -25,7 +34,10 @@ def _details(finding: Finding) -> str:
     if change(finding):
         lines.append(f"change: {change(finding)}")
     if finding.count != 1 or finding.share is not None:
-        lines.append(f"count: {finding.count}" + (f" ({finding.share:.1%})" if finding.share is not None else ""))
+        lines.append(
+            f"count: {finding.count}"
+            + (f" ({finding.share:.1%})" if finding.share is not None else "")
+        )
     place = where(finding)
     if finding.location is not None and place is not None:
         lines.append(f"at: {place}")
@@ -39,7 +51,10 @@ def _details(finding: Finding) -> str:
 
 def _testcase(parent: ET.Element, classname: str, finding: Finding, failing: bool) -> None:
     case = ET.SubElement(
-        parent, "testcase", name=xml_text(f"{finding.path or '/'} [{finding.kind}]"), classname=xml_text(classname)
+        parent,
+        "testcase",
+        name=xml_text(f"{finding.path or '/'} [{finding.kind}]"),
+        classname=xml_text(classname),
     )
     place = where(finding)
     if place is not None:
@@ -48,7 +63,9 @@ def _testcase(parent: ET.Element, classname: str, finding: Finding, failing: boo
             case.set("line", str(place.line))
     details = xml_text(_details(finding), multiline=True)
     if failing:
-        failure = ET.SubElement(case, "failure", message=xml_text(finding.message), type=xml_text(finding.kind))
+        failure = ET.SubElement(
+            case, "failure", message=xml_text(finding.message), type=xml_text(finding.kind)
+        )
         failure.text = details
     else:
         ET.SubElement(case, "system-out").text = details
@@ -62,15 +79,22 @@ def render_junit(report: Report, stream: TextIO) -> None:
     for (event, api_version), findings in iter_groups(report):
         failing = [fails(f, threshold) for f in findings]
         suite = ET.SubElement(
-            root, "testsuite", name=xml_text(group_title(event, api_version)),
-            tests=str(len(findings)), failures=str(sum(failing)), errors="0", skipped="0",
+            root,
+            "testsuite",
+            name=xml_text(group_title(event, api_version)),
+            tests=str(len(findings)),
+            failures=str(sum(failing)),
+            errors="0",
+            skipped="0",
         )
         for finding, fail in zip(findings, failing, strict=True):
             _testcase(suite, event or report.command, finding, fail)
         total += len(findings)
         failures += sum(failing)
     if total == 0:
-        ET.SubElement(root, "testsuite", name=xml_text(name), tests="0", failures="0", errors="0", skipped="0")
+        ET.SubElement(
+            root, "testsuite", name=xml_text(name), tests="0", failures="0", errors="0", skipped="0"
+        )
     root.set("tests", str(total))
     root.set("failures", str(failures))
     root.set("errors", "0")

@@ -10,7 +10,16 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..findings import Finding, Report, Severity
-from .common import baselined, change, failing_threshold, fails, headline, seen, share, summary_lines
+from .common import (
+    baselined,
+    change,
+    failing_threshold,
+    fails,
+    headline,
+    seen,
+    share,
+    summary_lines,
+)
 from .escaping import markdown_cell as cell
 
 _HEADERS = ("Severity", "Event", "Path", "Kind", "Change", "Count", "Share", "Seen", "Message")

@@ -48,7 +48,9 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
     if finding.event is not None or finding.path is not None:
         pointer = finding.path or ""
         name = f"{finding.event}#{pointer}" if finding.event else f"#{pointer}"
-        location["logicalLocations"] = [{"name": pointer or "/", "fullyQualifiedName": name, "kind": "member"}]
+        location["logicalLocations"] = [
+            {"name": pointer or "/", "fullyQualifiedName": name, "kind": "member"}
+        ]
     return [location] if location else []
 
 
@@ -56,12 +58,21 @@ def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
     props: dict[str, Any] = {
         "severity": finding.severity.label,
         "count": finding.count,
-        **{k: v for k, v in (
-            ("event", finding.event), ("api_version", finding.api_version), ("revision", finding.revision),
-            ("path", finding.path), ("expected", finding.expected), ("observed", finding.observed),
-            ("share", finding.share),
-            ("first_seen", location_dict(finding.first_seen)), ("last_seen", location_dict(finding.last_seen)),
-        ) if v is not None},
+        **{
+            k: v
+            for k, v in (
+                ("event", finding.event),
+                ("api_version", finding.api_version),
+                ("revision", finding.revision),
+                ("path", finding.path),
+                ("expected", finding.expected),
+                ("observed", finding.observed),
+                ("share", finding.share),
+                ("first_seen", location_dict(finding.first_seen)),
+                ("last_seen", location_dict(finding.last_seen)),
+            )
+            if v is not None
+        },
     }
     if finding.extra:
         props["extra"] = plain(dict(finding.extra))
@@ -92,8 +103,11 @@ def sarif_log(report: Report) -> dict[str, Any]:
                 "tool": {"driver": {"name": "webhook-contracts", "rules": rules}},
                 "automationDetails": {"id": f"webhook-contracts/{report.command}/"},
                 "results": [_result(f, index[f.kind]) for f in findings],
-                "properties": {"command": report.command, "summary": plain(dict(report.summary)),
-                               "notes": list(report.notes)},
+                "properties": {
+                    "command": report.command,
+                    "summary": plain(dict(report.summary)),
+                    "notes": list(report.notes),
+                },
             }
         ],
     }

@@ -11,7 +11,16 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..findings import Finding, Report
-from .common import baselined, change, group_title, headline, iter_groups, seen, share, summary_lines
+from .common import (
+    baselined,
+    change,
+    group_title,
+    headline,
+    iter_groups,
+    seen,
+    share,
+    summary_lines,
+)
 from .escaping import visible
 
 _COLUMNS = ("severity", "kind", "path", "change", "count", "share", "message")
@@ -48,13 +57,19 @@ def _table(findings: list[Finding], stream: TextIO, *, shared_location: bool) ->
     right = {"count", "share"}
 
     def line(cells: dict[str, str]) -> str:
-        out = [cells[c].rjust(widths[c]) if c in right else cells[c].ljust(widths[c]) for c in columns]
+        out = [
+            cells[c].rjust(widths[c]) if c in right else cells[c].ljust(widths[c]) for c in columns
+        ]
         return ("  " + "  ".join(out)).rstrip() + "\n"
 
     stream.write(line({c: c.upper() for c in columns}))
     for finding, row in zip(findings, rows, strict=True):
         stream.write(line(row))
-        details = [f"at {finding.location}"] if finding.location is not None and not shared_location else []
+        details = (
+            [f"at {finding.location}"]
+            if finding.location is not None and not shared_location
+            else []
+        )
         details += [seen(finding)] if finding.first_seen or finding.last_seen else []
         if details:
             stream.write(f"      {visible('; '.join(details))}\n")
