@@ -363,3 +363,13 @@ def test_compare_reads_stdin(cli: Invoke, tmp_path: Path) -> None:
     result = cli("compare", str(a), "-", "--format", "json", root=tmp_path, input='{"x": "1"}')
     assert result.exit_code == ExitCode.FINDINGS
     assert json.loads(result.stdout)["findings"][0]["location"]["file"] == "<stdin>"
+
+
+@pytest.mark.parametrize("command", ["diff", "compare"])
+def test_commands_have_help_and_every_format(cli: Invoke, command: str) -> None:
+    from webhook_contracts.report import REPORTERS
+
+    result = cli(command, "--help")
+    assert result.exit_code == ExitCode.OK
+    assert "--fail-on [error|warning|info|never]" in result.stdout
+    assert all(name in result.stdout for name in REPORTERS)

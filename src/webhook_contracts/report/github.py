@@ -23,7 +23,7 @@ def annotation(finding: Finding) -> str:
     place = where(finding)
     if place is not None:
         props.append(f"file={github_property(place.file)}")
-        if place.line is not None:
+        if place.line is not None and place.line >= 1:
             props.append(f"line={place.line}")
     title = f"{finding.kind} {finding.path or '/'}"
     if finding.event:
