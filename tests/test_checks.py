@@ -51,7 +51,10 @@ def failing(report: Report) -> dict[str, list[str]]:
 def test_clean_repository_passes(repo: Path) -> None:
     report = check(repo)
     assert failing(report) == {}
-    assert report.summary["checks"] == dict.fromkeys(("schemas", "index", "models", "fixtures", "changelog"), "passed")
+    assert report.summary["checks"] == {
+        **dict.fromkeys(("schemas", "index", "models", "fixtures", "changelog"), "passed"),
+        "drift": "skipped: no --logs given",
+    }
 
 
 def test_stale_model(repo: Path) -> None:
@@ -146,10 +149,42 @@ def test_breaking_edit_of_a_published_revision(repo: Path) -> None:
 
 def test_without_a_git_base_the_changelog_check_is_skipped(project: Path) -> None:
     report = check(project)
-    assert report.summary["checks"]["changelog"] == "skipped"
+    assert report.summary["checks"]["changelog"] == "skipped: no git base to compare with (pass --base REF)"
     assert failing(report) == {}
 
 
 def test_copy_keeps_repo_untouched(repo: Path) -> None:
     assert shutil.which("git")
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_check_cli_reports_every_failure_at_once(repo: Path, cli, tmp_path: Path) -> None:
+    (repo / MODULE).write_text("# edited by hand\n", "utf-8")
+    path = repo / R1
+    schema = json.loads(path.read_bytes())
+    schema["properties"]["order"]["type"] = "dictionary"
+    path.write_text(json.dumps(schema), "utf-8")
+    sarif = tmp_path / "check.sarif"
+    result = cli("check", "--format", "github", "--report", f"sarif:{sarif}", root=repo)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("::error") and "is stale" in line for line in lines)
+    assert any(line.startswith("::error") and "not a valid JSON Schema" in line for line in lines)
+    assert json.loads(sarif.read_text("utf-8"))["version"] == "2.1.0"
+
+
+def test_check_with_logs_runs_drift(repo: Path, cli) -> None:
+    sample = Path(__file__).parent / "data" / "sample-log" / "production.ndjson.gz"
+    result = cli("check", "--logs", str(sample), "--payload-field", "body", "--format", "json", root=repo)
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["summary"]["checks"]["drift"] == "failed"
+    assert {f["kind"] for f in document["findings"]} >= {"missing_field", "retyped_field", "new_field"}
+    clean = cli("check", "--logs", str(sample), "--payload-field", "body", "--fail-on", "never", root=repo)
+    assert clean.exit_code == 0
+
+
+def test_check_bad_report_target_is_a_usage_error(repo: Path, cli) -> None:
+    result = cli("check", "--report", "pdf:out.pdf", root=repo)
+    assert result.exit_code == 2
+    assert "expected FORMAT:PATH" in result.stderr

@@ -69,3 +69,34 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
     assert module.main(["--out", str(tmp_path)]) == 0
     for name in ("production.ndjson", "labels.json"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
+
+
+FORMATS = {"text": "txt", "json": "json", "markdown": "md", "junit": "xml", "sarif": "sarif", "github": "github"}
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_golden_reports_in_every_format(fmt: str, cli, update_goldens: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The quick start's main job, pinned in every report format."""
+    from golden import assert_golden
+
+    monkeypatch.chdir(REPO)
+    result = cli("drift", "--payload-field", "body", "--format", fmt, "tests/data/sample-log/production.ndjson",
+                 root=REPO)
+    assert result.exit_code == 1, result.output
+    golden = REPO / "tests" / "data" / "golden" / "drift" / f"sample.{FORMATS[fmt]}"
+    assert_golden(result.stdout, golden, update_goldens)
+
+
+def test_the_seed_examples_give_no_finding(cli, tmp_path: Path) -> None:
+    from webhook_contracts import read_doc_page
+
+    lines = []
+    for page in sorted((REPO / "docs" / "voucherify" / "v2024-01-01").glob("*.txt")):
+        doc = read_doc_page(page)
+        lines += [json.dumps({"type": doc.event, "data": example}) for example in doc.examples]
+        lines += [json.dumps(example) for example in doc.examples]
+    log = tmp_path / "seeds.ndjson"
+    log.write_text("\n".join(lines) + "\n", "utf-8")
+    result = cli("drift", str(log), root=REPO)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("drift: no findings")

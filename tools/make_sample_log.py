@@ -312,7 +312,7 @@ def _noise(writer: LogWriter, rng: random.Random, index: int) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--payloads", type=int, default=270, help="payloads of known events (default 270)")
+    parser.add_argument("--payloads", type=int, default=2200, help="payloads of known events (default 2200)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     log, labels = build(args.payloads)

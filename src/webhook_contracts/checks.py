@@ -34,12 +34,19 @@ from .validation import ContractValidator, make_validator, parse_json
 Check = Callable[[Settings, "CheckOptions"], Iterator[Finding]]
 
 
+class SkipCheck(Exception):
+    """Raised by a check that does not apply; its reason goes into the summary."""
+
+
 @dataclass(frozen=True)
 class CheckOptions:
     """What the caller asks of `check` beyond the settings."""
 
     base: str | None = None
     skip: frozenset[str] = frozenset()
+    #: Captured payloads to run `drift` on (files, folders, `.gz`); none: no drift check.
+    logs: tuple[str, ...] = ()
+    payload_field: str | None = None
 
 
 def _finding(kind: str, message: str, file: str | None = None, **kw: Any) -> Finding:
@@ -210,9 +217,7 @@ def default_base(settings: Settings) -> str | None:
 def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     base = options.base or default_base(settings)
     if base is None or _git(settings, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}") is None:
-        yield _finding("changelog", "no git base to compare with (pass --base REF); changelog check skipped",
-                       severity=Severity.INFO)
-        return
+        raise SkipCheck("no git base to compare with (pass --base REF)")
     schemas_rel = settings.rel(settings.schemas_dir)
     changed = _git(settings, "diff", "--name-status", "--no-renames", base, "--", schemas_rel) or ""
     # Files not yet added to git are changes too (a pre-commit run sees them so).
@@ -251,12 +256,40 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
             )
 
 
+def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
+    """Drift of the captured payloads, baseline applied; only when logs are given."""
+    if not options.logs:
+        raise SkipCheck("no --logs given")
+    from .baseline import apply_baseline, load_baseline
+    from .logread import expand_inputs, iter_records
+    from .scan import DriftOptions, scan_records, severities_from_config
+
+    drift_options = DriftOptions(
+        api_version=settings.api_version, threshold=settings.detect_threshold,
+        show_values=settings.show_values, severities=severities_from_config(settings.severity),
+    )
+    names = expand_inputs(options.logs)
+    report = scan_records(iter_records(names, payload_field=options.payload_field), load_registry(settings.schemas_dir),
+                          drift_options)
+    if settings.baseline:
+        report = apply_baseline(report, load_baseline(settings.root / settings.baseline))
+    unparseable = report.summary.get("unparseable", {}).get("count", 0)
+    if unparseable:
+        yield _finding("drift", f"{unparseable} line(s) of the logs could not be read (see `drift`)",
+                       severity=Severity.WARNING)
+    for finding in report.findings:
+        if finding.extra.get("baselined"):
+            continue
+        yield finding
+
+
 CHECKS: dict[str, Check] = {
     "schemas": check_schemas,
     "index": check_index,
     "models": check_models,
     "fixtures": check_fixtures,
     "changelog": check_changelog,
+    "drift": check_drift,
 }
 
 
@@ -269,11 +302,14 @@ def run_checks(settings: Settings, options: CheckOptions | None = None) -> Repor
         if name in options.skip:
             status[name] = "skipped"
             continue
-        found = [f if f.extra.get("check") else _tag(f, name) for f in check(settings, options)]
+        found: list[Finding] = []
+        try:
+            found.extend(f if f.extra.get("check") else _tag(f, name) for f in check(settings, options))
+        except SkipCheck as skip:
+            status[name] = f"skipped: {skip}"
+            continue
         findings.extend(found)
-        errors = [f for f in found if f.severity >= Severity.WARNING]
-        skipped = any(f.severity == Severity.INFO and "skipped" in f.message for f in found)
-        status[name] = "failed" if errors else "skipped" if skipped else "passed"
+        status[name] = "failed" if any(f.severity >= Severity.WARNING for f in found) else "passed"
     return Report("check", tuple(findings), {"checks": status}).sorted()
 
 

@@ -7,6 +7,7 @@ input error. Errors the toolkit foresees print one line on stderr, no traceback.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,12 +16,17 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .config import Settings, load_settings
+from .checks import CHECKS, CheckOptions, run_checks
+from .config import FAIL_ON, Settings, load_settings
+from .contractdiff import diff_contracts, resolve_contract
 from .docpage import read_doc_page
 from .errors import ExitCode, PayloadError, WebhookContractsError
+from .findings import Report, exit_code
+from .fsio import write_atomic
+from .payloadcompare import compare_payloads
 from .regen import plan_regen, regen
-from .registry import bundled_schemas, load_registry
-from .report import VALIDATION_REPORTERS, render_page_json, render_page_text
+from .registry import Registry, bundled_schemas, load_registry
+from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, with_fail_on
 from .validation import ContractValidator, ValidationResult, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +44,10 @@ def handle_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader went away (`| head`): stop quietly, as other tools do.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(ExitCode.FINDINGS)
         except WebhookContractsError as exc:
             _fail(str(exc))
         except OSError as exc:
@@ -163,10 +173,119 @@ def validate(
     sys.exit(ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS)
 
 
-try:  # The renderers of every format, when installed; else plain text and JSON.
-    from .report import REPORTERS as _DRIFT_REPORTERS  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on which renderers are present
-    from .report.drift_fallback import FALLBACK_REPORTERS as _DRIFT_REPORTERS
+def report_options(func: F) -> F:
+    """`--format`, `--fail-on` and `--report`, shared by the checking commands."""
+    func = click.option(
+        "--report", "reports", multiple=True, metavar="FORMAT:PATH",
+        help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif:drift.sarif.",
+    )(func)
+    func = click.option(
+        "--fail-on", type=click.Choice(FAIL_ON),
+        help="Lowest severity that makes the exit code 1 (default: config `fail-on`, else error).",
+    )(func)
+    return click.option(
+        "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+        help="Report format.",
+    )(func)
+
+
+def _parse_report_targets(targets: tuple[str, ...]) -> list[tuple[str, Path]]:
+    parsed = []
+    for target in targets:
+        fmt, sep, path = target.partition(":")
+        if not sep or fmt not in REPORTERS or not path:
+            raise click.BadParameter(
+                f"{target!r}: expected FORMAT:PATH with FORMAT one of {', '.join(sorted(REPORTERS))}",
+                param_hint="--report",
+            )
+        parsed.append((fmt, Path(path)))
+    return parsed
+
+
+def emit_report(
+    report: Report, fmt: str, fail_on: str, targets: tuple[str, ...] = (), *, gate: Report | None = None
+) -> None:
+    """Render *report* on stdout (and to each FORMAT:PATH target), then exit 0 or 1.
+
+    The exit code is decided by *gate* (default: the report itself) against *fail_on*.
+    """
+    import io
+
+    shown = with_fail_on(report, fail_on)
+    for target_fmt, path in _parse_report_targets(targets):
+        buffer = io.StringIO()
+        REPORTERS[target_fmt](shown, buffer)
+        write_atomic(path, buffer.getvalue().encode("utf-8"))
+    REPORTERS[fmt](shown, sys.stdout)
+    sys.exit(exit_code(gate if gate is not None else report, fail_on))
+
+
+def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
+    folder = schemas_dir or settings.schemas_dir
+    if schemas_dir is None and not (folder / "index.json").exists():
+        folder = bundled_schemas() or folder
+    return load_registry(folder)
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Schemas folder for references (default: the project's, else the bundled ones).")
+@report_options
+@click.pass_context
+@handle_errors
+def diff(
+    ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: str, fail_on: str | None,
+    reports: tuple[str, ...],
+) -> None:
+    """Compare two contracts OLD and NEW: each change breaking or compatible for a consumer.
+
+    OLD and NEW are schema files or registry references EVENT, EVENT@vYYYY-MM-DD
+    (its newest revision) or EVENT@vYYYY-MM-DD/rN; EVENT alone is the newest
+    revision of the newest API version that has it. A name ending in .json or
+    an existing file is a file (write ./NAME to force one).
+    Breaking changes are errors, compatible ones warnings, documentation
+    changes information. Exit 1 when a change is at or above --fail-on.
+    """
+    settings = _settings(ctx)
+    registry = _registry(settings, schemas_dir)
+    before = resolve_contract(old, registry, display=settings.rel)
+    after = resolve_contract(new, registry, display=settings.rel)
+    emit_report(diff_contracts(before, after), fmt, fail_on or settings.fail_on, reports)
+
+
+@main.command()
+@click.argument("a")
+@click.argument("b")
+@click.option("--show-values", is_flag=True,
+              help="Show differing values (they may hold personal data).")
+@report_options
+@click.pass_context
+@handle_errors
+def compare(
+    ctx: click.Context, a: str, b: str, show_values: bool, fmt: str, fail_on: str | None,
+    reports: tuple[str, ...],
+) -> None:
+    """Show how payload B differs from payload A (JSON files; `-` for stdin).
+
+    Each may be bare event data or a delivery envelope. Paths are JSON
+    Pointers with `*` for array items. Removed fields and type changes are
+    errors, added fields warnings, changed values information (shown only
+    with --show-values). Exit 1 when a difference is at or above --fail-on.
+    """
+    if a == b == "-":
+        raise click.UsageError("only one of A and B can be read from stdin")
+    settings = _settings(ctx)
+    values = []
+    for name in (a, b):
+        data, source = _read_input(name)
+        values.append((parse_json(data, source), source))
+    (first, source_a), (second, source_b) = values
+    report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
+                              show_values=show_values or settings.show_values)
+    emit_report(report, fmt, fail_on or settings.fail_on, reports)
+
 
 #: Inputs larger than this get a progress bar when stderr is a terminal.
 _PROGRESS_BYTES = 8 << 20
@@ -180,21 +299,20 @@ _PROGRESS_BYTES = 8 << 20
               help="Records carry the payload under FIELD (an object or a JSON string); dotted paths work.")
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Schemas folder (default: the project's, else the contracts bundled with the package).")
-@click.option("--format", "fmt", type=click.Choice(sorted(_DRIFT_REPORTERS)), default="text", show_default=True)
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]),
-              help="Exit 1 when a finding not in the baseline is at or above this severity (default: error).")
 @click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Accept the drift recorded in this baseline file.")
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current drift as accepted in this file.")
 @click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@report_options
 @click.pass_context
 @handle_errors
 def drift(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
     payload_field: str | None, schemas_dir: Path | None, fmt: str, fail_on: str | None,
     baseline_path: Path | None, write_baseline: Path | None, show_values: bool, progress: bool | None,
+    reports: tuple[str, ...],
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
@@ -204,15 +322,11 @@ def drift(
     """
     from .baseline import apply_baseline, load_baseline, unaccepted
     from .baseline import write_baseline as save_baseline
-    from .findings import exit_code
     from .logread import STDIN, expand_inputs, input_size, iter_records
     from .scan import DriftOptions, DriftScanner, severities_from_config
 
     settings = _settings(ctx)
-    folder = schemas_dir or settings.schemas_dir
-    if schemas_dir is None and not (folder / "index.json").exists():
-        folder = bundled_schemas() or folder
-    registry = load_registry(folder)
+    registry = _registry(settings, schemas_dir)
     options = DriftOptions(
         event=event, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
         show_values=show_values or settings.show_values, severities=severities_from_config(settings.severity),
@@ -235,5 +349,32 @@ def drift(
         save_baseline(write_baseline, report)
         report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings))
         click.echo(f"baseline with {len(report.findings)} finding(s) written to {write_baseline}", err=True)
-    _DRIFT_REPORTERS[fmt](report, sys.stdout)
-    sys.exit(exit_code(unaccepted(report), fail_on or settings.fail_on))
+    emit_report(report, fmt, fail_on or settings.fail_on, reports, gate=unaccepted(report))
+
+
+@main.command()
+@click.option("--base", metavar="REF",
+              help="Git revision the contract changes are measured from (default: the merge base with main).")
+@click.option("--logs", multiple=True, metavar="PATH",
+              help="Also run drift on these captured payloads (files, folders, .gz; repeatable).")
+@click.option("--payload-field", metavar="FIELD", help="With --logs: records carry the payload under FIELD.")
+@click.option("--skip", type=click.Choice(sorted(CHECKS)), multiple=True, help="Leave out a check (repeatable).")
+@report_options
+@click.pass_context
+@handle_errors
+def check(
+    ctx: click.Context, base: str | None, logs: tuple[str, ...], payload_field: str | None, skip: tuple[str, ...],
+    fmt: str, fail_on: str | None, reports: tuple[str, ...],
+) -> None:
+    """Run every consistency check and report all failures at once.
+
+    Schemas are valid and their $refs local and resolvable; the index agrees
+    with the files; models are fresh and import; doc examples and configured
+    fixtures conform; contract changes since --base have CHANGELOG entries and
+    breaking ones are new revisions; with --logs, captured traffic has no drift.
+    Exit 0 when nothing is at or above --fail-on, 1 when something is, 2 on a
+    usage or input error.
+    """
+    settings = _settings(ctx)
+    options = CheckOptions(base=base, skip=frozenset(skip), logs=logs, payload_field=payload_field)
+    emit_report(run_checks(settings, options), fmt, fail_on or settings.fail_on, reports)

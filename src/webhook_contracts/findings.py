@@ -93,7 +93,8 @@ class Finding:
     @property
     def fingerprint(self) -> str:
         """A stable id of :attr:`key`, for baselines and SARIF."""
-        return hashlib.sha256("\x1f".join(self.key).encode("utf-8")).hexdigest()[:16]
+        # surrogatepass: a schema read with the json module may hold lone surrogates.
+        return hashlib.sha256("\x1f".join(self.key).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
     def sort_key(self) -> tuple[Any, ...]:
         return (-self.severity, self.event or "", self.api_version or "", self.path or "", self.kind, self.key)

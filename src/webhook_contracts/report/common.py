@@ -1,0 +1,216 @@
+"""What the report renderers share: the finding as plain data, grouping, failing.
+
+A renderer receives only the report and a stream. The one setting some formats
+need beyond the findings, the `--fail-on` threshold, travels in the report's
+summary under :data:`FAIL_ON_KEY` (the CLI puts it there with
+:func:`with_fail_on`). Without it, errors and warnings count as failures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Iterator, Mapping
+from itertools import groupby
+from typing import Any
+
+from ..findings import Finding, Location, Report, Severity
+
+FAIL_ON_KEY = "fail_on"
+#: The threshold renderers assume when the report does not carry one.
+DEFAULT_FAILING = Severity.WARNING
+#: Version of the JSON report layout (`report.schema.json`).
+JSON_FORMAT = 1
+
+
+def with_fail_on(report: Report, fail_on: str) -> Report:
+    """*report* with the `--fail-on` threshold recorded in its summary."""
+    return dataclasses.replace(report, summary={**report.summary, FAIL_ON_KEY: fail_on})
+
+
+def failing_threshold(report: Report) -> Severity | None:
+    """The lowest severity that fails, or None when nothing does (`never`)."""
+    value = report.summary.get(FAIL_ON_KEY)
+    if value == "never":
+        return None
+    if isinstance(value, str) and value.upper() in Severity.__members__:
+        return Severity.parse(value)
+    return DEFAULT_FAILING
+
+
+def fails(finding: Finding, threshold: Severity | None) -> bool:
+    return threshold is not None and finding.severity >= threshold
+
+
+def baselined(finding: Finding) -> bool:
+    return bool(finding.extra.get("baselined"))
+
+
+def where(finding: Finding) -> Location | None:
+    """The place a finding points at: its location, else where it was first seen."""
+    return finding.location or finding.first_seen
+
+
+def location_dict(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
+    return {"file": location.file, "line": location.line, "created_at": location.created_at}
+
+
+def plain(value: Any) -> Any:
+    """*value* with everything JSON cannot hold turned into strings (tuples into lists)."""
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON-ready data, every field present, plus its fingerprint."""
+    return {
+        "kind": finding.kind,
+        "severity": finding.severity.label,
+        "message": finding.message,
+        "event": finding.event,
+        "api_version": finding.api_version,
+        "revision": finding.revision,
+        "path": finding.path,
+        "expected": finding.expected,
+        "observed": finding.observed,
+        "location": location_dict(finding.location),
+        "count": finding.count,
+        "share": finding.share,
+        "first_seen": location_dict(finding.first_seen),
+        "last_seen": location_dict(finding.last_seen),
+        "extra": plain(dict(finding.extra)),
+        "fingerprint": finding.fingerprint,
+    }
+
+
+def iter_groups(report: Report) -> Iterator[tuple[tuple[str, str], list[Finding]]]:
+    """Findings grouped by (event, API version), groups in name order, findings sorted."""
+
+    def group(finding: Finding) -> tuple[str, str]:
+        return finding.event or "", finding.api_version or ""
+
+    ordered = sorted(report.findings, key=lambda f: (group(f), f.sort_key()))
+    for key, items in groupby(ordered, key=group):
+        yield key, list(items)
+
+
+def group_title(event: str, api_version: str, revision: int | None = None) -> str:
+    title = event or "(no event)"
+    if api_version:
+        title += f" @ {api_version}"
+    if revision is not None:
+        title += f" r{revision}"
+    return title
+
+
+def headline(report: Report) -> str:
+    """`drift: 3 findings (1 error, 2 warning, 0 info)`, or `drift: no findings`."""
+    if not report.findings:
+        return f"{report.command}: no findings"
+    counts = ", ".join(f"{n} {label}" for label, n in report.counts().items())
+    total = len(report.findings)
+    marked = sum(baselined(f) for f in report.findings)
+    extra = f", {marked} baselined" if marked else ""
+    return f"{report.command}: {total} finding{'s' if total != 1 else ''} ({counts}{extra})"
+
+
+def seen(finding: Finding) -> str:
+    """`first a.jsonl:3 (2024-01-01T00:00:00Z), last b.jsonl:9`, or ''."""
+    first, last = finding.first_seen, finding.last_seen
+    if first is not None and first == last:
+        return f"at {first}" + (f" ({first.created_at})" if first.created_at else "")
+    if first is not None and last is not None and first.file == last.file and first.line is not None:
+        # One file: name it once (`in a.jsonl, first line 3 (...), last line 9`).
+        parts = [f"{label} line {loc.line}" + (f" ({loc.created_at})" if loc.created_at else "")
+                 for label, loc in (("first", first), ("last", last))]
+        return f"in {first.file}, " + ", ".join(parts)
+    parts = []
+    for label, loc in (("first", first), ("last", last)):
+        if loc is not None:
+            stamp = f" ({loc.created_at})" if loc.created_at else ""
+            parts.append(f"{label} {loc}{stamp}")
+    return ", ".join(parts)
+
+
+def change(finding: Finding) -> str:
+    """`expected → observed` when the finding carries either."""
+    if finding.expected is None and finding.observed is None:
+        return ""
+    return f"{finding.expected if finding.expected is not None else '-'} → " + (
+        finding.observed if finding.observed is not None else "-"
+    )
+
+
+def share(finding: Finding) -> str:
+    return "" if finding.share is None else f"{finding.share:.1%}"
+
+
+def summary_lines(report: Report) -> Iterator[tuple[str, str]]:
+    """(key, value) pairs of the summary, sorted, values as compact JSON unless strings."""
+    for key in sorted(report.summary, key=str):
+        value = report.summary[key]
+        yield (
+            str(key),
+            value if isinstance(value, str) else json.dumps(plain(value), sort_keys=True),
+        )
+
+
+#: Lines of unparseable input or unknown events listed in text before "and N more".
+_LISTED = 20
+
+
+def _section(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
+    """A `{count, lines}` part of a summary, whatever shape a caller gave it."""
+    value = summary.get(key, {})
+    if isinstance(value, int):
+        return {"count": value, "lines": []}
+    return value if isinstance(value, dict) else {}
+
+
+def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
+    unparseable = _section(summary, "unparseable")
+    unknown = _section(summary, "unknown")
+    yield (
+        f"{summary.get('payloads', 0)} payload(s) in {summary.get('records', 0)} record(s); "
+        f"{unparseable.get('count', 0)} unparseable, {unknown.get('count', 0)} of unknown events"
+    )
+    events = summary.get("events", {})
+    for event, info in sorted(events.items()) if isinstance(events, dict) else ():
+        if not isinstance(info, dict):
+            continue
+        shape = f", {info['detected_by_shape']} detected by shape" if info.get("detected_by_shape") else ""
+        best = info.get("best_revision")
+        match = f"best match r{best}" if best == info.get("revision") else f"traffic matches r{best} best"
+        yield (
+            f"{group_title(event, info.get('api_version', ''))}: {info.get('payloads', 0)} payload(s){shape}, "
+            f"checked against r{info.get('revision')}, {match}"
+        )
+    for title, section in (("unparseable", unparseable), ("unknown event", unknown)):
+        lines = section.get("lines", [])
+        for item in lines[:_LISTED] if isinstance(lines, list) else ():
+            if isinstance(item, dict):
+                yield f"{title}: {item.get('file')}:{item.get('line')}: {item.get('reason')}"
+        if section.get("count", 0) > _LISTED:
+            yield f"{title}: ... and {section['count'] - _LISTED} more (all of them in --format json)"
+    if summary.get("baselined"):
+        yield f"baselined: {summary['baselined']}"
+
+
+def _check_summary(summary: Mapping[str, Any]) -> Iterator[str]:
+    checks = summary.get("checks", {})
+    if checks:
+        yield "checks: " + "; ".join(f"{name} {status}" for name, status in checks.items())
+
+
+#: Command-specific summary layouts; other commands get the generic key/value list.
+SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Iterator[str]]] = {
+    "check": _check_summary,
+    "drift": _drift_summary,
+}
+
+
+def readable_summary(report: Report) -> list[str] | None:
+    """The summary as readable lines for this command, or None for the generic layout."""
+    describe = SUMMARIES.get(report.command)
+    return None if describe is None else list(describe(report.summary))

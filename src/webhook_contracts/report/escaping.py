@@ -1,0 +1,78 @@
+"""Make strings from payloads and contracts safe for the place they are printed.
+
+Field names, event names and messages come from doc pages and captured
+payloads, so a report must not let them steer a terminal, a CI runner or an
+XML parser. Every renderer passes each string through one of these helpers:
+
+- :func:`visible` writes control characters (C0, DEL, C1), line and paragraph
+  separators, bidirectional overrides, lone surrogates and the XML
+  non-characters as ``\\xNN`` / ``\\uNNNN``, so no escape sequence reaches a
+  terminal and a value always stays on one line;
+- :func:`github_data` and :func:`github_property` follow the escaping rules of
+  GitHub's workflow commands (``%``, CR, LF; and ``:``, ``,`` in properties);
+- :func:`xml_text` keeps only characters legal in XML 1.0;
+- :func:`markdown_cell` keeps a value inert inside a GitHub-flavoured table cell.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(
+    "["
+    "\x00-\x1f\x7f-\x9f"  # C0, DEL, C1 (ESC, CSI and friends)
+    "\u2028\u2029"  # line and paragraph separators
+    "\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidirectional marks and overrides
+    "\ud800-\udfff"  # lone surrogates (JSON allows them, UTF-8 does not)
+    "\ufffe\uffff"  # not characters, illegal in XML
+    "]"
+)
+
+
+def _code(match: re.Match[str]) -> str:
+    point = ord(match.group())
+    return f"\\x{point:02x}" if point < 0x100 else f"\\u{point:04x}"
+
+
+def visible(value: object, *, keep: str = "") -> str:
+    """*value* as text with every unsafe character written as an escape, except those in *keep*."""
+    text = str(value)
+    if keep:
+        return _UNSAFE.sub(lambda m: m.group() if m.group() in keep else _code(m), text)
+    return _UNSAFE.sub(_code, text)
+
+
+def github_data(value: object) -> str:
+    """The message part of a workflow command (`::error ...::<data>`)."""
+    text = visible(value, keep="\r\n")
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(value: object) -> str:
+    """A property value of a workflow command (`file=`, `line=`, `title=`)."""
+    return github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def xml_text(value: object, *, multiline: bool = False) -> str:
+    """Text legal in XML 1.0 (markup characters are left to the serializer)."""
+    return visible(value, keep="\n\t" if multiline else "")
+
+
+_MARKDOWN = {
+    **{ch: "\\" + ch for ch in "\\`*_[]|~"},
+    "<": "&lt;",
+    ">": "&gt;",
+    "&": "&amp;",
+}
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|~<>&]|@(?=\w)")
+
+
+def _markdown_escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    # A zero-width space keeps `@name` from mentioning anyone in a PR comment.
+    return "@&#8203;" if ch == "@" else _MARKDOWN[ch]
+
+
+def markdown_cell(value: object) -> str:
+    """Inert Markdown for a table cell: no emphasis, links, HTML or mentions; one line."""
+    return _MARKDOWN_SPECIAL.sub(_markdown_escape, visible(value))

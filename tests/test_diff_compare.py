@@ -1,0 +1,375 @@
+"""`diff` (contract against contract) and `compare` (payload against payload)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DATA, DOCS, SCHEMAS, Invoke
+from golden import assert_golden
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from webhook_contracts.contractdiff import (
+    ContractReferenceError,
+    Reference,
+    diff_contracts,
+    parse_reference,
+    resolve_contract,
+)
+from webhook_contracts.docpage import read_doc_page
+from webhook_contracts.errors import ExitCode, PayloadError
+from webhook_contracts.findings import Severity
+from webhook_contracts.inference import infer_schema
+from webhook_contracts.payloadcompare import compare_payloads, pointer
+from webhook_contracts.registry import load_registry
+from webhook_contracts.report import report_schema
+from webhook_contracts.schemadiff import diff_schemas
+
+GOLDEN = DATA / "diff_compare"
+EVENT = "customer.rewarded.loyalty_points"
+R1 = f"schemas/v2024-01-01/{EVENT}/r1.json"
+
+
+def edited(schema: dict[str, Any]) -> dict[str, Any]:
+    """r1 by hand: a field added, removed, retyped, made nullable and made optional."""
+    out = copy.deepcopy(schema)
+    customer = out["$defs"]["Customer"]
+    customer["properties"]["phone"] = {"type": "string"}  # added (optional)
+    del customer["properties"]["source_id"]  # removed (was required)
+    customer["required"].remove("source_id")
+    customer["properties"]["name"] = {"type": "integer"}  # retyped
+    out["properties"]["publication"]["type"] = ["object", "null"]  # made nullable
+    out["required"].remove("voucher")  # made optional
+    return out
+
+
+def compatible_only(schema: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(schema)
+    out["$defs"]["Customer"]["properties"]["phone"] = {"type": "string"}
+    out["required"].append("publication")
+    return out
+
+
+@pytest.fixture
+def r1() -> dict[str, Any]:
+    return json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
+
+
+def write(path: Path, value: Any) -> Path:
+    path.write_text(json.dumps(value, indent=2), "utf-8")
+    return path
+
+
+# -- diff: the library --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "schema_file", sorted(SCHEMAS.glob("v*/*/r*.json")), ids=lambda p: p.parent.name
+)
+def test_a_contract_diffed_with_itself_is_empty(schema_file: Path) -> None:
+    schema = json.loads(schema_file.read_text("utf-8"))
+    assert diff_schemas(schema, schema) == []
+
+
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
+)
+json_objects = st.recursive(
+    st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6), json_scalars, max_size=4),
+    lambda inner: st.dictionaries(
+        st.text("abcdefgh_", min_size=1, max_size=6),
+        json_scalars | inner | st.lists(inner, max_size=3),
+        max_size=4,
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60)
+@given(st.lists(json_objects, min_size=1, max_size=3))
+def test_an_inferred_schema_diffed_with_itself_is_empty(samples: list[dict[str, Any]]) -> None:
+    schema = infer_schema(samples)
+    assert diff_schemas(schema, schema) == []
+
+
+def test_hand_edits_are_classified(r1: dict[str, Any]) -> None:
+    registry = load_registry(SCHEMAS)
+    old = resolve_contract(f"{EVENT}@v2024-01-01/r1", registry)
+    new = old.__class__(**{**old.__dict__, "schema": edited(r1), "label": "edited"})
+    report = diff_contracts(old, new)
+    got = {(f.path, f.kind, f.severity, f.extra["breaking"]) for f in report.findings}
+    assert got == {
+        ("/customer/phone", "added", Severity.WARNING, False),
+        ("/holder/phone", "added", Severity.WARNING, False),
+        ("/customer/source_id", "removed", Severity.ERROR, True),
+        ("/holder/source_id", "removed", Severity.ERROR, True),
+        ("/customer/name", "retyped", Severity.ERROR, True),
+        ("/holder/name", "retyped", Severity.ERROR, True),
+        ("/publication", "nullable", Severity.ERROR, True),
+        ("/voucher", "required", Severity.ERROR, True),
+    }
+    assert report.summary["breaking"] == 6 and report.summary["compatible"] == 2
+
+
+def test_provenance_is_not_a_change(r1: dict[str, Any]) -> None:
+    registry = load_registry(SCHEMAS)
+    old = resolve_contract(EVENT, registry)
+    moved = {**r1, "x-webhook-contracts": {**r1["x-webhook-contracts"], "revision": 2}}
+    new = old.__class__(**{**old.__dict__, "schema": moved})
+    assert diff_contracts(old, new).findings == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (EVENT, Reference(EVENT)),
+        (f"{EVENT}@v2024-01-01", Reference(EVENT, "v2024-01-01")),
+        (f"{EVENT}@v2024-01-01/r3", Reference(EVENT, "v2024-01-01", 3)),
+        ("old.json", None),
+        ("some/dir/r1.json", None),
+        ("./nonsense", None),
+    ],
+)
+def test_reference_syntax(text: str, expected: Reference | None) -> None:
+    assert parse_reference(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("bad@v2024-01-01", "not an event name"),
+        (f"{EVENT}@2024-01-01", "not an API version"),
+        (f"{EVENT}@v2024-01-01/1", "not a revision rN"),
+        (f"{EVENT}@v2024-01-01/r0", "not a revision rN"),
+        ("@", "not an event name"),
+    ],
+)
+def test_bad_references_are_named(text: str, message: str) -> None:
+    with pytest.raises(ContractReferenceError, match=message):
+        parse_reference(text)
+
+
+# -- diff: the command ---------------------------------------------------------------------
+
+
+def test_diff_of_a_revision_with_itself(cli: Invoke, project: Path) -> None:
+    result = cli("diff", EVENT, f"{EVENT}@v2024-01-01/r1", root=project)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert result.stdout.startswith("diff: no findings")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_diff_golden(
+    cli: Invoke, project: Path, r1: dict[str, Any], fmt: str, update_goldens: bool
+) -> None:
+    write(project / "edited.json", edited(r1))
+    result = cli(
+        "diff", f"{EVENT}@v2024-01-01", str(project / "edited.json"), "--format", fmt, root=project
+    )
+    assert result.exit_code == ExitCode.FINDINGS
+    suffix = {"text": "txt", "json": "json", "markdown": "md"}[fmt]
+    assert_golden(result.stdout, GOLDEN / f"diff.{suffix}", update_goldens)
+    if fmt == "json":
+        Draft202012Validator(report_schema()).validate(json.loads(result.stdout))
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"),
+    [
+        ("error", ExitCode.OK),
+        ("warning", ExitCode.FINDINGS),
+        ("info", ExitCode.FINDINGS),
+        ("never", ExitCode.OK),
+    ],
+)
+def test_diff_fail_on(
+    cli: Invoke, project: Path, r1: dict[str, Any], fail_on: str, code: ExitCode
+) -> None:
+    write(project / "compatible.json", compatible_only(r1))
+    result = cli(
+        "diff",
+        R1,
+        str(project / "compatible.json"),
+        "--fail-on",
+        fail_on,
+        "--format",
+        "json",
+        root=project,
+    )
+    assert result.exit_code == code
+    assert json.loads(result.stdout)["summary"]["fail_on"] == fail_on
+
+
+def test_diff_fail_on_from_config(cli: Invoke, project: Path, r1: dict[str, Any]) -> None:
+    (project / "webhook-contracts.toml").write_text('fail-on = "warning"\n', "utf-8")
+    write(project / "compatible.json", compatible_only(r1))
+    assert (
+        cli("diff", EVENT, str(project / "compatible.json"), root=project).exit_code
+        == ExitCode.FINDINGS
+    )
+    result = cli(
+        "diff", EVENT, str(project / "compatible.json"), "--fail-on", "error", root=project
+    )
+    assert result.exit_code == ExitCode.OK
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["no.such.event", EVENT], "no contract for no.such.event"),
+        ([f"{EVENT}@v2024-01-01/r9", EVENT], "no revision 9"),
+        ([f"{EVENT}@v24", EVENT], "not an API version"),
+        (["missing.json", EVENT], "missing.json: no such schema file"),
+        (["nonsense", EVENT], "not a contract reference"),
+    ],
+)
+def test_diff_input_errors_exit_2(
+    cli: Invoke, project: Path, args: list[str], message: str
+) -> None:
+    result = cli("diff", *args, root=project)
+    assert result.exit_code == ExitCode.ERROR
+    assert message in result.stderr and not result.stdout
+
+
+def test_diff_refuses_remote_refs(cli: Invoke, project: Path) -> None:
+    write(project / "remote.json", {"properties": {"a": {"$ref": "https://example.com/s.json"}}})
+    result = cli("diff", EVENT, str(project / "remote.json"), root=project)
+    assert result.exit_code == ExitCode.ERROR and "only local refs" in result.stderr
+
+
+def test_diff_unknown_format_is_a_usage_error(cli: Invoke, project: Path) -> None:
+    assert cli("diff", EVENT, EVENT, "--format", "yaml", root=project).exit_code == ExitCode.ERROR
+
+
+# -- compare ------------------------------------------------------------------------------
+
+
+def doc_example() -> dict[str, Any]:
+    page = read_doc_page(DOCS / "voucherify" / "v2024-01-01" / f"{EVENT}.txt")
+    example: dict[str, Any] = page.examples[0]
+    return example
+
+
+def mutated(example: dict[str, Any]) -> dict[str, Any]:
+    """A capture as a drifting producer might send it, inside a delivery envelope."""
+    data = copy.deepcopy(example)
+    del data["customer"]["source_id"]  # removed
+    data["customer"]["phone"] = "+48 600 000 000"  # added
+    data["customer"]["name"] = "Jill Webhook"  # value
+    data["balance"]["points"] = float(data["balance"]["points"])  # integer -> number
+    data["loyalty_tier"] = {"id": "ltr_1", "name": "Gold"}  # null -> object: retyped
+    data["voucher"]["extra"] = {"nested": {"deep": 1}}  # added subtree: only its root
+    return {
+        "id": "evt_1",
+        "project_id": "proj_1",
+        "created_at": "2024-01-18T15:19:26Z",
+        "type": EVENT,
+        "data": data,
+        "source": "API",
+        "event": {},
+    }
+
+
+def test_compare_finds_each_kind() -> None:
+    example = doc_example()
+    report = compare_payloads(example, mutated(example), source_a="a.json", source_b="b.json")
+    got = {(f.path, f.kind, f.expected, f.observed) for f in report.findings}
+    assert got == {
+        ("/customer/source_id", "removed", "string", None),
+        ("/customer/phone", "added", None, "string"),
+        ("/customer/name", "value", None, None),
+        ("/balance/points", "retyped", "integer", "number"),
+        ("/loyalty_tier", "retyped", "null", "object"),
+        ("/voucher/extra", "added", None, "object"),
+    }
+    assert all(f.event == EVENT for f in report.findings)
+    assert "Jill" not in repr(report)
+
+
+def test_compare_shows_values_only_when_asked() -> None:
+    example = doc_example()
+    report = compare_payloads(example, mutated(example), show_values=True)
+    value = next(f for f in report.findings if f.kind == "value")
+    assert value.observed == '"Jill Webhook"' and "Jill Webhook" in value.message
+
+
+def test_compare_counts_array_items_under_star() -> None:
+    a = {"items": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}], "all": {"x": 1}}
+    b = {"items": [{"sku": "a", "qty": "1"}, {"sku": "b", "qty": "2"}], "all": {"y": 1}}
+    report = compare_payloads(a, b)
+    got = {(f.path, f.kind, f.count) for f in report.findings}
+    # Without threshold_to_diff_deeper=0, deepdiff would report /all as one changed value.
+    assert got == {("/items/*/qty", "retyped", 2), ("/all/x", "removed", 1), ("/all/y", "added", 1)}
+
+
+def test_compare_identical_is_empty() -> None:
+    example = doc_example()
+    assert compare_payloads(example, copy.deepcopy(example)).findings == ()
+
+
+def test_pointer_escapes_keys() -> None:
+    assert pointer(["a/b", "c~d", 0, "e"]) == "/a~1b/c~0d/*/e"
+
+
+def test_compare_refuses_non_objects() -> None:
+    with pytest.raises(PayloadError, match="must be a JSON object"):
+        compare_payloads([1], {})
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github"])
+def test_compare_golden(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, update_goldens: bool
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    example = doc_example()
+    write(tmp_path / "documented.json", example)
+    write(tmp_path / "captured.json", mutated(example))
+    result = cli("compare", "documented.json", "captured.json", "--format", fmt, root=tmp_path)
+    assert result.exit_code == ExitCode.FINDINGS
+    suffix = {"text": "txt", "json": "json", "github": "github.txt"}[fmt]
+    assert_golden(result.stdout, GOLDEN / f"compare.{suffix}", update_goldens)
+    if fmt == "json":
+        Draft202012Validator(report_schema()).validate(json.loads(result.stdout))
+
+
+def test_compare_exit_codes(cli: Invoke, tmp_path: Path) -> None:
+    example = doc_example()
+    a = write(tmp_path / "a.json", example)
+    assert cli("compare", str(a), str(a), root=tmp_path).exit_code == ExitCode.OK
+    b = write(tmp_path / "b.json", {**example, "new": 1})
+    assert cli("compare", str(a), str(b), root=tmp_path).exit_code == ExitCode.OK  # a warning
+    assert (
+        cli("compare", str(a), str(b), "--fail-on", "warning", root=tmp_path).exit_code
+        == ExitCode.FINDINGS
+    )
+    bad = tmp_path / "bad.json"
+    bad.write_text("{", "utf-8")
+    result = cli("compare", str(a), str(bad), root=tmp_path)
+    assert result.exit_code == ExitCode.ERROR and "bad.json" in result.stderr
+    assert (
+        cli("compare", str(a), str(tmp_path / "none.json"), root=tmp_path).exit_code
+        == ExitCode.ERROR
+    )
+    assert cli("compare", "-", "-", root=tmp_path, input="{}").exit_code == ExitCode.ERROR
+
+
+def test_compare_reads_stdin(cli: Invoke, tmp_path: Path) -> None:
+    a = write(tmp_path / "a.json", {"x": 1})
+    result = cli("compare", str(a), "-", "--format", "json", root=tmp_path, input='{"x": "1"}')
+    assert result.exit_code == ExitCode.FINDINGS
+    assert json.loads(result.stdout)["findings"][0]["location"]["file"] == "<stdin>"
+
+
+@pytest.mark.parametrize("command", ["diff", "compare"])
+def test_commands_have_help_and_every_format(cli: Invoke, command: str) -> None:
+    from webhook_contracts.report import REPORTERS
+
+    result = cli(command, "--help")
+    assert result.exit_code == ExitCode.OK
+    assert "--fail-on [error|warning|info|never]" in result.stdout
+    assert all(name in result.stdout for name in REPORTERS)

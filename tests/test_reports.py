@@ -1,0 +1,303 @@
+"""Report renderers: golden files per format, hostile strings neutralised, laws for any report."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+from golden import assert_golden
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from webhook_contracts.findings import Finding, Location, Report, Severity
+from webhook_contracts.report import REPORTERS, report_schema, with_fail_on
+from webhook_contracts.report.escaping import (
+    github_data,
+    github_property,
+    markdown_cell,
+    visible,
+    xml_text,
+)
+
+GOLDEN = DATA / "reports"
+SUFFIX = {
+    "text": "txt",
+    "json": "json",
+    "markdown": "md",
+    "junit": "xml",
+    "sarif": "sarif",
+    "github": "github.txt",
+}
+EVENT = "customer.rewarded.loyalty_points"
+#: A field name a hostile producer might send: workflow command, pre-encoded LF, a real LF,
+#: a terminal colour, markup and a NUL byte.
+HOSTILE = "/x::error::pwn%0A\nline\x1b[31mred<b>&amp;\x00"
+
+
+def drift_report() -> Report:
+    first, last = (
+        Location("logs/2024-05-01.jsonl", 3, "2024-05-01T10:00:00Z"),
+        Location("logs/2024-05-02.jsonl", 9),
+    )
+    findings = (
+        Finding(
+            "missing_field",
+            Severity.ERROR,
+            "/customer/email missing in 12 of 30 payloads",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/customer/email",
+            "string",
+            "missing",
+            count=12,
+            share=0.4,
+            first_seen=first,
+            last_seen=last,
+        ),
+        Finding(
+            "retyped_field",
+            Severity.ERROR,
+            "/balance/points is a number",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/balance/points",
+            "integer",
+            "number",
+            count=1,
+            share=1 / 30,
+            first_seen=last,
+            last_seen=last,
+        ),
+        Finding(
+            "new_field",
+            Severity.WARNING,
+            f"new field {HOSTILE}",
+            EVENT,
+            "v2024-01-01",
+            1,
+            HOSTILE,
+            None,
+            "string",
+            count=2,
+            share=2 / 30,
+            first_seen=first,
+            last_seen=last,
+            extra={"baselined": True},
+        ),
+        Finding(
+            "prefix_changed",
+            Severity.WARNING,
+            "id prefix changed",
+            "voucher.loyalty_card.pending_points.activated",
+            "v2024-01-01",
+            1,
+            "/voucher/id",
+            "^v_",
+            "^vc_",
+            location=Location("payloads/one.json"),
+        ),
+        Finding(
+            "new_open_key",
+            Severity.INFO,
+            "new key in metadata",
+            EVENT,
+            "v2024-01-01",
+            1,
+            "/customer/metadata/region",
+            None,
+            "string",
+            count=30,
+            share=1.0,
+            first_seen=first,
+            last_seen=last,
+        ),
+    )
+    summary = {"payloads": 30, "skipped_lines": 2, "events": {EVENT: 29, "unknown": 1}}
+    return with_fail_on(
+        Report("drift", findings, summary, ("1 payload of an unknown event", HOSTILE)), "error"
+    )
+
+
+CASES = {
+    "drift": drift_report(),
+    "empty": Report("diff", (), {"old": "a.json", "new": "b.json"}),
+}
+
+
+def render(fmt: str, report: Report) -> str:
+    stream = io.StringIO()
+    REPORTERS[fmt](report, stream)
+    return stream.getvalue()
+
+
+@pytest.mark.parametrize("fmt", sorted(REPORTERS))
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_golden(case: str, fmt: str, update_goldens: bool) -> None:
+    assert_golden(render(fmt, CASES[case]), GOLDEN / case / f"report.{SUFFIX[fmt]}", update_goldens)
+
+
+def test_every_format_has_a_golden_suffix() -> None:
+    assert set(SUFFIX) == set(REPORTERS)
+
+
+def test_registry_keeps_the_validation_exports() -> None:
+    from webhook_contracts.report import VALIDATION_REPORTERS, render_page_json, render_page_text
+
+    assert set(VALIDATION_REPORTERS) == {"text", "json"}
+    assert callable(render_page_json) and callable(render_page_text)
+
+
+# -- hostile strings -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github", "junit"])
+def test_no_control_characters_reach_line_based_formats(fmt: str) -> None:
+    out = render(fmt, drift_report())
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    assert "x1b" in out
+
+
+def test_text_keeps_every_row_on_one_line() -> None:
+    out = render("text", drift_report())
+    rows = [
+        line
+        for line in out.splitlines()
+        if line.lstrip().startswith(("error ", "warning ", "info "))
+    ]
+    assert len(rows) == 5
+
+
+def test_json_keeps_the_value_exactly() -> None:
+    doc = json.loads(render("json", drift_report()))
+    assert HOSTILE in [f["path"] for f in doc["findings"]]
+    assert render("json", drift_report()).isascii()
+
+
+def test_markdown_cells_are_inert() -> None:
+    out = render("markdown", drift_report())
+    assert "<b>" not in out and "&lt;b&gt;&amp;amp;" in out
+    rows = [line for line in out.splitlines() if line.startswith("|")]
+    widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+    assert len(widths) == 1
+    assert markdown_cell("ping @octocat") == "ping @&#8203;octocat"
+    assert markdown_cell("[x](http://e) *b* `c`") == "\\[x\\](http://e) \\*b\\* \\`c\\`"
+
+
+def test_github_lines_cannot_inject_commands() -> None:
+    lines = render("github", drift_report()).splitlines()
+    assert len(lines) == len(drift_report().findings)
+    for line in lines:
+        match = re.fullmatch(r"::(error|warning|notice) ([^:]*)::(.*)", line)
+        assert match, line
+        for prop in match.group(2).split(","):
+            assert re.fullmatch(r"(file|line|title)=[^,:]*", prop), prop
+    hostile = next(line for line in lines if "new_field" in line)
+    title = "title=customer.rewarded.loyalty_points new_field "
+    assert title + "/x%3A%3Aerror%3A%3Apwn%250A%0Aline\\x1b[31m" in hostile
+    assert github_data("50%\r\n") == "50%25%0D%0A"
+    assert github_property("a:b,c") == "a%3Ab%2Cc"
+
+
+def test_junit_is_xml_and_fails_by_threshold() -> None:
+    report = drift_report()
+    root = ET.fromstring(render("junit", report))
+    assert root.get("tests") == "5" and root.get("failures") == "2"
+    names = [case.get("name") for case in root.iter("testcase")]
+    assert any("\\x00" in (name or "") for name in names)
+    warning = with_fail_on(report, "warning")
+    assert ET.fromstring(render("junit", warning)).get("failures") == "4"
+    never = with_fail_on(report, "never")
+    assert ET.fromstring(render("junit", never)).get("failures") == "0"
+    bare = Report("drift", report.findings)
+    assert ET.fromstring(render("junit", bare)).get("failures") == "4"
+
+
+def test_sarif_results_and_rules() -> None:
+    log = json.loads(render("sarif", drift_report()))
+    assert log["version"] == "2.1.0"
+    run = log["runs"][0]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rules == sorted({f.kind for f in drift_report().findings})
+    for result in run["results"]:
+        assert rules[result["ruleIndex"]] == result["ruleId"]
+        assert re.fullmatch(r"[0-9a-f]{16}", result["partialFingerprints"]["webhookContracts/v1"])
+    baselined = [r for r in run["results"] if r.get("baselineState") == "unchanged"]
+    assert [r["ruleId"] for r in baselined] == ["new_field"]
+    missing = next(r for r in run["results"] if r["ruleId"] == "missing_field")
+    physical = missing["locations"][0]["physicalLocation"]
+    assert physical == {
+        "artifactLocation": {"uri": "logs/2024-05-01.jsonl"},
+        "region": {"startLine": 3},
+    }
+
+
+def test_escaping_helpers() -> None:
+    assert visible("a\x1b[0m\u202eb\ud800") == "a\\x1b[0m\\u202eb\\ud800"
+    assert visible("a\nb", keep="\n") == "a\nb"
+    assert xml_text("a\x00\nb\tc", multiline=True) == "a\\x00\nb\tc"
+
+
+# -- laws ------------------------------------------------------------------------------------
+
+any_text = st.text(st.characters(codec=None, exclude_categories=()), max_size=30)
+locations = st.builds(Location, any_text, st.none() | st.integers(0, 10**6), st.none() | any_text)
+findings = st.builds(
+    Finding,
+    kind=any_text,
+    severity=st.sampled_from(list(Severity)),
+    message=any_text,
+    event=st.none() | any_text,
+    api_version=st.none() | any_text,
+    revision=st.none() | st.integers(1, 1000),
+    path=st.none() | any_text,
+    expected=st.none() | any_text,
+    observed=st.none() | any_text,
+    location=st.none() | locations,
+    count=st.integers(0, 10**6),
+    first_seen=st.none() | locations,
+    last_seen=st.none() | locations,
+    share=st.none() | st.floats(0, 1),
+    extra=st.dictionaries(any_text, st.booleans() | st.integers() | any_text, max_size=3),
+)
+reports = st.builds(
+    Report,
+    command=any_text,
+    findings=st.lists(findings, max_size=6).map(tuple),
+    summary=st.dictionaries(any_text, st.integers() | any_text | st.none(), max_size=3),
+    notes=st.lists(any_text, max_size=3).map(tuple),
+)
+VALIDATOR = Draft202012Validator(report_schema())
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(reports, st.sampled_from(["error", "warning", "info", "never", None]))
+def test_every_format_holds_for_any_report(report: Report, fail_on: str | None) -> None:
+    if fail_on is not None:
+        report = with_fail_on(report, fail_on)
+    doc = json.loads(render("json", report))
+    VALIDATOR.validate(doc)
+    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(
+        f.fingerprint for f in report.findings
+    )
+    root = ET.fromstring(render("junit", report))
+    assert root.get("tests") == str(len(report.findings))
+    log = json.loads(render("sarif", report))
+    assert log["version"] == "2.1.0" and len(log["runs"][0]["results"]) == len(report.findings)
+    assert len(render("github", report).splitlines()) == len(report.findings)
+    text = render("text", report) + render("markdown", report)
+    assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]", text)
+
+
+def test_schema_file_is_in_the_package() -> None:
+    import webhook_contracts.report as package
+
+    assert (Path(package.__file__).parent / "report.schema.json").is_file()
+    Draft202012Validator.check_schema(report_schema())
