@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-demo: $(STAMP) ## Rebuild the contracts from the bundled doc pages and check the bundled payloads
+demo: $(STAMP) ## Rebuild the contracts from the bundled doc pages and triage the bundled production log
 	$(BIN)/webhook-contracts regen
-	$(BIN)/webhook-contracts validate tests/data/payloads/*.json
+	$(BIN)/webhook-contracts drift --payload-field body --fail-on never tests/data/sample-log/production.ndjson
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest

@@ -28,3 +28,13 @@ def test_command_is_in_readme(name: str) -> None:
 def test_quick_start_is_two_commands() -> None:
     block = README.split("## Quick start", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
     assert [line.split("#")[0].strip() for line in block.strip().splitlines()] == ["make demo", "make test"]
+
+
+def test_cli_reference_in_readme_is_current() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cli_reference", REPO / "tools" / "cli_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.updated(README) == README, "README.md's CLI reference is behind: run python tools/cli_reference.py"
