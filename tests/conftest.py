@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, settings
 
 from webhook_contracts.cli import main
+
+# Machines running the tests are shared and noisy: no test may depend on how
+# fast it runs, and that includes Hypothesis's timing health checks and deadlines.
+# Under CI the examples are derandomized, so a red run can be replayed exactly.
+settings.register_profile(
+    "default",
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    derandomize=bool(os.environ.get("CI")),
+    print_blob=True,
+)
+settings.load_profile("default")
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
