@@ -154,12 +154,8 @@ def validate(
     Exit 0 when all are valid, 1 when any is invalid or of an unknown event.
     """
     settings = _settings(ctx)
-    folder = schemas_dir or settings.schemas_dir
-    if schemas_dir is None and not (folder / "index.json").exists():
-        folder = bundled_schemas() or folder
-    registry = load_registry(folder)
     validator = ContractValidator(
-        registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold
+        _registry(settings, schemas_dir), api_version=api_version or settings.api_version, threshold=settings.detect_threshold
     )
     results: list[ValidationResult] = []
     for name in files:
