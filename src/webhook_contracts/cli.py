@@ -155,7 +155,9 @@ def validate(
     """
     settings = _settings(ctx)
     validator = ContractValidator(
-        _registry(settings, schemas_dir), api_version=api_version or settings.api_version, threshold=settings.detect_threshold
+        _registry(settings, schemas_dir),
+        api_version=api_version or settings.api_version,
+        threshold=settings.detect_threshold,
     )
     results: list[ValidationResult] = []
     for name in files:
