@@ -64,11 +64,13 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
             schema = load_schema_file(path)
             make_validator(schema, rel)
         except WebhookContractsError as exc:
-            yield _finding("invalid_schema", str(exc), rel)
+            yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git "
+                           "or run `webhook-contracts regen`)", rel)
             continue
         for pointer, ref in _iter_refs(schema):
             if _resolve_pointer(schema, ref[1:]) is None:
-                yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve", rel)
+                yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve "
+                               "(restore the file from git or run `webhook-contracts regen`)", rel)
 
 
 def _iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
@@ -110,12 +112,15 @@ def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         listed.add(rev.path)
         path = root / rev.path
         if not path.exists():
-            yield _finding("index_mismatch", f"{rev.label} is listed but {rev.path} is missing", index_rel)
+            yield _finding("index_mismatch", f"{rev.label} is listed but {rev.path} is missing "
+                           "(restore it from git; published revisions are kept)", index_rel)
         elif sha256(path.read_bytes()) != rev.sha256:
-            yield _finding("index_mismatch", f"{rev.path} differs from the hash the index records", settings.rel(path))
+            yield _finding("index_mismatch", f"{rev.path} differs from the hash the index records "
+                           "(published revisions are not edited: restore it from git)", settings.rel(path))
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("r*.json")} if root.is_dir() else set()
     for rel in sorted(on_disk - listed):
-        yield _finding("index_mismatch", f"{rel} is not listed in the index", settings.rel(root / rel))
+        yield _finding("index_mismatch", f"{rel} is not listed in the index (run `webhook-contracts regen`)",
+                       settings.rel(root / rel))
 
 
 def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
@@ -191,7 +196,8 @@ def _violations(result: Any, file: str) -> Iterator[Finding]:
     rev = result.revision
     for v in result.violations:
         yield _finding(
-            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message}", file,
+            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message} "
+            "(fix the fixture, or the doc page and `webhook-contracts regen`)", file,
             event=rev.event, api_version=rev.api_version, revision=rev.revision, path=v.path or "/",
         )
 
