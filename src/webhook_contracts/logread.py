@@ -282,6 +282,8 @@ def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
         return "invalid UTF-8"
     if "depth limit" in exc.msg:
         return "nested deeper than 1024 levels"
+    if data[exc.pos : exc.pos + 9].lstrip(b"-").startswith((b"NaN", b"Infinity")):
+        return f"NaN and Infinity are not JSON (column {exc.pos + 1})"
     if exc.pos >= len(data) or "end of data" in exc.msg:
         return "truncated JSON"
     return f"not valid JSON ({exc.msg} at column {exc.pos + 1})"
