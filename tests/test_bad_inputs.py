@@ -92,6 +92,18 @@ def _gzip_bomb(folder: Path) -> None:
         compressor.write(b'"}}\n')
 
 
+def _catastrophic_pattern_payload(folder: Path) -> None:
+    # Each string takes Python's backtracking `re` minutes (or forever) against its pattern.
+    value = {"a": "a" * 100_000 + "!", "b": "x" * 100_000, "c": "a" * 20_000}
+    (folder / "input.json").write_text(json.dumps(value), "utf-8")
+
+
+def _glued_near_json(folder: Path) -> None:
+    # Hundreds of `{` glued to text that start JSON and never finish, then one example.
+    head = "Example: customer.rewarded.loyalty_points\n"
+    (folder / "input.txt").write_text(head + ('x{"a":[' * 500 + "\n") * 200 + '{\n  "a": 1\n}\n', "utf-8")
+
+
 def _page_too_large(folder: Path) -> None:
     (folder / "input.txt").write_bytes(b"EVENTS.A.B\n" + b"x" * (9 << 20))
 
@@ -104,6 +116,8 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
     "gzip-bad-crc": _gzip_bad_crc,
     "gzip-bomb": _gzip_bomb,
     "page-too-large": _page_too_large,
+    "catastrophic-pattern-payload": _catastrophic_pattern_payload,
+    "glued-near-json": _glued_near_json,
 }
 
 
