@@ -275,8 +275,8 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         show_values=settings.show_values, severities=severities_from_config(settings.severity),
     )
     names = expand_inputs(options.logs)
-    report = scan_records(iter_records(names, payload_field=options.payload_field), load_registry(settings.schemas_dir),
-                          drift_options)
+    records = iter_records(names, payload_field=options.payload_field, max_line=settings.max_payload_bytes)
+    report = scan_records(records, load_registry(settings.schemas_dir), drift_options)
     if settings.baseline:
         report = apply_baseline(report, load_baseline(settings.root / settings.baseline))
     unparseable = report.summary.get("unparseable", {}).get("count", 0)

@@ -124,13 +124,20 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
 
 
-def _read_input(path: str) -> tuple[bytes, str]:
-    if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
+def _read_input(path: str, limit: int) -> tuple[bytes, str]:
+    """The bytes of one payload file (`-`: stdin), refused beyond *limit* bytes (read no further)."""
+    source = "<stdin>" if path == "-" else path
     try:
-        return Path(path).read_bytes(), path
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(limit + 1)
     except OSError as exc:
         raise PayloadError(path, f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise PayloadError(source, f"larger than max-payload-bytes ({limit}); not read")
+    return data, source
 
 
 @main.command()
@@ -161,7 +168,7 @@ def validate(
     )
     results: list[ValidationResult] = []
     for name in files:
-        data, source = _read_input(name)
+        data, source = _read_input(name, settings.max_payload_bytes)
         value = parse_json(data, source)
         results.append(
             validator.validate(value, source=source, event=event, revision=revision,
@@ -277,7 +284,7 @@ def compare(
     settings = _settings(ctx)
     values = []
     for name in (a, b):
-        data, source = _read_input(name)
+        data, source = _read_input(name, settings.max_payload_bytes)
         values.append((parse_json(data, source), source))
     (first, source_a), (second, source_b) = values
     report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
@@ -336,9 +343,11 @@ def drift(
     show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
     if show_bar:
         with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
-            scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin, progress=bar.update))
+            scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin, progress=bar.update,
+                                      max_line=settings.max_payload_bytes))
     else:
-        scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin))
+        scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin,
+                                  max_line=settings.max_payload_bytes))
     report = scanner.report()
     baseline = baseline_path or (settings.root / settings.baseline if settings.baseline else None)
     if baseline is not None:

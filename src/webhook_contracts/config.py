@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .logread import MAX_LINE_BYTES
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -36,6 +37,8 @@ class Settings:
     baseline: str | None = None
     show_values: bool = False
     detect_threshold: float = 0.6
+    #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
+    max_payload_bytes: int = MAX_LINE_BYTES
 
     @property
     def docs_dir(self) -> Path:
@@ -77,6 +80,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "baseline": (str,),
     "show_values": (bool,),
     "detect_threshold": (float, int),
+    "max_payload_bytes": (int,),
 }
 
 
@@ -144,3 +148,5 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     threshold = values.get("detect_threshold", 0.6)
     if not 0 < float(threshold) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")
+    if values.get("max_payload_bytes", 1) < 1:
+        raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")

@@ -24,6 +24,9 @@ from .errors import DocPageError
 #: file name, so `../`, NUL bytes and absolute paths never reach the disk.
 EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}(?:\.[a-z][a-z0-9_]{0,63}){1,9}")
 API_VERSION = re.compile(r"v\d{4}-\d{2}-\d{2}")
+#: A saved doc page is tens of kilobytes; a larger file is not a doc page (and
+#: the example scanner should never be fed megabytes of near-JSON).
+MAX_PAGE_BYTES = 8 << 20
 JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 _MENTIONS = (
@@ -42,6 +45,10 @@ _LAST_MODIFIED = re.compile(r"Last modified on\s+([A-Z][a-z]+ \d{1,2}, \d{4}|\d{
 # An example starts with "{" followed by a key or "}", at a line start or glued
 # to text ("Example:{").
 _EXAMPLE_START = re.compile(r'\{(?=\s*["}])')
+#: Candidates glued to text that may fail to parse before the rest are ignored:
+#: each failed attempt costs up to the length of the page, so a page of
+#: near-JSON fragments would otherwise take quadratic time.
+_GLUED_ATTEMPTS = 64
 _FIELD_NAME = re.compile(r"[a-z_][a-z0-9_]*")
 _FIELD_TYPE = re.compile(r"(.+?)\s*[·•|]\s*((?:array|boolean|integer|null|number|object|string)(?:\s*\|\s*[a-z]+)*)")
 _SECTION_START = re.compile(r"^(Event data object schema for\b.*|Body|application/json)$")
@@ -82,7 +89,8 @@ def read_doc_page(path: str | Path, *, api_version: str | None = None) -> DocPag
     """Read the doc page at *path*; the API version defaults to a `vYYYY-MM-DD` folder."""
     path = Path(path)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PAGE_BYTES + 1)
     except OSError as exc:
         raise DocPageError(path, f"cannot read: {exc.strerror or exc}") from exc
     if api_version is None:
@@ -92,6 +100,8 @@ def read_doc_page(path: str | Path, *, api_version: str | None = None) -> DocPag
 
 def parse_doc_page(data: bytes, *, source: str, api_version: str | None = None) -> DocPage:
     """Parse the bytes of a doc page; *source* names it in errors."""
+    if len(data) > MAX_PAGE_BYTES:
+        raise DocPageError(source, f"larger than {MAX_PAGE_BYTES} bytes: not a saved doc page")
     text = _decode(data, source)
     examples, spans, duplicates = _examples(text, source)
     prose = _mask(text, spans)
@@ -160,10 +170,14 @@ def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[
     seen: set[str] = set()
     spans: list[tuple[int, int]] = []
     duplicates = 0
+    glued_failures = 0
     pos = 0
     while (match := _EXAMPLE_START.search(text, pos)) is not None:
         start = match.start()
-        at_line_start = text[text.rfind("\n", 0, start) + 1 : start].strip() == ""
+        at_line_start = _at_line_start(text, start)
+        if not at_line_start and glued_failures >= _GLUED_ATTEMPTS:
+            pos = start + 1
+            continue
         try:
             value, end = _DECODER.raw_decode(text, start)
         except json.JSONDecodeError as exc:
@@ -171,6 +185,7 @@ def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[
                 raise DocPageError(
                     source, f"example JSON does not parse: {exc.msg}", where=_line_col(text, exc.pos)
                 ) from exc
+            glued_failures += 1
             pos = start + 1
             continue
         except (ValueError, RecursionError) as exc:
@@ -187,6 +202,14 @@ def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[
         seen.add(canonical)
         examples.append(value)
     return examples, spans, duplicates
+
+
+def _at_line_start(text: str, pos: int) -> bool:
+    """True when only blanks precede *pos* on its line (looks back over blanks only)."""
+    i = pos - 1
+    while i >= 0 and text[i] in " \t\f\v":
+        i -= 1
+    return i < 0 or text[i] == "\n"
 
 
 def _mask(text: str, spans: list[tuple[int, int]]) -> str:

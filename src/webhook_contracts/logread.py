@@ -11,6 +11,10 @@ holds one payload per element, numbered from 1). A line may carry text before
 its JSON (`2024-05-01T10:00:00Z INFO webhook {...}`): the first `{` from which
 the rest of the line parses is taken. With a payload field (`body`), a record
 that has that field yields its value, an object or a JSON string, instead.
+
+A line longer than *max_line* bytes (config `max-payload-bytes`, 16 MiB by
+default) is not parsed: it is skipped as it is read, without being held in
+memory, and becomes an error record that gives its size.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ _BOM = b"\xef\xbb\xbf"
 _SNIFF_LINES = 5
 #: Candidate `{` positions tried on a line with a text prefix.
 _PREFIX_ATTEMPTS = 16
+#: Longest line parsed, by default; a webhook payload is a few kilobytes.
+MAX_LINE_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
 
@@ -89,16 +95,18 @@ def input_size(name: str) -> int:
 
 def iter_records(
     names: Iterable[str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[Record]:
     """Records of every input in order; *progress* gets the bytes of input consumed."""
     for name in names:
-        yield from iter_file_records(name, payload_field=payload_field, stdin=stdin, progress=progress)
+        yield from iter_file_records(
+            name, payload_field=payload_field, stdin=stdin, progress=progress, max_line=max_line
+        )
 
 
 def iter_file_records(
     name: str, *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[Record]:
     """Records of one input; a truncated gzip stream ends with an error record."""
     label = "<stdin>" if name == STDIN else name
@@ -114,7 +122,7 @@ def iter_file_records(
             raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
         stream = _maybe_gunzip(raw)
     try:
-        yield from _records(label, stream, raw, payload_field, progress)
+        yield from _records(label, stream, raw, payload_field, progress, max_line)
     finally:
         if name != STDIN:
             raw.close()
@@ -129,8 +137,9 @@ def _maybe_gunzip(raw: BinaryIO) -> BinaryIO:
 
 def _records(
     label: str, stream: BinaryIO, raw: BinaryIO, payload_field: str | None, progress: Progress | None,
+    max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[Record]:
-    lines = _iter_lines(stream, raw, progress)
+    lines = _iter_lines(stream, raw, progress, max_line)
     head: list[tuple[int, bytes]] = []
     number = 0
     try:
@@ -149,12 +158,31 @@ def _records(
         yield Record(label, number + 1, error=f"truncated or corrupt gzip stream ({exc})")
 
 
-def _iter_lines(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Iterator[tuple[int, bytes]]:
-    """(line number, line without its end) in chunks of :data:`CHUNK` bytes."""
+class _TooLong(bytes):
+    """Stands for a line longer than the limit, which was skipped unread."""
+
+    size: int
+    limit: int
+
+    def __new__(cls, size: int, limit: int) -> _TooLong:
+        line = super().__new__(cls, b"")
+        line.size, line.limit = size, limit
+        return line
+
+    @property
+    def reason(self) -> str:
+        return f"line of {self.size} bytes is longer than max-payload-bytes ({self.limit}); not read"
+
+
+def _iter_lines(
+    stream: BinaryIO, raw: BinaryIO, progress: Progress | None, max_line: int = MAX_LINE_BYTES,
+) -> Iterator[tuple[int, bytes]]:
+    """(line number, line without its end) in chunks of :data:`CHUNK` bytes; over-long lines as :class:`_TooLong`."""
     read = getattr(stream, "read1", stream.read)
     rest = b""
     number = 0
     seen = 0
+    skipped = 0  # bytes of an over-long line dropped so far
     while True:
         chunk = read(CHUNK)
         if not chunk:
@@ -167,12 +195,24 @@ def _iter_lines(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> I
             if position > seen:
                 progress(position - seen)
                 seen = position
+        if skipped:
+            end = chunk.find(b"\n")
+            if end < 0:
+                skipped += len(chunk)
+                continue
+            number += 1
+            yield number, _TooLong(skipped + end, max_line)
+            skipped, chunk = 0, chunk[end + 1 :]
         parts = (rest + chunk).split(b"\n")
         rest = parts.pop()
         for part in parts:
             number += 1
-            yield number, part
-    if rest:
+            yield number, part if len(part) <= max_line else _TooLong(len(part), max_line)
+        if len(rest) > max_line:
+            skipped, rest = len(rest), b""
+    if skipped:
+        yield number + 1, _TooLong(skipped, max_line)
+    elif rest:
         yield number + 1, rest
 
 
@@ -199,7 +239,12 @@ def _is_document(head: list[tuple[int, bytes]]) -> bool:
 def _document(
     label: str, head: list[tuple[int, bytes]], lines: Iterator[tuple[int, bytes]], payload_field: str | None,
 ) -> Iterator[Record]:
-    data = _clean(b"\n".join([text for _, text in head] + [text for _, text in lines]))
+    texts = [text for _, text in head] + [text for _, text in lines]
+    too_long = next((i for i, text in enumerate(texts) if isinstance(text, _TooLong)), None)
+    if too_long is not None:
+        yield Record(label, 1, error=f"line {too_long + 1}: {texts[too_long].reason}")  # type: ignore[attr-defined]
+        return
+    data = _clean(b"\n".join(texts))
     value, error = _parse(data)
     if error is not None:
         yield Record(label, 1, error=error)
@@ -212,6 +257,9 @@ def _document(
 
 
 def _line_record(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:
+    if isinstance(line, _TooLong):
+        yield Record(label, number, error=line.reason)
+        return
     text = _clean(line)
     if not text:
         return
@@ -232,6 +280,10 @@ def _parse(data: bytes) -> tuple[Any, str | None]:
 def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
     if "UTF-8" in exc.msg:
         return "invalid UTF-8"
+    if "depth limit" in exc.msg:
+        return "nested deeper than 1024 levels"
+    if data[exc.pos : exc.pos + 9].lstrip(b"-").startswith((b"NaN", b"Infinity")):
+        return f"NaN and Infinity are not JSON (column {exc.pos + 1})"
     if exc.pos >= len(data) or "end of data" in exc.msg:
         return "truncated JSON"
     return f"not valid JSON ({exc.msg} at column {exc.pos + 1})"
@@ -249,6 +301,10 @@ def _after_prefix(text: bytes) -> tuple[Any, str | None]:
         if error is None:
             return value, None
     start = text.find(b"{")
+    if start < 0:
+        # No object on the line: a bare JSON value is read, so the reason says what it is.
+        value, error = _parse(text)
+        return (value, None) if error is None else (None, "not JSON" if error.startswith("not valid") else error)
     for _ in range(_PREFIX_ATTEMPTS):
         if start < 0:
             break

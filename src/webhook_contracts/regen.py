@@ -104,7 +104,7 @@ def plan_regen(settings: Settings) -> RegenPlan:
         disagreements[api_version] = built.disagreements
         for event, schema in built.schemas.items():
             history = registry.history(event, api_version)
-            previous = registry.load(history[-1]) if history else None
+            previous = registry.load(history[-1], strict=False) if history else None
             if previous is not None and contract_part(previous) == contract_part(schema):
                 continue
             number = history[-1].revision + 1 if history else 1
@@ -137,7 +137,7 @@ def _model_files(
         if staged is not None:
             schemas[api_version][event] = json.loads(staged)
         else:
-            schemas[api_version][event] = registry.load(rev)
+            schemas[api_version][event] = registry.load(rev, strict=False)
     numbers = {key: rev.revision for key, rev in latest.items()}
     generated = generate_models(dict(schemas), settings.package, numbers)
     prefix = f"{settings.contracts.rstrip('/')}/{settings.package}"

@@ -20,6 +20,7 @@ from typing import Any
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
 from .errors import RegistryError, SchemaFileError
+from .schemaguard import check_metaschema, check_schema_safety
 
 INDEX_NAME = "index.json"
 INDEX_FORMAT = 1
@@ -101,8 +102,8 @@ class Registry:
                 return rev
         raise RegistryError(f"no revision {revision} of {event} in API version {api_version}")
 
-    def load(self, revision: Revision) -> dict[str, Any]:
-        return load_schema_file(self.root / revision.path)
+    def load(self, revision: Revision, *, strict: bool = True) -> dict[str, Any]:
+        return load_schema_file(self.root / revision.path, strict=strict)
 
     def latest_schemas(self) -> dict[str, dict[str, dict[str, Any]]]:
         """{api_version: {event: schema}} of the newest revisions."""
@@ -112,9 +113,22 @@ class Registry:
         return out
 
 
-def load_schema_file(path: Path) -> dict[str, Any]:
-    """Read a schema file; refuse anything that is not a JSON object with local refs only."""
-    return _load_schema_cached(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0)
+def load_schema_file(path: Path, *, strict: bool = True) -> dict[str, Any]:
+    """Read a schema file; refuse anything that is not a JSON object with local refs only.
+
+    Any schema that could hang or crash a command is refused (see
+    :mod:`~webhook_contracts.schemaguard`); *strict* also refuses one that is
+    not a valid JSON Schema.
+    """
+    load = _load_checked if strict else _load_schema_cached
+    return load(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0)
+
+
+@cache
+def _load_checked(path: Path, mtime: int) -> dict[str, Any]:
+    data = _load_schema_cached(path, mtime)
+    check_metaschema(data, path)
+    return data
 
 
 @cache
@@ -123,11 +137,15 @@ def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
         data = json.loads(path.read_bytes())
     except OSError as exc:
         raise SchemaFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    except json.JSONDecodeError as exc:
+        raise SchemaFileError(path, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
     except (ValueError, RecursionError) as exc:
-        raise SchemaFileError(path, f"not valid JSON: {exc}") from exc
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
+        raise SchemaFileError(path, f"not valid JSON: {reason}") from exc
     if not isinstance(data, dict):
         raise SchemaFileError(path, "a schema must be a JSON object")
     check_local_refs(data, path)
+    check_schema_safety(data, path)
     return data
 
 

@@ -19,10 +19,14 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from .errors import SchemaFileError
 from .inference import FREE_FORM_KEYS, escape_pointer
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _ANNOTATIONS = ("title", "description")
+#: Positions a flattened contract may have. Shared definitions referenced twice
+#: at every level double at every level (a "billion laughs" schema): stop early.
+MAX_POSITIONS = 100_000
 
 
 @dataclass(frozen=True)
@@ -105,9 +109,17 @@ def _resolve(node: Any, root: dict[str, Any]) -> tuple[dict[str, Any], bool, str
     return node, nullable, name
 
 
-def flatten_schema(schema: dict[str, Any]) -> dict[str, FieldSpec]:
-    """Every position the contract describes, by JSON Pointer."""
-    return dict(_walk(schema, schema, "", (), depth=0))
+def flatten_schema(schema: dict[str, Any], *, source: str = "<schema>") -> dict[str, FieldSpec]:
+    """Every position the contract describes, by JSON Pointer (at most :data:`MAX_POSITIONS`)."""
+    flat: dict[str, FieldSpec] = {}
+    for path, spec in _walk(schema, schema, "", (), depth=0):
+        flat[path] = spec
+        if len(flat) > MAX_POSITIONS:
+            raise SchemaFileError(
+                source, f"the contract expands to more than {MAX_POSITIONS} field positions "
+                "(shared definitions referenced over and over)", where=path if len(path) <= 80 else path[:79] + "…",
+            )
+    return flat
 
 
 def _spec(node: dict[str, Any], nullable: bool, required: bool, key: str) -> FieldSpec:

@@ -16,16 +16,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from referencing import Registry as RefRegistry
-from referencing.exceptions import NoSuchResource
+from referencing.exceptions import NoSuchResource, Unresolvable
 
 from .errors import PayloadError, SchemaFileError
 from .formats import format_checker
 from .inference import escape_pointer
 from .registry import Registry, Revision
+from .schemaguard import SafeValidator
+from .strictjson import parse_strict
 
 ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
 _FORMAT_CHECKER = format_checker()
@@ -152,12 +153,15 @@ def _refuse(uri: str) -> Any:
 
 
 def make_validator(schema: dict[str, Any], source: str = "<schema>") -> Draft202012Validator:
-    """A validator that checks formats and never retrieves anything."""
+    """A validator that checks formats, matches patterns in linear time and never retrieves anything."""
     try:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:
         raise SchemaFileError(source, f"not a valid JSON Schema: {getattr(exc, 'message', exc)}") from exc
-    return Draft202012Validator(schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse))  # type: ignore[call-arg]  # attrs
+    validator: Draft202012Validator = SafeValidator(
+        schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs
+    )
+    return validator
 
 
 def iter_violations(validator: Draft202012Validator, data: Any, *, show_values: bool = False) -> Iterator[Violation]:
@@ -236,13 +240,21 @@ class ContractValidator:
             if revision is not None
             else self.registry.latest(detection.event, version)
         )
-        violations = tuple(iter_violations(self.validator(rev), unwrapped.data, show_values=show_values))
+        try:
+            violations = tuple(iter_violations(self.validator(rev), unwrapped.data, show_values=show_values))
+        except Unresolvable as exc:
+            ref = getattr(exc, "ref", "?")
+            raise SchemaFileError(self.registry.root / rev.path, f"$ref {ref!r} does not resolve") from exc
+        except RecursionError as exc:
+            raise PayloadError(source, "nested too deeply to validate against the contract", where=where) from exc
         return ValidationResult(source, where, detection, rev, violations)
 
 
 def parse_json(data: bytes, source: str) -> Any:
-    """Parse one JSON document; errors name the file and the line and column."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
-        raise PayloadError(source, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
+    """Parse one JSON payload strictly; errors name the file and the line and column.
+
+    A UTF-8 byte-order mark is skipped. Duplicate keys, NaN/Infinity, invalid
+    UTF-8 and nesting deeper than 1024 levels are input errors (see
+    :mod:`~webhook_contracts.strictjson`).
+    """
+    return parse_strict(data, source)

@@ -1,0 +1,190 @@
+"""Broken and hostile input, command by command: a folder of cases, one test.
+
+Each folder of `tests/data/bad-inputs/` is a case: its input files and a
+`case.json`:
+
+    {
+      "args": ["validate", "{input}"],  # the command line
+      "root": "repo",                   # --root: "repo" (default), "dir" (the case folder) or "project"
+      "generate": "line-200mb",         # optional: a generator below writes the input at run time
+      "exit_code": 2,
+      "stderr": "fragment",             # or a list of fragments; every one must appear
+      "stdout": ["fragment"],
+      "stdout_not": ["jack@example.com"],  # must not appear (also "stderr_not")
+      "stdout_is": "xml" | "github",    # stdout parses as XML / every line is a workflow command
+      "unchanged": true                 # the project tree is byte for byte what it was
+    }
+
+Placeholders in args and fragments: `{dir}` the case folder (a copy),
+`{input}` the file in it named `input.*`, `{repo}` the repository, `{cases}`
+the folder of cases, `{project}` the project copy. A case with a `project/`
+folder runs on a copy of the project with those files laid over it.
+
+Every case also checks: no traceback anywhere, and exit 2 means exactly one
+line on stderr, starting with `error: `.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DATA, REPO, Invoke
+from test_regen import snapshot
+
+CASES_DIR = DATA / "bad-inputs"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "case.json").is_file())
+ENVELOPE = b'{"type": "customer.rewarded.loyalty_points", "data": {"x": "'
+
+
+def _line_200mb(folder: Path) -> None:
+    with (folder / "input.ndjson").open("wb") as out:
+        out.write(ENVELOPE)
+        for _ in range(200):
+            out.write(b"a" * (1 << 20))
+        out.write(b'"}}\n{"after": "the long line"}\n')
+
+
+def _nesting(folder: Path) -> None:
+    depth = 100_000
+    (folder / "input.json").write_bytes(b'{"a":' * depth + b"1" + b"}" * depth)
+
+
+def _gzip_lines(count: int = 20_000) -> bytes:
+    return b"".join(b'{"type": "no.such.event", "data": {"n": %d}}\n' % i for i in range(count))
+
+
+def _gzip_truncated(folder: Path) -> None:
+    whole = gzip.compress(_gzip_lines(), mtime=0)
+    (folder / "input.ndjson.gz").write_bytes(whole[: len(whole) // 2])
+
+
+def _gzip_corrupt(folder: Path) -> None:
+    whole = bytearray(gzip.compress(_gzip_lines(2_000), mtime=0))
+    middle = len(whole) // 2
+    whole[middle : middle + 64] = bytes(64)
+    (folder / "input.ndjson.gz").write_bytes(bytes(whole))
+
+
+def _gzip_bad_crc(folder: Path) -> None:
+    whole = bytearray(gzip.compress(_gzip_lines(), mtime=0))
+    whole[-8:-4] = bytes(4)
+    (folder / "input.ndjson.gz").write_bytes(bytes(whole))
+
+
+def _gzip_bomb(folder: Path) -> None:
+    # 256 MiB of one line in a member of a few hundred kilobytes.
+    compressor = gzip.GzipFile(folder / "input.ndjson.gz", "wb", mtime=0)
+    with compressor:
+        compressor.write(ENVELOPE)
+        block = b"a" * (1 << 20)
+        for _ in range(256):
+            compressor.write(block)
+        compressor.write(b'"}}\n')
+
+
+def _catastrophic_pattern_payload(folder: Path) -> None:
+    # Each string takes Python's backtracking `re` minutes (or forever) against its pattern.
+    value = {"a": "a" * 100_000 + "!", "b": "x" * 100_000, "c": "a" * 20_000}
+    (folder / "input.json").write_text(json.dumps(value), "utf-8")
+
+
+def _glued_near_json(folder: Path) -> None:
+    # Hundreds of `{` glued to text that start JSON and never finish, then one example.
+    head = "Example: customer.rewarded.loyalty_points\n"
+    (folder / "input.txt").write_text(head + ('x{"a":[' * 500 + "\n") * 200 + '{\n  "a": 1\n}\n', "utf-8")
+
+
+def _page_too_large(folder: Path) -> None:
+    (folder / "input.txt").write_bytes(b"EVENTS.A.B\n" + b"x" * (9 << 20))
+
+
+GENERATORS: dict[str, Callable[[Path], None]] = {
+    "line-200mb": _line_200mb,
+    "nesting-100k": _nesting,
+    "gzip-truncated": _gzip_truncated,
+    "gzip-corrupt": _gzip_corrupt,
+    "gzip-bad-crc": _gzip_bad_crc,
+    "gzip-bomb": _gzip_bomb,
+    "page-too-large": _page_too_large,
+    "catastrophic-pattern-payload": _catastrophic_pattern_payload,
+    "glued-near-json": _glued_near_json,
+}
+
+
+def _fill(text: str, places: dict[str, str]) -> str:
+    for key, value in places.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _fragments(spec: dict[str, Any], key: str) -> list[str]:
+    value = spec.get(key, [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> None:
+    spec = json.loads((CASES_DIR / name / "case.json").read_text("utf-8"))
+    folder = tmp_path / "case"
+    shutil.copytree(CASES_DIR / name, folder)
+    if "generate" in spec:
+        GENERATORS[spec["generate"]](folder)
+    overlay = folder / "project"
+    if overlay.is_dir():
+        shutil.copytree(overlay, project, dirs_exist_ok=True)
+    inputs = sorted(folder.glob("input*"))
+    places = {
+        "dir": str(folder), "input": str(inputs[0]) if inputs else "", "repo": str(REPO),
+        "cases": str(CASES_DIR), "project": str(project),
+    }
+    where = spec.get("root", "project" if overlay.is_dir() else "repo")
+    root = {"repo": REPO, "dir": folder, "project": project}[where]
+    before = snapshot(project) if spec.get("unchanged") else None
+
+    result = cli(*[_fill(arg, places) for arg in spec["args"]], root=root)
+
+    out, err = result.stdout, result.stderr
+    shown = f"exit {result.exit_code}\n--- stdout\n{out[:3000]}\n--- stderr\n{err[:3000]}"
+    assert result.exit_code == spec["exit_code"], shown
+    assert "Traceback" not in out + err, shown
+    if result.exit_code == 2:
+        assert err.startswith("error: ") and err.count("\n") == 1, shown
+    for stream, text in (("stdout", out), ("stderr", err)):
+        for fragment in _fragments(spec, stream):
+            assert _fill(fragment, places) in text, f"{fragment!r} not in {stream}\n{shown}"
+        for fragment in _fragments(spec, f"{stream}_not"):
+            assert _fill(fragment, places) not in text, f"{fragment!r} in {stream}\n{shown}"
+    if spec.get("stdout_is") == "xml":
+        ET.fromstring(out.encode("utf-8"))
+    if spec.get("stdout_is") == "github":
+        assert out and all(line.startswith("::") for line in out.splitlines()), shown
+    if before is not None:
+        assert snapshot(project) == before, "the project tree changed"
+
+
+def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    """The long line is counted, never held: the process stays far below the line's size."""
+    _line_200mb(tmp_path)
+    log = tmp_path / "input.ndjson"
+    done = subprocess.run(
+        [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--format", "json", str(log)],
+        capture_output=True, text=True, check=False,
+    )
+    log.unlink()
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert summary["unparseable"]["count"] == 1
+    assert "longer than max-payload-bytes" in summary["unparseable"]["lines"][0]["reason"]
+    assert summary["records"] == 2
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB"
