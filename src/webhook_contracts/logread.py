@@ -289,3 +289,22 @@ def _lookup(value: dict[str, Any], field: str) -> tuple[bool, Any]:
             return False, None
         node = node[part]
     return True, node
+
+
+def split_head(lines: Iterator[tuple[int, bytes]]) -> tuple[list[tuple[int, bytes]], bool]:
+    """The first lines of an input, as read to tell NDJSON from one document, and whether it is a document.
+
+    For readers that split the lines themselves (byte ranges, a thread); the
+    rest of *lines* is still to be read.
+    """
+    head: list[tuple[int, bytes]] = []
+    for number, line in lines:
+        head.append((number, line))
+        if sum(1 for _, text in head if text.strip()) >= _SNIFF_LINES:
+            break
+    return head, _is_document(head)
+
+
+def line_records(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:
+    """The record of one NDJSON line (none for a blank line), as :func:`iter_records` reads it."""
+    return _line_record(label, number, line, payload_field)
