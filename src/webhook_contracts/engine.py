@@ -278,11 +278,12 @@ def _run_parallel(
         initargs=(scanner.detach(), payload_field),
     ) as pool:
         futures = [pool.submit(_work, task) for task in tasks]
-        offsets: dict[str, int] = {}
+        offset = 0
         for task, future in zip(tasks, futures, strict=True):
             part, lines = future.result()
-            scanner.merge(part, offsets.get(task.name, 0))
-            offsets[task.name] = offsets.get(task.name, 0) + lines
+            # Lines before this range: those of the earlier ranges of the same input.
+            offset = offset + lines if task.start else lines
+            scanner.merge(part, offset - lines)
             if progress is not None:
                 progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import msgspec
+import orjson
 
 from .drift import CompiledContract, Node
 from .formats import prefix_from_pattern
@@ -77,15 +78,15 @@ class _Compiler:
         """A Struct for an object node: known keys only, required keys present, strings checked."""
         fields: list[tuple[Any, ...]] = []
         rename = {}
-        tests: list[tuple[str, str | None, str | None]] = []
+        tests: list[tuple[str, str | None, str | None, bool]] = []
         for number, (key, child) in enumerate(sorted(node.children.items())):
             name = f"f{number}"
             rename[name] = key
             prefix, shape = self._string_tests(child)
             kind = self.type_of(child, checked=True)
-            if prefix is not None or shape is not None:
-                tests.append((name, prefix, shape))
             required = child.spec is not None and child.spec.required
+            if prefix is not None or shape is not None:
+                tests.append((name, prefix, shape, required and kind is str))
             fields.append((name, kind) if required else (name, kind, None))
         namespace = {"__post_init__": _post_init(tests)} if tests else None
         return msgspec.defstruct(
@@ -163,7 +164,7 @@ class _Reject(ValueError):
     """A string that fails its prefix or format (msgspec turns it into a ValidationError)."""
 
 
-def _post_init(tests: list[tuple[str, str | None, str | None]]) -> Any:
+def _post_init(tests: list[tuple[str, str | None, str | None, bool]]) -> Any:
     """A `__post_init__` that checks the string fields of one Struct.
 
     msgspec's own `Meta(pattern=...)` costs about 0.3 µs a string, and a payload
@@ -173,7 +174,7 @@ def _post_init(tests: list[tuple[str, str | None, str | None]]) -> Any:
     """
     scope: dict[str, Any] = {"_Reject": _Reject}
     lines = ["def __post_init__(self):"]
-    for name, prefix, shape in tests:
+    for name, prefix, shape, always_str in tests:
         conditions = []
         if prefix is not None:
             if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
@@ -184,7 +185,8 @@ def _post_init(tests: list[tuple[str, str | None, str | None]]) -> Any:
             scope[test] = re.compile(shape).fullmatch
             conditions.append(f"{test}(v) is not None")
         lines.append(f"    v = self.{name}")
-        lines.append(f"    if v.__class__ is str and not ({' and '.join(conditions)}): raise _Reject")
+        guard = "" if always_str else "v.__class__ is str and "
+        lines.append(f"    if {guard}not ({' and '.join(conditions)}): raise _Reject")
     exec("\n".join(lines), scope)  # code built above from the contract, see the docstring
     return scope["__post_init__"]
 
@@ -224,8 +226,10 @@ class DriftGate:
         if event is not None:
             bare = [event] if event in bare else []
         by_shape = int(event is None)
-        self._bare = [(Pass(e, by_shape), msgspec.json.Decoder(roots[e])) for e in bare]
-        self._envelope_first = True
+        self._bare = sorted(
+            ((Pass(e, by_shape), msgspec.json.Decoder(roots[e]), _signature(e, contracts)) for e in bare),
+            key=lambda entry: entry[2] is None,
+        )
 
     def _bare_ok(
         self, event: str, contract: CompiledContract, shapes: Mapping[str, dict[str, Any]], threshold: float,
@@ -267,19 +271,15 @@ class DriftGate:
         return None if union is None else msgspec.json.Decoder(union)
 
     def check(self, line: bytes) -> Pass | None:
-        """The event of a clean payload on *line*, or None: then the line needs the detailed path."""
-        if self._envelope_first:
-            found = self._from_envelope(line)
-            if found is None:
-                found = self._from_bare(line)
-                # Logs are usually one wrapping throughout: try the one that worked first next time.
-                self._envelope_first = found is None
-            return found
-        found = self._from_bare(line)
-        if found is None:
-            found = self._from_envelope(line)
-            self._envelope_first = found is not None
-        return found
+        """The event of a clean payload on *line*, or None: then the line needs the detailed path.
+
+        Which decoders are tried is guessed from the bytes (an envelope has a
+        `"data":` key, an event a required key of its own); a wrong guess only
+        sends a clean line to the detailed path, it never lets drift through.
+        """
+        if b'"data":' in line:
+            return self._from_envelope(line)
+        return self._from_bare(line)
 
     def _from_envelope(self, line: bytes) -> Pass | None:
         if self._envelope is None:
@@ -290,16 +290,31 @@ class DriftGate:
             return None
 
     def _from_bare(self, line: bytes) -> Pass | None:
-        for index, (found, decoder) in enumerate(self._bare):
+        for found, decoder, signature in self._bare:
+            if signature is not None and signature not in line:
+                continue
             try:
                 decoder.decode(line)
             except Exception:  # as above
                 continue
-            if index:
-                # The event that passed is tried first next time.
-                self._bare.insert(0, self._bare.pop(index))
             return found
         return None
+
+
+def _signature(event: str, contracts: Mapping[str, CompiledContract]) -> bytes | None:
+    """A required top-level key of *event* that no other contract has at any depth, as it appears in a line."""
+    root = contracts[event].root
+    others = {key for name, c in contracts.items() if name != event for key in _all_keys(c.root)}
+    own = sorted(k for k, c in root.children.items() if c.spec is not None and c.spec.required and k not in others)
+    return orjson.dumps(own[0]) + b":" if own else None
+
+
+def _all_keys(node: Node, depth: int = 0) -> set[str]:
+    keys = set(node.children)
+    for child in (*node.children.values(), node.items, node.values):
+        if child is not None and depth < 64:
+            keys |= _all_keys(child, depth + 1)
+    return keys
 
 
 def _shape_keys(schema: dict[str, Any]) -> tuple[set[str], set[str]]:
