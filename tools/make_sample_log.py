@@ -206,11 +206,11 @@ class LogWriter:
             "source": {"channel": "API"}, "event": {"id": "evcus_" + _body(self.rng, 18)},
         }
 
-    def payload(self, event: str | None, data: dict[str, Any]) -> None:
-        """One payload line in a randomly chosen wrapping."""
+    def payload(self, event: str | None, data: dict[str, Any], *, plain: bool = False) -> None:
+        """One payload line in a randomly chosen wrapping (with *plain*, only the envelope or bare data)."""
         roll = self.rng.random()
         enveloped = self.envelope(event, data) if event and roll < 0.7 else data
-        style = self.rng.random()
+        style = 0.0 if plain else self.rng.random()
         if style < 0.6:
             line = _dumps(enveloped)
         elif style < 0.75:
@@ -231,8 +231,15 @@ def _dumps(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def build(total: int, seed: int = SEED) -> tuple[bytes, dict[str, Any]]:
-    """The log and its labels, for *total* payloads of known events."""
+def build(
+    total: int, seed: int = SEED, *, plain: bool = False, drift_share: float | None = None,
+) -> tuple[bytes, dict[str, Any]]:
+    """The log and its labels, for *total* payloads of known events.
+
+    With *plain* (for benchmarks) every payload is a line of its own, an
+    envelope or bare data, and a line of noise comes every 997 payloads; with
+    *drift_share* the labelled drift is scaled to about that share of payloads.
+    """
     rng = random.Random(seed)
     registry = load_registry(REPO / "schemas")
     examples: dict[str, dict[str, Any]] = {}
@@ -247,13 +254,15 @@ def build(total: int, seed: int = SEED) -> tuple[bytes, dict[str, Any]]:
     rng.shuffle(plan)
     positions: dict[str, list[int]] = {e: [i for i, p in enumerate(plan) if p == e] for e in events}
     injected: dict[int, list[int]] = {}
+    scale = 1.0 if drift_share is None else drift_share * total / sum(spec[5] for spec in DRIFT)
     for number, (event, *_rest) in enumerate(DRIFT):
-        for index in rng.sample(positions[event], DRIFT[number][5]):
+        for index in rng.sample(positions[event], min(len(positions[event]), max(1, round(DRIFT[number][5] * scale)))):
             injected.setdefault(index, []).append(number)
     writer = LogWriter(rng)
     labels: Counter[tuple[str, ...]] = Counter()
     for index, event in enumerate(plan):
-        _noise(writer, rng, index)
+        if not plain or index % 997 == 5:
+            _noise(writer, rng, index)
         data = variers[event].vary(copy.deepcopy(examples[event]))
         if index % 9 == 4 and event == REWARDED:
             data["publication"] = {}
@@ -262,7 +271,7 @@ def build(total: int, seed: int = SEED) -> tuple[bytes, dict[str, Any]]:
             spec[6](data, rng)
             labels[(spec[0], API_VERSION, spec[1], spec[2], spec[3], spec[4])] += 1
         writer.events[event] += 1
-        writer.payload(event, data)
+        writer.payload(event, data, plain=plain)
     for_text = sorted(labels.items())
     document = {
         "command": f"webhook-contracts drift --payload-field body tests/data/sample-log/{NAME}",

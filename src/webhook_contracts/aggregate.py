@@ -10,7 +10,7 @@ example locations; never the payloads themselves.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .findings import Finding, Location
@@ -59,6 +59,29 @@ class DriftAggregator:
             if len(group.examples) < self.max_examples:
                 group.examples.append(where)
 
+    def merge(self, other: DriftAggregator, move: Callable[[Location], Location]) -> None:
+        """Add the groups of *other*, which saw input after this one; *move* fixes its locations.
+
+        The result is what one aggregator fed both inputs in order would hold,
+        unless a side reached :attr:`max_groups`.
+        """
+        self.dropped += other.dropped
+        for key, theirs in other._groups.items():
+            group = self._groups.get(key)
+            if group is None:
+                if len(self._groups) >= self.max_groups:
+                    self.dropped += theirs.count
+                    continue
+                first = move(theirs.first)
+                self._groups[key] = _Group(
+                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples]
+                )
+                continue
+            group.count += theirs.count
+            group.last = move(theirs.last)
+            room = self.max_examples - len(group.examples)
+            group.examples.extend(move(w) for w in theirs.examples[:max(room, 0)])
+
     def __len__(self) -> int:
         return len(self._groups)
 
@@ -82,3 +105,10 @@ class DriftAggregator:
                 )
             )
         return tuple(sorted(out, key=Finding.sort_key))
+
+
+def shift(where: Location, lines: int) -> Location:
+    """*where* moved down by *lines* (a part of a file read on its own starts at line 1)."""
+    if not lines or where.line is None:
+        return where
+    return dataclasses.replace(where, line=where.line + lines)

@@ -310,6 +310,8 @@ _PROGRESS_BYTES = 8 << 20
               help="Record the current drift as accepted in this file.")
 @click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes to scan with: large plain files are split by byte ranges (stdin is read by one).")
 @report_options
 @click.pass_context
 @handle_errors
@@ -317,7 +319,7 @@ def drift(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
     payload_field: str | None, schemas_dir: Path | None, fmt: str, fail_on: str | None,
     baseline_path: Path | None, write_baseline: Path | None, show_values: bool, progress: bool | None,
-    reports: tuple[str, ...],
+    jobs: int, reports: tuple[str, ...],
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
@@ -327,8 +329,9 @@ def drift(
     """
     from .baseline import apply_baseline, load_baseline, unaccepted
     from .baseline import write_baseline as save_baseline
-    from .logread import STDIN, expand_inputs, input_size, iter_records
-    from .scan import DriftOptions, DriftScanner, severities_from_config
+    from .engine import scan_files
+    from .logread import STDIN, expand_inputs, input_size
+    from .scan import DriftOptions, severities_from_config
 
     settings = _settings(ctx)
     registry = _registry(settings, schemas_dir)
@@ -337,18 +340,16 @@ def drift(
         show_values=show_values or settings.show_values, severities=severities_from_config(settings.severity),
     )
     names = expand_inputs(files)
-    scanner = DriftScanner(registry, options)
     stdin = sys.stdin.buffer if STDIN in names else None
     total = sum(input_size(name) for name in names)
     show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
+    scan = functools.partial(scan_files, names, registry, options, payload_field=payload_field, jobs=jobs, stdin=stdin,
+                             max_line=settings.max_payload_bytes)
     if show_bar:
         with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
-            scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin, progress=bar.update,
-                                      max_line=settings.max_payload_bytes))
+            report = scan(progress=bar.update)
     else:
-        scanner.feed(iter_records(names, payload_field=payload_field, stdin=stdin,
-                                  max_line=settings.max_payload_bytes))
-    report = scanner.report()
+        report = scan()
     baseline = baseline_path or (settings.root / settings.baseline if settings.baseline else None)
     if baseline is not None:
         report = apply_baseline(report, load_baseline(baseline))

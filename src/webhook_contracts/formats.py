@@ -9,6 +9,7 @@ skipped without it; defining the checks here keeps them explicit and offline.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 
@@ -96,6 +97,7 @@ def prefix_pattern(prefix: str) -> str:
     return "^" + prefix
 
 
+@functools.cache
 def prefix_from_pattern(pattern: str) -> str | None:
     """Inverse of :func:`prefix_pattern` for patterns this toolkit wrote."""
     for prefix in ID_PREFIXES:

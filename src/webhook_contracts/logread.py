@@ -174,19 +174,55 @@ class _TooLong(bytes):
         return f"line of {self.size} bytes is longer than max-payload-bytes ({self.limit}); not read"
 
 
+class LineSplitter:
+    """Numbered lines (from 1, without their end) of a stream of chunks.
+
+    A line longer than *max_line* bytes is skipped while it is read, never held
+    in memory, and handed out as a :class:`_TooLong` that says how long it was.
+    :attr:`number` is the last line handed out, also when reading fails.
+    """
+
+    def __init__(self, max_line: int = MAX_LINE_BYTES, number: int = 0) -> None:
+        self.max_line = max_line
+        self.number = number
+
+    def lines(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+        max_line, rest, skipped = self.max_line, b"", 0  # skipped: bytes of an over-long line dropped so far
+        for chunk in chunks:
+            if skipped:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    skipped += len(chunk)
+                    continue
+                self.number += 1
+                yield self.number, _TooLong(skipped + end, max_line)
+                skipped, chunk = 0, chunk[end + 1 :]
+            parts = (rest + chunk).split(b"\n")
+            rest = parts.pop()
+            for part in parts:
+                self.number += 1
+                yield self.number, part if len(part) <= max_line else _TooLong(len(part), max_line)
+            if len(rest) > max_line:
+                skipped, rest = len(rest), b""
+        if skipped:
+            self.number += 1
+            yield self.number, _TooLong(skipped, max_line)
+        elif rest:
+            self.number += 1
+            yield self.number, rest
+
+
 def _iter_lines(
     stream: BinaryIO, raw: BinaryIO, progress: Progress | None, max_line: int = MAX_LINE_BYTES,
 ) -> Iterator[tuple[int, bytes]]:
     """(line number, line without its end) in chunks of :data:`CHUNK` bytes; over-long lines as :class:`_TooLong`."""
+    return LineSplitter(max_line).lines(_chunks(stream, raw, progress))
+
+
+def _chunks(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Iterator[bytes]:
     read = getattr(stream, "read1", stream.read)
-    rest = b""
-    number = 0
     seen = 0
-    skipped = 0  # bytes of an over-long line dropped so far
-    while True:
-        chunk = read(CHUNK)
-        if not chunk:
-            break
+    while chunk := read(CHUNK):
         if progress is not None and hasattr(raw, "tell"):
             try:
                 position = raw.tell()
@@ -195,25 +231,7 @@ def _iter_lines(
             if position > seen:
                 progress(position - seen)
                 seen = position
-        if skipped:
-            end = chunk.find(b"\n")
-            if end < 0:
-                skipped += len(chunk)
-                continue
-            number += 1
-            yield number, _TooLong(skipped + end, max_line)
-            skipped, chunk = 0, chunk[end + 1 :]
-        parts = (rest + chunk).split(b"\n")
-        rest = parts.pop()
-        for part in parts:
-            number += 1
-            yield number, part if len(part) <= max_line else _TooLong(len(part), max_line)
-        if len(rest) > max_line:
-            skipped, rest = len(rest), b""
-    if skipped:
-        yield number + 1, _TooLong(skipped, max_line)
-    elif rest:
-        yield number + 1, rest
+        yield chunk
 
 
 def _clean(line: bytes) -> bytes:
@@ -345,3 +363,22 @@ def _lookup(value: dict[str, Any], field: str) -> tuple[bool, Any]:
             return False, None
         node = node[part]
     return True, node
+
+
+def split_head(lines: Iterator[tuple[int, bytes]]) -> tuple[list[tuple[int, bytes]], bool]:
+    """The first lines of an input, as read to tell NDJSON from one document, and whether it is a document.
+
+    For readers that split the lines themselves (byte ranges, a thread); the
+    rest of *lines* is still to be read.
+    """
+    head: list[tuple[int, bytes]] = []
+    for number, line in lines:
+        head.append((number, line))
+        if sum(1 for _, text in head if text.strip()) >= _SNIFF_LINES:
+            break
+    return head, _is_document(head)
+
+
+def line_records(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:
+    """The record of one NDJSON line (none for a blank line), as :func:`iter_records` reads it."""
+    return _line_record(label, number, line, payload_field)

@@ -18,10 +18,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .aggregate import DriftAggregator
+from .aggregate import DriftAggregator, shift
 from .drift import CompiledContract, check_payload, compile_contract, count_findings
 from .errors import PayloadError, RegistryError
 from .findings import DRIFT_SEVERITY, Location, Report, Severity
+from .gate import DriftGate, Pass
 from .logread import Record
 from .registry import Registry, Revision
 from .validation import detect_event, unwrap
@@ -116,6 +117,46 @@ class DriftScanner:
         where = Location(record.file, record.line, created if isinstance(created, str) else None)
         self.aggregator.add(findings, where)
 
+    def gate(self, payload_field: str | None = None) -> DriftGate:
+        """A gate for the lines of clean payloads, exact for this scanner's options.
+
+        Events whose API version has several revisions are not gated: the
+        summary counts, per revision, how well each payload matches.
+        """
+        contracts = {}
+        for event in self.registry.events(self.options.api_version):
+            version = self._version(event)
+            if version is not None and len(self.registry.history(event, version)) == 1:
+                contracts[event] = self._contract(self.registry.latest(event, version))
+        version = self.options.api_version or self.registry.latest_api_version()
+        return DriftGate(
+            contracts, shapes=self._shapes_of(version), event=self.options.event,
+            threshold=self.options.threshold, payload_field=payload_field,
+        )
+
+    def add_clean(self, file: str, found: Pass) -> None:
+        """Count a payload the gate let through: what :meth:`add` does for a payload without findings."""
+        self.records += 1
+        self.inputs.setdefault(file)
+        tally = self._events.get(found.event)
+        if tally is None:
+            version = self._version(found.event)
+            assert version is not None
+            tally = self._tally(found.event, version, self.registry.latest(found.event, version).revision)
+        tally.payloads += 1
+        tally.by_shape += found.by_shape
+        counts = tally.revisions.get(tally.checked)
+        if counts is None:
+            counts = tally.revisions[tally.checked] = [0, 0]
+        counts[0] += 1
+
+    def _shapes_of(self, version: str) -> dict[str, dict[str, Any]]:
+        if version not in self._shapes:
+            self._shapes[version] = {
+                e: self.registry.load(self.registry.latest(e, version)) for e in self.registry.events(version)
+            }
+        return self._shapes[version]
+
     def _event_of(self, data: dict[str, Any], envelope_type: str | None) -> tuple[str | None, int, str]:
         event = self.options.event or envelope_type
         if event is not None:
@@ -123,11 +164,7 @@ class DriftScanner:
                 return event, 0, ""
             return None, 0, f"unknown event {event!r}"
         version = self.options.api_version or self.registry.latest_api_version()
-        if version not in self._shapes:
-            self._shapes[version] = {
-                e: self.registry.load(self.registry.latest(e, version)) for e in self.registry.events(version)
-            }
-        detection = detect_event(data, self._shapes[version], self.options.threshold)
+        detection = detect_event(data, self._shapes_of(version), self.options.threshold)
         if detection.event is None:
             best = f"best {detection.runner_up}, " if detection.runner_up else ""
             return None, 0, f"no contract matches the shape ({best}confidence {detection.confidence:.2f})"
@@ -168,6 +205,39 @@ class DriftScanner:
         self.unknown_count += 1
         if len(self.unknown) < MAX_LISTED:
             self.unknown.append({"file": record.file, "line": record.line, "reason": reason})
+
+    def merge(self, other: DriftScanner, lines: int) -> None:
+        """Append what *other* read after this scanner's input; its line numbers are shifted by *lines*."""
+        self.records += other.records
+        self.inputs.update(other.inputs)
+        for mine, theirs, name in (
+            (self.unparseable, other.unparseable, "unparseable_count"), (self.unknown, other.unknown, "unknown_count"),
+        ):
+            room = MAX_LISTED - len(mine)
+            mine.extend({**item, "line": item["line"] + lines if item["line"] is not None else None}
+                        for item in theirs[:max(room, 0)])
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for event, tally in other._events.items():
+            into = self._tally(event, tally.api_version, tally.checked)
+            into.payloads += tally.payloads
+            into.by_shape += tally.by_shape
+            for rev, (clean, total) in tally.revisions.items():
+                counts = into.revisions.setdefault(rev, [0, 0])
+                counts[0] += clean
+                counts[1] += total
+        self.aggregator.merge(other.aggregator, lambda where: shift(where, lines))
+
+    def detach(self) -> DriftScanner:
+        """An empty scanner with this one's registry, options and compiled contracts (for a worker)."""
+        other = DriftScanner(self.registry, self.options)
+        other._compiled = self._compiled
+        other._shapes = self._shapes
+        return other
+
+    def release(self) -> None:
+        """Forget the compiled contracts, so that a worker's scan travels back light."""
+        self._compiled = {}
+        self._shapes = {}
 
     def report(self) -> Report:
         """The grouped findings and the summary of everything read so far."""

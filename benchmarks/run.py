@@ -1,0 +1,277 @@
+"""Drift triage throughput, as ratios to parsing the same log with orjson.
+
+    python benchmarks/run.py [--lines N] [--repeat R]
+
+Generates a log from the doc examples (tools/make_sample_log.py: ids, amounts,
+dates and metadata varied; envelopes and bare data; about 1% of payloads with
+labelled drift of every kind) and its gzip copy, then measures in one run:
+reading the lines, `orjson.loads` of every line (the parsing floor), jsonschema
+`iter_errors` on a sample, and `webhook-contracts drift` (a fresh process,
+start-up included) on the plain and gzip files with 1 and 2 jobs, on a log
+where every payload drifts, and on a log ten times smaller (peak memory).
+Every figure is printed as a ratio to the floor of this run and written to
+benchmarks/out/ as JSON. The run fails if a labelled drift group is missing or
+miscounted. Not part of the unit tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "benchmarks" / "out"
+sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO / "src"))
+
+import make_sample_log  # noqa: E402
+
+from webhook_contracts.registry import load_registry  # noqa: E402
+from webhook_contracts.validation import make_validator, unwrap  # noqa: E402
+
+#: Distinct payloads generated; longer logs repeat them (generation costs about 1.4 ms a payload).
+BASE = 10_000
+JSONSCHEMA_SAMPLE = 1_000
+WORST_LINES = 20_000
+
+
+def _make_log(folder: Path, lines: int) -> tuple[Path, Path, Path, Path, dict[str, Any]]:
+    base = min(lines, BASE)
+    log, labels = make_sample_log.build(base, plain=True, drift_share=0.01)
+    times = max(1, lines // base)
+    plain = folder / "bench.ndjson"
+    plain.write_bytes(log * times)
+    for group in labels["findings"]:
+        group["count"] *= times
+    packed = folder / "bench.ndjson.gz"
+    packed.write_bytes(gzip.compress(log * times, compresslevel=6, mtime=0))
+    small = folder / "bench-tenth.ndjson"
+    tenth = log * times
+    small.write_bytes(tenth[: tenth.index(b"\n", len(tenth) // 10) + 1])
+    worst = folder / "bench-worst.ndjson"
+    worst.write_bytes(_all_drifting(log, WORST_LINES))
+    return plain, packed, small, worst, labels
+
+
+def _all_drifting(log: bytes, count: int) -> bytes:
+    """Lines where every payload has a new field (so none passes the fast gate)."""
+    out = []
+    for line in log.splitlines():
+        try:
+            value = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            continue
+        if not isinstance(value, dict):
+            continue
+        target = value["data"] if isinstance(value.get("data"), dict) and "type" in value else value
+        target["customer"]["loyalty_tier"] = {"id": "ltr_1", "name": "gold"}
+        out.append(orjson.dumps(value))
+    while len(out) < count:
+        out.extend(out[: count - len(out)])
+    return b"\n".join(out[:count]) + b"\n"
+
+
+def _best(repeat: int, run: Callable[[], float]) -> float:
+    return min(run() for _ in range(repeat))
+
+
+def _timed(func: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    func()
+    return time.perf_counter() - start
+
+
+def _parse_all(lines: list[bytes]) -> None:
+    """The parsing floor: every line through orjson, nothing kept."""
+    loads, error = orjson.loads, orjson.JSONDecodeError
+    for line in lines:
+        try:  # noqa: SIM105 - contextlib.suppress costs more than parsing a short line
+            loads(line)
+        except error:
+            pass
+
+
+def _read_lines(path: Path) -> list[bytes]:
+    with path.open("rb", buffering=1 << 20) as f:
+        return f.read().split(b"\n")
+
+
+def _jsonschema_seconds(lines: list[bytes]) -> tuple[float, int]:
+    registry = load_registry(REPO / "schemas")
+    validators = {e: make_validator(registry.load(registry.latest(e))) for e in registry.events()}
+    sample = [line for line in lines if line.startswith(b'{"id"')][:JSONSCHEMA_SAMPLE]
+    start = time.perf_counter()
+    for line in sample:
+        unwrapped = unwrap(orjson.loads(line), "bench")
+        for _ in validators[unwrapped.event or ""].iter_errors(unwrapped.data):
+            pass
+    return time.perf_counter() - start, len(sample)
+
+
+#: Runs commands for the benchmark from a small process: Linux carries a parent's peak
+#: memory over into its children, so they must not be forked from this big one.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+for request in sys.stdin:
+    command, out, err = json.loads(request)
+    with open(out, "wb") as stdout, open(err, "wb") as stderr:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+    print(json.dumps([time.perf_counter() - start, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+
+
+class Launcher:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, text=True)
+
+    def run(self, command: list[str], out: Path, err: Path) -> tuple[float, int, int]:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps([command, str(out), str(err)]) + "\n")
+        self.process.stdin.flush()
+        seconds, peak, code = json.loads(self.process.stdout.readline())
+        return seconds, peak, code
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+LAUNCHER: Launcher | None = None
+
+
+def _drift(path: Path, jobs: int, folder: Path) -> tuple[float, int, dict[str, Any]]:
+    """Wall time, peak resident memory (KiB, workers included) and JSON report of one `drift` process."""
+    command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--format", "json",
+               "--fail-on", "never", "--no-progress", "--jobs", str(jobs), str(path)]
+    out, err = folder / "drift.json", folder / "drift.err"
+    assert LAUNCHER is not None
+    seconds, peak, code = LAUNCHER.run(command, out, err)
+    if code != 0:
+        raise SystemExit(f"drift failed: {err.read_text()[-2000:]}")
+    return seconds, peak, json.loads(out.read_bytes())
+
+
+def _missed(report: dict[str, Any], labels: dict[str, Any]) -> list[str]:
+    got = {(f["event"], f["kind"], f["path"], f["expected"], f["observed"]): f["count"] for f in report["findings"]}
+    missed = []
+    for group in labels["findings"]:
+        key = (group["event"], group["kind"], group["path"], group["expected"], group["observed"])
+        if got.get(key) != group["count"]:
+            missed.append(f"{key}: want {group['count']}, got {got.get(key)}")
+    return missed
+
+
+def _figure(seconds: float, payloads: int, size: int, floor: float) -> dict[str, float]:
+    rate = payloads / seconds
+    return {"seconds": round(seconds, 3), "payloads_per_s": round(rate), "mb_per_s": round(size / seconds / 1e6, 1),
+            "ratio_to_floor": round(rate / floor, 3)}
+
+
+def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
+    print(f"generating {lines} lines ...", file=sys.stderr)
+    plain, packed, small, worst, labels = _make_log(folder, lines)
+    text = _read_lines(plain)
+    payloads = sum(1 for line in text if line.strip())
+    size = plain.stat().st_size
+    floor_s = _best(repeat, lambda: _timed(lambda: _parse_all(text)))
+    floor = payloads / floor_s
+    figures: dict[str, Any] = {
+        "read_lines": _figure(_best(repeat, lambda: _timed(lambda: _read_lines(plain))), payloads, size, floor),
+        "orjson_loads": _figure(floor_s, payloads, size, floor),
+    }
+    js_seconds, js_count = _jsonschema_seconds(text)
+    figures["jsonschema_iter_errors"] = _figure(js_seconds, js_count, size * js_count // payloads, floor)
+    reports = {}
+    peaks = {}
+    for name, path, jobs in (("drift_plain_1_job", plain, 1), ("drift_plain_2_jobs", plain, 2),
+                             ("drift_gzip_1_job", packed, 1), ("drift_gzip_2_jobs", packed, 2)):
+        print(f"{name} ...", file=sys.stderr)
+        runs = [_drift(path, jobs, folder) for _ in range(repeat)]
+        seconds = min(r[0] for r in runs)
+        peaks[name] = max(r[1] for r in runs)
+        reports[name] = runs[0][2]
+        figures[name] = {**_figure(seconds, payloads, size, floor), "peak_rss_mib": round(peaks[name] / 1024, 1)}
+    worst_lines = _read_lines(worst)
+    worst_s, worst_peak, _ = min((_drift(worst, 1, folder) for _ in range(repeat)), key=lambda r: r[0])
+    figures["drift_all_drifting_1_job"] = {
+        **_figure(worst_s, sum(1 for x in worst_lines if x), worst.stat().st_size, floor),
+        "peak_rss_mib": round(worst_peak / 1024, 1),
+    }
+    _, small_peak, _ = _drift(small, 1, folder)
+    missed = {name: _missed(report, labels) for name, report in reports.items()}
+    same = all(json.dumps(r["findings"], sort_keys=True) == json.dumps(reports["drift_plain_1_job"]["findings"],
+                                                                         sort_keys=True)
+               for name, r in reports.items() if "plain" in name)
+    js_rate = figures["jsonschema_iter_errors"]["payloads_per_s"]
+    one = figures["drift_plain_1_job"]
+    return {
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
+        "lines": len([x for x in text if x]), "payloads": payloads, "bytes": size,
+        "labelled_groups": len(labels["findings"]),
+        "figures": figures,
+        "targets": {
+            "drift_1_job_vs_floor": one["ratio_to_floor"],
+            "drift_1_job_vs_jsonschema": round(one["payloads_per_s"] / js_rate, 1),
+            "jobs_2_vs_1": round(figures["drift_plain_2_jobs"]["payloads_per_s"] / one["payloads_per_s"], 2),
+            "gzip_cost_vs_plain_1_job": round(one["payloads_per_s"] / figures["drift_gzip_1_job"]["payloads_per_s"], 2),
+            "gzip_cost_vs_plain_2_jobs": round(
+                figures["drift_plain_2_jobs"]["payloads_per_s"] / figures["drift_gzip_2_jobs"]["payloads_per_s"], 2),
+            "all_drifting_vs_jsonschema": round(figures["drift_all_drifting_1_job"]["payloads_per_s"] / js_rate, 1),
+            "memory_10x_input": round(peaks["drift_plain_1_job"] / small_peak, 2),
+        },
+        "checks": {"labelled_drift_missed": missed, "plain_reports_identical_across_jobs": same},
+    }
+
+
+def _print(result: dict[str, Any]) -> None:
+    print(f"{result['lines']} lines, {result['bytes'] / 1e6:.0f} MB, {result['machine']['cpus']} CPUs, "
+          f"Python {result['machine']['python']}")
+    print(f"{'measure':28} {'payloads/s':>12} {'MB/s':>8} {'x floor':>8} {'peak MiB':>9}")
+    for name, figure in result["figures"].items():
+        peak = figure.get("peak_rss_mib", "")
+        print(f"{name:28} {figure['payloads_per_s']:>12,} {figure['mb_per_s']:>8} "
+              f"{figure['ratio_to_floor']:>8} {peak:>9}")
+    for name, value in result["targets"].items():
+        print(f"{name:28} {value}")
+    missed = [m for ms in result["checks"]["labelled_drift_missed"].values() for m in ms]
+    print("labelled drift: " + ("all reported" if not missed else f"MISSED {missed}"))
+    print(f"reports identical across jobs: {result['checks']['plain_reports_identical_across_jobs']}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--lines", type=int, default=200_000, help="payload lines (default 200000)")
+    parser.add_argument("--repeat", type=int, default=2, help="runs per measure, best kept (default 2)")
+    args = parser.parse_args(argv)
+    global LAUNCHER
+    LAUNCHER = Launcher()
+    folder = OUT / "data"
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        result = run(args.lines, args.repeat, folder)
+    finally:
+        LAUNCHER.close()
+    _print(result)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    (OUT / f"results-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n", "utf-8")
+    missed = any(result["checks"]["labelled_drift_missed"].values())
+    return 1 if missed or not result["checks"]["plain_reports_identical_across_jobs"] else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,282 @@
+"""Drift over log files at parsing speed: the gate, byte ranges in parallel, gzip in a thread.
+
+Each NDJSON line goes first through the :class:`~webhook_contracts.gate.DriftGate`;
+the lines it lets through are counted as clean payloads without being parsed
+into dicts, every other line takes the detailed path (the records of
+:mod:`.logread` and :meth:`DriftScanner.add`). With several jobs a plain file
+is cut into byte ranges at line ends, each range is scanned by its own process
+and the partial scans are merged in input order, line numbers shifted, so
+the report is the one a single job gives. A gzip file is inflated by a second
+thread while the first scans. JSON documents and stdin are read by
+:func:`~webhook_contracts.logread.iter_file_records` in one job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import gzip
+import itertools
+import multiprocessing
+import queue
+import threading
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .errors import InputError, RegistryError
+from .findings import Report
+from .gate import DriftGate
+from .logread import CHUNK, MAX_LINE_BYTES, STDIN, LineSplitter, Record, iter_file_records, line_records, split_head
+from .registry import Registry
+from .scan import DriftOptions, DriftScanner
+
+Progress = Callable[[int], None]
+#: Files smaller than this are not cut into ranges: a process costs more than it saves.
+MIN_SPLIT = 4 * CHUNK
+#: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
+_QUEUE_CHUNKS = 8
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One input, or the byte range [start, end) of a plain NDJSON file."""
+
+    name: str
+    start: int = 0
+    end: int | None = None
+
+
+def scan_files(
+    names: list[str], registry: Registry, options: DriftOptions | None = None, *, payload_field: str | None = None,
+    jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
+) -> Report:
+    """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
+    if not registry.revisions:
+        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    scanner = DriftScanner(registry, options)
+    gate = scanner.gate(payload_field)
+    parallel = jobs > 1 and STDIN not in names
+    tasks = _plan(names, jobs if parallel else 1)
+    with _without_gc():
+        if parallel and len(tasks) > 1:
+            _run_parallel(scanner, tasks, payload_field, jobs, progress, max_line)
+        else:
+            for task in tasks:
+                _run(scanner, gate, task, payload_field, stdin, progress, max_line)
+    return scanner.report()
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Bulk scanning makes no reference cycles; the cyclic collector would only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(names: list[str], jobs: int) -> list[_Task]:
+    tasks: list[_Task] = []
+    for name in names:
+        size = 0 if name == STDIN else Path(name).stat().st_size
+        if jobs == 1 or size < MIN_SPLIT or _is_gzip(name) or _is_document(name):
+            tasks.append(_Task(name))
+            continue
+        cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
+        tasks.extend(_Task(name, start, end) for start, end in itertools.pairwise(cuts) if start < end)
+    return tasks
+
+
+def _is_gzip(name: str) -> bool:
+    with Path(name).open("rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _is_document(name: str) -> bool:
+    with Path(name).open("rb", buffering=CHUNK) as f:
+        return split_head(LineSplitter().lines(iter(lambda: f.read(CHUNK), b"")))[1]
+
+
+def _line_start(name: str, offset: int) -> int:
+    """The first line start at or after *offset*."""
+    if offset == 0:
+        return 0
+    with Path(name).open("rb") as f:
+        f.seek(offset - 1)
+        while True:
+            block = f.read(1 << 16)
+            if not block:
+                return f.tell()
+            found = block.find(b"\n")
+            if found >= 0:
+                return f.tell() - len(block) + found + 1
+
+
+def _run(
+    scanner: DriftScanner, gate: DriftGate, task: _Task, payload_field: str | None, stdin: BinaryIO | None,
+    progress: Progress | None, max_line: int,
+) -> int:
+    """Scan one task into *scanner*; the number of lines read."""
+    if task.name == STDIN or (task.end is None and not _is_gzip(task.name) and _is_document(task.name)):
+        scanner.feed(iter_file_records(task.name, payload_field=payload_field, stdin=stdin, progress=progress,
+                                       max_line=max_line))
+        return 0
+    if task.end is None and _is_gzip(task.name):
+        return _scan_gzip(scanner, gate, task.name, payload_field, progress, max_line)
+    end = Path(task.name).stat().st_size if task.end is None else task.end
+    lines = LineSplitter(max_line).lines(_read_range(task.name, task.start, end, progress))
+    return _scan_lines(scanner, gate, task.name, lines, payload_field)
+
+
+def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
+    try:
+        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+    with f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = f.read(min(CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            yield chunk
+
+
+def _scan_lines(
+    scanner: DriftScanner, gate: DriftGate, label: str, lines: Iterator[tuple[int, bytes]],
+    payload_field: str | None,
+) -> int:
+    check, add_clean, add = gate.check, scanner.add_clean, scanner.add
+    number = 0
+    for number, line in lines:
+        found = check(line)
+        if found is not None:
+            add_clean(label, found)
+        else:
+            for record in line_records(label, number, line, payload_field):
+                add(record)
+    return number
+
+
+def _scan_gzip(
+    scanner: DriftScanner, gate: DriftGate, name: str, payload_field: str | None, progress: Progress | None,
+    max_line: int,
+) -> int:
+    """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
+    stop = threading.Event()
+    reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
+    reader.start()
+    numbered = LineSplitter(max_line)
+    lines = numbered.lines(_drain(chunks))
+    try:
+        head, document = split_head(lines)
+        if document:
+            stop.set()
+            scanner.feed(iter_file_records(name, payload_field=payload_field, max_line=max_line))
+            return 0
+        _scan_lines(scanner, gate, name, iter(head), payload_field)
+        _scan_lines(scanner, gate, name, lines, payload_field)
+    except _GZIP_ERRORS as exc:
+        scanner.add(Record(name, numbered.number + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            chunks.get_nowait()
+        reader.join()
+    return numbered.number
+
+
+def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]:
+    while True:
+        item = chunks.get()
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _inflate(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+) -> None:
+    """Thread body: put the inflated chunks of *name* on *chunks*, then None (or the error)."""
+    try:
+        with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+            seen = 0
+            while not stop.is_set():
+                chunk = stream.read1(CHUNK)
+                if not chunk:
+                    break
+                if progress is not None and raw.tell() > seen:
+                    progress(raw.tell() - seen)
+                    seen = raw.tell()
+                _put(chunks, chunk, stop)
+        _put(chunks, None, stop)
+    except BaseException as exc:  # handed to the scanning thread, which raises it
+        _put(chunks, exc, stop)
+
+
+def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
+         stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            chunks.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+# Parallel scanning: one process per range, partial scans merged in input order.
+
+_WORKER: dict[str, Any] = {}
+
+
+def _run_parallel(
+    scanner: DriftScanner, tasks: list[_Task], payload_field: str | None, jobs: int, progress: Progress | None,
+    max_line: int,
+) -> None:
+    methods = multiprocessing.get_all_start_methods()
+    # fork shares the compiled contracts and gate; elsewhere each worker compiles its own.
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
+        initargs=(scanner.detach(), payload_field, max_line),
+    ) as pool:
+        futures = [pool.submit(_work, task) for task in tasks]
+        offset = 0
+        for task, future in zip(tasks, futures, strict=True):
+            part, lines = future.result()
+            # Lines before this range: those of the earlier ranges of the same input.
+            offset = offset + lines if task.start else lines
+            scanner.merge(part, offset - lines)
+            if progress is not None:
+                progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+
+
+def _init_worker(template: DriftScanner, payload_field: str | None, max_line: int) -> None:
+    _WORKER["template"] = template
+    _WORKER["max_line"] = max_line
+    _WORKER["gate"] = template.gate(payload_field)
+    _WORKER["payload_field"] = payload_field
+
+
+def _work(task: _Task) -> tuple[DriftScanner, int]:
+    template: DriftScanner = _WORKER["template"]
+    scanner = template.detach()
+    with _without_gc():
+        lines = _run(scanner, _WORKER["gate"], task, _WORKER["payload_field"], None, None, _WORKER["max_line"])
+    scanner.release()
+    return scanner, lines

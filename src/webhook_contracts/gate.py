@@ -1,0 +1,322 @@
+"""A fast, exact gate in front of the drift walker: clean lines never become dicts.
+
+A contract revision is compiled into msgspec types: one Struct per object of
+the contract with `forbid_unknown_fields`, `Literal` for object tags, regular
+expressions for formats and identifier prefixes, bounded integers, maps with
+generated-id keys. Decoding a log line straight into those types is faster
+than parsing it into dicts with orjson, and it succeeds only when the
+reference walker (:func:`webhook_contracts.drift.check_payload`) would find
+nothing at all, not even an info-level `new_open_key`. Every other line (drift,
+text before the JSON, payload fields, unknown events, bad JSON) is refused and
+takes the detailed path, which explains it.
+
+Written by hand because no library checks "would this payload produce no
+drift finding": jsonschema and jsonschema-rs answer "is it valid", which is a
+different question (an open object is valid, a new key in it is drift), and
+pydantic's lax mode turns `"900"` into `900`.
+
+Where a check cannot be expressed exactly the gate accepts less, never more:
+a format regex here is a subset of the predicate in :mod:`.formats` (invalid
+calendar dates and 29 February go to the detailed path), and an event whose
+contract the gate cannot express is not gated at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import msgspec
+import orjson
+
+from .drift import CompiledContract, Node
+from .formats import prefix_from_pattern
+from .validation import ENVELOPE_KEYS
+
+#: orjson parses integers beyond 64 bits as floats, which the walker calls `number`; msgspec
+#: bounds stop at int64, so the few unsigned 64-bit values above it take the detailed path.
+_INT = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+_DATE = rf"(?!0000)[0-9]{{4}}-{_DAY}"
+#: Subsets of the predicates in :mod:`.formats` (ASCII digits, valid calendar days).
+_FORMATS = {
+    "date": _DATE,
+    "date-time": rf"{_DATE}[Tt ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,9}})?(?:[Zz]|[+-][0-9]{{2}}:[0-9]{{2}})",
+    "email": r"[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z0-9-]{2,}",
+    "uri": r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+",
+}
+#: Same language as :func:`.formats.is_generated_key`: the prefix holds no digit, so the body must.
+_GENERATED_KEY = r"^[a-z]{1,8}[_-](?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{10,}\Z"
+_ANY_OBJECT = dict[str, Any]
+#: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
+_ENVELOPE_REST = tuple(sorted(ENVELOPE_KEYS - {"type", "data"}))
+
+
+class _Unsupported(Exception):
+    """The contract holds something the gate cannot express exactly."""
+
+
+@dataclass(frozen=True)
+class Pass:
+    """A line the gate let through: a clean payload of *event*."""
+
+    event: str
+    by_shape: int
+
+
+class _Compiler:
+    def __init__(self) -> None:
+        self._names = itertools.count()
+
+    def struct(self, node: Node, **config: Any) -> type[msgspec.Struct]:
+        """A Struct for an object node: known keys only, required keys present, strings checked."""
+        fields: list[tuple[Any, ...]] = []
+        rename = {}
+        tests: list[tuple[str, str | None, str | None, bool]] = []
+        for number, (key, child) in enumerate(sorted(node.children.items())):
+            name = f"f{number}"
+            rename[name] = key
+            prefix, shape = self._string_tests(child)
+            kind = self.type_of(child, checked=True)
+            required = child.spec is not None and child.spec.required
+            if prefix is not None or shape is not None:
+                tests.append((name, prefix, shape, required and kind is str))
+            fields.append((name, kind) if required else (name, kind, None))
+        namespace = {"__post_init__": _post_init(tests)} if tests else None
+        return msgspec.defstruct(
+            f"Gate{next(self._names)}", fields, kw_only=True, forbid_unknown_fields=True, gc=False,
+            rename=rename, namespace=namespace, **config,
+        )
+
+    def type_of(self, node: Node, *, checked: bool = False) -> Any:
+        """The msgspec type of a position; with *checked*, its string tests are left to the caller."""
+        spec = node.spec
+        if spec is None:
+            raise _Unsupported("a position without a spec")
+        kinds = spec.types or ("object", "array", "string", "integer", "number", "boolean", "null")
+        options: list[Any] = []
+        for kind in kinds:
+            if kind == "null":
+                options.append(None)
+            elif kind == "boolean":
+                options.append(bool)
+            elif kind == "integer":
+                if "number" not in kinds:
+                    options.append(_INT)
+            elif kind == "number":
+                options.append(float)
+            elif kind == "string":
+                options.append(str if checked and spec.const is None else self._string(node))
+            elif kind == "array":
+                item = self.type_of(node.items) if node.items is not None else Any
+                options.append(list[item])  # type: ignore[valid-type]
+            elif kind == "object":
+                options.append(self._object(node))
+        if not options:
+            raise _Unsupported(f"no type for {spec.types}")
+        out = options[0]
+        for option in options[1:]:
+            out = out | option
+        return out
+
+    def _object(self, node: Node) -> Any:
+        if node.free_form:
+            return _ANY_OBJECT
+        if node.values is not None:
+            return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]
+        return self.struct(node)
+
+    def _string_tests(self, node: Node) -> tuple[str | None, str | None]:
+        """(identifier prefix, format regex) a string at *node* must satisfy."""
+        spec = node.spec
+        if spec is None or "string" not in (spec.types or ("string",)):
+            return None, None
+        prefix = prefix_from_pattern(spec.pattern) if spec.pattern is not None else None
+        shape = _FORMATS.get(spec.format) if spec.format is not None else None
+        if spec.format is not None and shape is None:
+            raise _Unsupported(f"format {spec.format}")
+        return prefix, shape
+
+    def _string(self, node: Node) -> Any:
+        spec = node.spec
+        assert spec is not None
+        prefix, shape = self._string_tests(node)
+        if spec.const is not None:
+            value = spec.const
+            if (prefix is not None and not value.startswith(prefix)) or (
+                shape is not None and not re.fullmatch(shape, value)
+            ):
+                raise _Unsupported("a tag that breaks its own format")
+            return Literal[value]
+        if prefix is None and shape is None:
+            return str
+        pattern = "^" + (f"(?={re.escape(prefix)})" if prefix else "") + (f"(?:{shape})\\Z" if shape else "")
+        return Annotated[str, msgspec.Meta(pattern=pattern)]
+
+
+class _Reject(ValueError):
+    """A string that fails its prefix or format (msgspec turns it into a ValidationError)."""
+
+
+def _post_init(tests: list[tuple[str, str | None, str | None, bool]]) -> Any:
+    """A `__post_init__` that checks the string fields of one Struct.
+
+    msgspec's own `Meta(pattern=...)` costs about 0.3 µs a string, and a payload
+    holds fifty identifiers and timestamps; straight-line code with `startswith`
+    and one compiled regex per format costs a fraction of that. The code is
+    generated from the contract: names are `f<n>`, prefixes are `[a-z]{1,8}[_-]`.
+    """
+    scope: dict[str, Any] = {"_Reject": _Reject}
+    lines = ["def __post_init__(self):"]
+    for name, prefix, shape, always_str in tests:
+        conditions = []
+        if prefix is not None:
+            if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
+                raise _Unsupported(f"prefix {prefix!r}")
+            conditions.append(f"v.startswith({prefix!r})")
+        if shape is not None:
+            test = f"_t{len(scope)}"
+            scope[test] = re.compile(shape).fullmatch
+            conditions.append(f"{test}(v) is not None")
+        lines.append(f"    v = self.{name}")
+        guard = "" if always_str else "v.__class__ is str and "
+        lines.append(f"    if {guard}not ({' and '.join(conditions)}): raise _Reject")
+    exec("\n".join(lines), scope)  # code built above from the contract, see the docstring
+    return scope["__post_init__"]
+
+
+def _top_keys(field: str | None) -> set[str]:
+    """Top-level keys a payload field could be found under (`body`, or `request` of `request.body`)."""
+    return set() if field is None else {field, field.split(".", 1)[0]}
+
+
+class DriftGate:
+    """Lets through the lines of clean payloads; :meth:`check` returns None for every other line.
+
+    *contracts* are the contracts in force, by event, of the events to gate;
+    *shapes* the schemas bare payloads are detected by, as the scanner does
+    (unused when *event* is given); *event* the event every payload is taken
+    to be, if given.
+    """
+
+    def __init__(
+        self, contracts: Mapping[str, CompiledContract], *, shapes: Mapping[str, dict[str, Any]],
+        event: str | None = None, threshold: float = 0.6, payload_field: str | None = None,
+    ) -> None:
+        self.event = event
+        hidden = _top_keys(payload_field)
+        compiler = _Compiler()
+        roots: dict[str, type[msgspec.Struct]] = {}
+        for name, contract in sorted(contracts.items()):
+            if contract.root.values is None:
+                try:
+                    roots[name] = compiler.struct(contract.root)
+                    msgspec.json.Decoder(roots[name])
+                except (_Unsupported, TypeError, ValueError):
+                    roots.pop(name, None)
+        self._tags: dict[type, Pass] = {}
+        self._envelope = None if hidden & {"type", "data", *_ENVELOPE_REST} else self._envelope_decoder(roots)
+        bare = [e for e in roots if self._bare_ok(e, contracts[e], shapes, threshold, hidden)]
+        if event is not None:
+            bare = [event] if event in bare else []
+        by_shape = int(event is None)
+        self._bare = sorted(
+            ((Pass(e, by_shape), msgspec.json.Decoder(roots[e]), _signature(e, contracts)) for e in bare),
+            key=lambda entry: entry[2] is None,
+        )
+
+    def _bare_ok(
+        self, event: str, contract: CompiledContract, shapes: Mapping[str, dict[str, Any]], threshold: float,
+        hidden: set[str],
+    ) -> bool:
+        """Whether bare data clean for *event* is surely read as such (not as an envelope, a payload field
+        or another event)."""
+        keys = set(contract.root.children)
+        if "type" in keys or hidden & keys:
+            return False
+        if self.event is not None:
+            return True
+        required = {k for k, c in contract.root.children.items() if c.spec is not None and c.spec.required}
+        props, needs = _shape_keys(shapes.get(event, {}))
+        if props != keys or needs != required or not required or threshold > 1.0:
+            return False
+        # Detection picks the highest score, ties to the greater name: no other event may score 1.0.
+        for other, schema in shapes.items():
+            other_props, other_needs = _shape_keys(schema)
+            if other > event and other_props and other_needs <= keys and required <= other_props:
+                return False
+        return True
+
+    def _envelope_decoder(self, roots: Mapping[str, type[msgspec.Struct]]) -> msgspec.json.Decoder[Any] | None:
+        rest = [(f"e{i}", Any, None) for i, _ in enumerate(_ENVELOPE_REST)]
+        rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST)}
+        config: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False, "rename": rename}
+        if self.event is not None:
+            if self.event not in roots:
+                return None
+            kind = msgspec.defstruct("Envelope", [("type", str), ("data", roots[self.event]), *rest], **config)
+            self._tags[kind] = Pass(self.event, 0)
+            return msgspec.json.Decoder(kind)
+        union: Any = None
+        for i, (name, root) in enumerate(sorted(roots.items())):
+            kind = msgspec.defstruct(f"Envelope{i}", [("data", root), *rest], tag_field="type", tag=name, **config)
+            self._tags[kind] = Pass(name, 0)
+            union = kind if union is None else union | kind
+        return None if union is None else msgspec.json.Decoder(union)
+
+    def check(self, line: bytes) -> Pass | None:
+        """The event of a clean payload on *line*, or None: then the line needs the detailed path.
+
+        Which decoders are tried is guessed from the bytes (an envelope has a
+        `"data":` key, an event a required key of its own); a wrong guess only
+        sends a clean line to the detailed path, it never lets drift through.
+        """
+        if b'"data":' in line:
+            return self._from_envelope(line)
+        return self._from_bare(line)
+
+    def _from_envelope(self, line: bytes) -> Pass | None:
+        if self._envelope is None:
+            return None
+        try:
+            return self._tags[type(self._envelope.decode(line))]
+        except Exception:  # any failure at all only means "not proven clean"
+            return None
+
+    def _from_bare(self, line: bytes) -> Pass | None:
+        for found, decoder, signature in self._bare:
+            if signature is not None and signature not in line:
+                continue
+            try:
+                decoder.decode(line)
+            except Exception:  # as above
+                continue
+            return found
+        return None
+
+
+def _signature(event: str, contracts: Mapping[str, CompiledContract]) -> bytes | None:
+    """A required top-level key of *event* that no other contract has at any depth, as it appears in a line."""
+    root = contracts[event].root
+    others = {key for name, c in contracts.items() if name != event for key in _all_keys(c.root)}
+    own = sorted(k for k, c in root.children.items() if c.spec is not None and c.spec.required and k not in others)
+    return orjson.dumps(own[0]) + b":" if own else None
+
+
+def _all_keys(node: Node, depth: int = 0) -> set[str]:
+    keys = set(node.children)
+    for child in (*node.children.values(), node.items, node.values):
+        if child is not None and depth < 64:
+            keys |= _all_keys(child, depth + 1)
+    return keys
+
+
+def _shape_keys(schema: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(properties, required) at the top of a schema, as event detection reads them."""
+    return set(schema.get("properties", {})), set(schema.get("required", []))

@@ -1,0 +1,184 @@
+"""The drift fast path agrees with the reference walker, whatever the job count.
+
+The reference is :func:`scan_records` over :func:`iter_records` (every payload
+parsed and walked); the engine lets clean lines through the msgspec gate and
+splits plain files into byte ranges. Reports must be identical as JSON.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import string
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from drift_support import all_examples, contract, envelope, example, registry
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from webhook_contracts import engine
+from webhook_contracts.drift import check_payload
+from webhook_contracts.gate import DriftGate
+from webhook_contracts.logread import iter_records
+from webhook_contracts.report.jsonreport import report_dict
+from webhook_contracts.scan import DriftOptions, DriftScanner, scan_records
+from webhook_contracts.validation import detect_event, unwrap
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "sample-log"
+LABELS = json.loads((SAMPLE / "labels.json").read_text("utf-8"))
+
+
+def _reference(path: Path, payload_field: str | None, options: DriftOptions | None = None) -> dict[str, Any]:
+    return report_dict(scan_records(iter_records([path.as_posix()], payload_field=payload_field), registry(), options))
+
+
+def _engine(path: Path, payload_field: str | None, jobs: int, options: DriftOptions | None = None) -> dict[str, Any]:
+    report = engine.scan_files([path.as_posix()], registry(), options, payload_field=payload_field, jobs=jobs)
+    return report_dict(report)
+
+
+@pytest.fixture
+def small_ranges(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Split even the small test logs, so that --jobs really cuts them."""
+    monkeypatch.setattr(engine, "MIN_SPLIT", 1)
+
+
+def _bare_log(tmp_path: Path) -> Path:
+    """The sample log without `body` wrappers and text prefixes: envelopes and bare data only."""
+    lines = []
+    for record in iter_records([(SAMPLE / "production.ndjson").as_posix()], payload_field="body"):
+        if record.ok:
+            lines.append(orjson.dumps(record.value))
+        else:
+            lines.append(b"2024-04-01 WARN not a payload")
+    path = tmp_path / "bare.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def _gate() -> DriftGate:
+    return DriftScanner(registry()).gate()
+
+
+@pytest.mark.parametrize("name", ["production.ndjson", "production.ndjson.gz"])
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.usefixtures("small_ranges")
+def test_sample_log_same_report(name: str, jobs: int) -> None:
+    path = SAMPLE / name
+    assert _engine(path, "body", jobs) == _reference(path, "body")
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+@pytest.mark.usefixtures("small_ranges")
+def test_bare_log_same_report(tmp_path: Path, jobs: int) -> None:
+    path = _bare_log(tmp_path)
+    want = _reference(path, None)
+    assert _engine(path, None, jobs) == want
+    gz = tmp_path / "bare.ndjson.gz"
+    gz.write_bytes(gzip.compress(path.read_bytes()))
+    assert _engine(gz, None, jobs) == _reference(gz, None)
+
+
+def test_bare_log_mostly_takes_the_fast_path(tmp_path: Path) -> None:
+    gate = _gate()
+    lines = _bare_log(tmp_path).read_bytes().splitlines()
+    passed = [line for line in lines if gate.check(line) is not None]
+    assert len(passed) > 0.9 * LABELS["payloads"] - sum(g["count"] for g in LABELS["findings"])
+
+
+@pytest.mark.usefixtures("small_ranges")
+def test_given_event_and_show_values(tmp_path: Path) -> None:
+    event = "customer.rewarded.loyalty_points"
+    options = DriftOptions(event=event, show_values=True)
+    path = _bare_log(tmp_path)
+    assert _engine(path, None, 2, options) == _reference(path, None, options)
+
+
+def test_jobs_identical_on_many_files(tmp_path: Path, small_ranges: None) -> None:
+    bare = _bare_log(tmp_path)
+    names = [bare.as_posix(), (SAMPLE / "production.ndjson.gz").as_posix(), bare.as_posix()]
+    one = report_dict(engine.scan_files(names, registry(), payload_field="body", jobs=1))
+    two = report_dict(engine.scan_files(names, registry(), payload_field="body", jobs=2))
+    assert one == two
+    reference = report_dict(scan_records(iter_records(names, payload_field="body"), registry()))
+    assert one == reference
+
+
+def test_truncated_gzip_same_as_reference(tmp_path: Path) -> None:
+    data = gzip.compress((SAMPLE / "production.ndjson").read_bytes())
+    path = tmp_path / "cut.ndjson.gz"
+    path.write_bytes(data[: len(data) // 2])
+    assert _engine(path, "body", 1) == _reference(path, "body")
+
+
+# The law the gate lives by: a line it lets through is one the walker finds clean.
+
+_EXAMPLES = all_examples()
+_NOISE = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12), st.sampled_from(["2024-02-30", "2024-01-01T00:00:00Z", "v_abc", "cust_x", "", "7"]),
+    st.just({}), st.just([]),
+)
+
+
+def _positions(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(_positions(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.extend(_positions(item, (*path, index)))
+    return out
+
+
+def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
+    where = rng.choice(_positions(data)[1:])
+    *parents, last = where
+    node: Any = data
+    for part in parents:
+        node = node[part]
+    roll = rng.random()
+    if roll < 0.2 and isinstance(node, dict):
+        del node[last]
+    elif roll < 0.35 and isinstance(node, dict):
+        node["".join(rng.choice(string.ascii_lowercase) for _ in range(5))] = noise
+    elif roll < 0.5 and isinstance(node[last], str) and node[last]:
+        text = node[last]
+        cut = rng.randrange(len(text))
+        node[last] = text[:cut] + rng.choice("0_-Z9: x") + text[cut + 1:]
+    else:
+        node[last] = noise
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    pick=st.integers(0, len(_EXAMPLES) - 1), seed=st.integers(0, 2**32), count=st.integers(0, 3),
+    noise=_NOISE, wrap=st.booleans(),
+)
+def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise: Any, wrap: bool) -> None:
+    event, seed_example = _EXAMPLES[pick]
+    data = example(event, [e for n, e in _EXAMPLES if n == event].index(seed_example))
+    rng = random.Random(seed)
+    for _ in range(count):
+        _mutate(data, rng, noise)
+    line = json.dumps(envelope(event, data) if wrap else data).encode()
+    found = _gate().check(line)
+    if found is None:
+        return
+    unwrapped = unwrap(orjson.loads(line), "line")
+    shapes = {e: registry().load(registry().latest(e)) for e in registry().events()}
+    assert found.event == (unwrapped.event or detect_event(unwrapped.data, shapes, 0.6).event)
+    assert check_payload(unwrapped.data, contract(found.event)) == []
+
+
+@pytest.mark.parametrize(("event", "data"), _EXAMPLES)
+def test_gate_passes_every_clean_example(event: str, data: dict[str, Any]) -> None:
+    assert check_payload(data, contract(event)) == []
+    gate = _gate()
+    assert gate.check(json.dumps(envelope(event, data)).encode()) is not None
+    assert gate.check(json.dumps(data).encode()) is not None
