@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import DRIFT_SEVERITY, Finding, Severity
-from .formats import formats_of, id_prefix_of, is_generated_key, prefix_from_pattern
+from .formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
 from .inference import FREE_FORM_KEYS, escape_pointer
 from .schemadiff import FieldSpec, flatten_schema
 from .validation import json_type
@@ -71,6 +71,13 @@ class Node:
     #: Values of an id-keyed map (`*` below an object).
     values: Node | None = None
     free_form: bool = False
+    # Fixed for the contract, so computed once here rather than for every payload:
+    #: The node's JSON Pointer (`/order/items/*/quantity`).
+    path: str = ""
+    #: JSON types a value here may have (an integer is a number too); None: any.
+    accepts: frozenset[str] | None = None
+    #: The identifier prefix the contract pins here, if any.
+    prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,12 +103,18 @@ def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Nod
     star = _build(flat, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
     is_array = spec is not None and "array" in spec.types
     last = path.rsplit("/", 1)[-1]
+    accepts = None
+    if spec is not None and spec.types:
+        accepts = frozenset(spec.types) | ({"integer"} if "number" in spec.types else set())
     return Node(
         spec=spec,
         children=children,
         items=star if is_array else None,
         values=None if is_array else star,
         free_form=last in FREE_FORM_KEYS and star is None and not children,
+        path=path,
+        accepts=accepts,
+        prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
     )
 
 
@@ -119,7 +132,7 @@ def check_payload(
     show it; sorted by path, then kind.
     """
     raw: dict[tuple[str, str, str, str], Any] = {}
-    _walk(data, contract.root, "", raw, 0)
+    _walk(data, contract.root, raw, 0)
     findings = []
     for (kind, path, expected, observed), value in sorted(raw.items(), key=lambda kv: (kv[0][1], kv[0])):
         extra = {"value": _show(value)} if show_values and value is not _NOTHING else {}
@@ -153,62 +166,66 @@ def _show(value: Any) -> str:
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
 
-def _type_ok(kind: str, spec: FieldSpec) -> bool:
-    return not spec.types or kind in spec.types or (kind == "integer" and "number" in spec.types)
+#: JSON type by Python type, for the values a JSON parser produces (bool before int matters
+#: only to isinstance; here the exact type is looked up).
+_JSON_TYPES: dict[type, str] = {
+    dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean",
+    type(None): "null",
+}
 
 
-def _walk(value: Any, node: Node, path: str, raw: _Raw, depth: int) -> None:
+def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
+    kind = _JSON_TYPES.get(type(value)) or json_type(value)
     spec = node.spec
-    kind = json_type(value)
     if spec is not None:
-        if not _type_ok(kind, spec):
-            _add(raw, "retyped_field", path, spec.type_label(), kind, value)
+        if node.accepts is not None and kind not in node.accepts:
+            _add(raw, "retyped_field", node.path, spec.type_label(), kind, value)
             return
         if kind == "string":
-            _check_string(value, spec, path, raw)
+            _check_string(value, spec, node, raw)
             return
     if depth > MAX_DEPTH or node.free_form:
         return
     if kind == "object":
-        _walk_object(value, node, path, raw, depth)
+        _walk_object(value, node, raw, depth)
     elif kind == "array" and node.items is not None:
+        items = node.items
         for item in value:
-            _walk(item, node.items, f"{path}/*", raw, depth + 1)
+            _walk(item, items, raw, depth + 1)
 
 
-def _walk_object(value: dict[str, Any], node: Node, path: str, raw: _Raw, depth: int) -> None:
+def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> None:
+    path = node.path
     if node.values is not None:
+        values = node.values
         for key, item in value.items():
             if is_generated_key(key):
-                _walk(item, node.values, f"{path}/*", raw, depth + 1)
+                _walk(item, values, raw, depth + 1)
             else:
                 _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
         return
-    if not node.children:
+    children = node.children
+    if not children:
         for key, item in value.items():
             _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
         return
-    for key, child in node.children.items():
-        here = f"{path}/{escape_pointer(key)}"
+    for key, child in children.items():
         if key in value:
-            _walk(value[key], child, here, raw, depth + 1)
+            _walk(value[key], child, raw, depth + 1)
         elif child.spec is not None and child.spec.required:
-            _add(raw, "missing_field", here, child.spec.type_label(), ABSENT)
-    for key in value.keys() - node.children.keys():
-        _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(value[key]), value[key])
+            _add(raw, "missing_field", child.path, child.spec.type_label(), ABSENT)
+    if len(value) > len(children) or not value.keys() <= children.keys():
+        for key in value.keys() - children.keys():
+            _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(value[key]), value[key])
 
 
-def _check_string(value: str, spec: FieldSpec, path: str, raw: _Raw) -> None:
-    if spec.format is not None:
-        formats = formats_of(value)
-        if spec.format not in formats:
-            _add(raw, "format_changed", path, spec.format, "|".join(sorted(formats)) or "other", value)
-    if spec.pattern is not None:
-        prefix = prefix_from_pattern(spec.pattern)
-        if prefix is not None and not value.startswith(prefix):
-            _add(raw, "prefix_changed", path, prefix, _prefix_label(value), value)
+def _check_string(value: str, spec: FieldSpec, node: Node, raw: _Raw) -> None:
+    if spec.format is not None and not has_format(value, spec.format):
+        _add(raw, "format_changed", node.path, spec.format, "|".join(sorted(formats_of(value))) or "other", value)
+    if node.prefix is not None and not value.startswith(node.prefix):
+        _add(raw, "prefix_changed", node.path, node.prefix, _prefix_label(value), value)
     if spec.const is not None and value != spec.const:
-        _add(raw, "new_constant", path, spec.const, value if _TAG_SHAPE.fullmatch(value) else "other", value)
+        _add(raw, "new_constant", node.path, spec.const, value if _TAG_SHAPE.fullmatch(value) else "other", value)
 
 
 def _prefix_label(value: str) -> str:
@@ -223,5 +240,5 @@ def _prefix_label(value: str) -> str:
 def count_findings(data: dict[str, Any], contract: CompiledContract) -> int:
     """How many findings *data* has against *contract* (for revision matching)."""
     raw: _Raw = {}
-    _walk(data, contract.root, "", raw, 0)
+    _walk(data, contract.root, raw, 0)
     return len(raw)

@@ -72,6 +72,11 @@ _PREDICATES: dict[str, Callable[[str], bool]] = {
 }
 
 
+def has_format(value: str, name: str) -> bool:
+    """True when *value* satisfies the format *name* (one of :data:`FORMATS`)."""
+    return _PREDICATES[name](value)
+
+
 def formats_of(value: str) -> frozenset[str]:
     """Every format in :data:`FORMATS` that *value* satisfies."""
     return frozenset(name for name, check in _PREDICATES.items() if check(value))
