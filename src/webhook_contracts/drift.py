@@ -78,6 +78,8 @@ class Node:
     accepts: frozenset[str] | None = None
     #: The identifier prefix the contract pins here, if any.
     prefix: str | None = None
+    #: Whether a string here has anything to check beyond its type (format, prefix, constant).
+    string_checks: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,7 @@ def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Nod
         path=path,
         accepts=accepts,
         prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
+        string_checks=spec is not None and bool(spec.format or spec.pattern or spec.const is not None),
     )
 
 
@@ -182,7 +185,8 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
             _add(raw, "retyped_field", node.path, spec.type_label(), kind, value)
             return
         if kind == "string":
-            _check_string(value, spec, node, raw)
+            if node.string_checks:
+                _check_string(value, spec, node, raw)
             return
     if depth > MAX_DEPTH or node.free_form:
         return
