@@ -209,24 +209,73 @@ def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]
         yield item
 
 
+#: Inflated bytes per step of the gzip thread. zlib releases the GIL while it
+#: inflates, but the thread needs it back after every step; `gzip.GzipFile` steps
+#: in about 128 KiB of input, so against a busy scanning thread each hand-over
+#: (up to the 5 ms switch interval) made the scanner wait for its input.
+_INFLATE_STEP = 4 * CHUNK
+
+
 def _inflate(
     name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
 ) -> None:
     """Thread body: put the inflated chunks of *name* on *chunks*, then None (or the error)."""
     try:
-        with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-            seen = 0
-            while not stop.is_set():
-                chunk = stream.read1(CHUNK)
-                if not chunk:
-                    break
-                if progress is not None and raw.tell() > seen:
-                    progress(raw.tell() - seen)
-                    seen = raw.tell()
-                _put(chunks, chunk, stop)
+        try:
+            _inflate_steps(name, chunks, stop, progress)
+        except (EOFError, zlib.error) as exc:
+            # zlib drops the output of the step that fails (a bad CRC fails the
+            # last one); the standard reader hands out everything it can first.
+            _inflate_rest(name, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
         _put(chunks, None, stop)
     except BaseException as exc:  # handed to the scanning thread, which raises it
         _put(chunks, exc, stop)
+
+
+def _inflate_steps(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+) -> None:
+    """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
+    emitted = 0
+    with Path(name).open("rb", buffering=0) as raw:
+        inflater = zlib.decompressobj(wbits=31)
+        pending = b""
+        while not stop.is_set():
+            if not pending:
+                pending = raw.read(CHUNK)
+                if not pending:
+                    break
+                if progress is not None:
+                    progress(len(pending))
+            if inflater.eof:  # another gzip member follows (concatenated .gz files)
+                if not pending.strip(b"\0"):
+                    pending = b""
+                    continue
+                inflater = zlib.decompressobj(wbits=31)
+            try:
+                chunk = inflater.decompress(pending, _INFLATE_STEP)
+            except zlib.error as exc:
+                raise zlib.error(str(exc), emitted) from exc
+            pending = inflater.unconsumed_tail or inflater.unused_data
+            if chunk:
+                emitted += len(chunk)
+                _put(chunks, chunk, stop)
+        if not stop.is_set() and not inflater.eof:
+            raise EOFError("stream ends early", emitted)
+
+
+def _inflate_rest(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
+) -> None:
+    """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
+    with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+        while emitted > 0:
+            skipped = len(stream.read(min(emitted, CHUNK)))
+            if not skipped:
+                return
+            emitted -= skipped
+        while not stop.is_set() and (chunk := stream.read1(CHUNK)):
+            _put(chunks, chunk, stop)
 
 
 def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
