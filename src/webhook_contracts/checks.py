@@ -267,18 +267,16 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     if not options.logs:
         raise SkipCheck("no --logs given")
     from .baseline import apply_baseline, load_baseline
-    from .logread import expand_inputs, iter_records
-    from .scan import DriftOptions, scan_records, severities_from_config
+    from .engine import scan_files
+    from .logread import expand_inputs
+    from .scan import drift_options
 
-    drift_options = DriftOptions(
-        api_version=settings.api_version, threshold=settings.detect_threshold,
-        show_values=settings.show_values, severities=severities_from_config(settings.severity),
+    report = scan_files(
+        expand_inputs(options.logs), load_registry(settings.schemas_dir), drift_options(settings),
+        payload_field=options.payload_field, max_line=settings.max_payload_bytes,
     )
-    names = expand_inputs(options.logs)
-    records = iter_records(names, payload_field=options.payload_field, max_line=settings.max_payload_bytes)
-    report = scan_records(records, load_registry(settings.schemas_dir), drift_options)
-    if settings.baseline:
-        report = apply_baseline(report, load_baseline(settings.root / settings.baseline))
+    if settings.baseline_path is not None:
+        report = apply_baseline(report, load_baseline(settings.baseline_path))
     unparseable = report.summary.get("unparseable", {}).get("count", 0)
     if unparseable:
         yield _finding("drift", f"{unparseable} line(s) of the logs could not be read (see `drift`)",

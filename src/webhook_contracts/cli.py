@@ -331,14 +331,11 @@ def drift(
     from .baseline import write_baseline as save_baseline
     from .engine import scan_files
     from .logread import STDIN, expand_inputs, input_size
-    from .scan import DriftOptions, severities_from_config
+    from .scan import drift_options
 
     settings = _settings(ctx)
     registry = _registry(settings, schemas_dir)
-    options = DriftOptions(
-        event=event, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
-        show_values=show_values or settings.show_values, severities=severities_from_config(settings.severity),
-    )
+    options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
     names = expand_inputs(files)
     stdin = sys.stdin.buffer if STDIN in names else None
     total = sum(input_size(name) for name in names)
@@ -350,7 +347,7 @@ def drift(
             report = scan(progress=bar.update)
     else:
         report = scan()
-    baseline = baseline_path or (settings.root / settings.baseline if settings.baseline else None)
+    baseline = baseline_path or settings.baseline_path
     if baseline is not None:
         report = apply_baseline(report, load_baseline(baseline))
     if write_baseline is not None:

@@ -53,6 +53,11 @@ class Settings:
         return self.root / self.contracts / self.package
 
     @property
+    def baseline_path(self) -> Path | None:
+        """The accepted-drift file the configuration names, if any."""
+        return self.root / self.baseline if self.baseline else None
+
+    @property
     def changelog_path(self) -> Path:
         return self.root / self.changelog
 

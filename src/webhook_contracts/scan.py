@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .aggregate import DriftAggregator, shift
+from .config import Settings
 from .drift import CompiledContract, check_payload, compile_contract, count_findings
 from .errors import PayloadError, RegistryError
 from .findings import DRIFT_SEVERITY, Location, Report, Severity
@@ -41,6 +42,19 @@ class DriftOptions:
     show_values: bool = False
     #: Severity per kind; a kind mapped to None is not reported.
     severities: Mapping[str, Severity | None] = field(default_factory=lambda: dict(DRIFT_SEVERITY))
+
+
+def drift_options(
+    settings: Settings, *, event: str | None = None, api_version: str | None = None, show_values: bool = False,
+) -> DriftOptions:
+    """How to scan, from the project settings; what the command line gives wins."""
+    return DriftOptions(
+        event=event,
+        api_version=api_version or settings.api_version,
+        threshold=settings.detect_threshold,
+        show_values=show_values or settings.show_values,
+        severities=severities_from_config(settings.severity),
+    )
 
 
 def severities_from_config(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
