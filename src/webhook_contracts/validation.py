@@ -25,7 +25,7 @@ from .errors import PayloadError, SchemaFileError
 from .formats import format_checker
 from .inference import escape_pointer
 from .registry import Registry, Revision
-from .schemaguard import SafeValidator
+from .schemaguard import SafeValidator, check_metaschema
 from .strictjson import parse_strict
 
 ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
@@ -152,12 +152,16 @@ def _refuse(uri: str) -> Any:
     raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs-generated __init__
 
 
-def make_validator(schema: dict[str, Any], source: str = "<schema>") -> Draft202012Validator:
-    """A validator that checks formats, matches patterns in linear time and never retrieves anything."""
-    try:
-        Draft202012Validator.check_schema(schema)
-    except Exception as exc:
-        raise SchemaFileError(source, f"not a valid JSON Schema: {getattr(exc, 'message', exc)}") from exc
+def make_validator(
+    schema: dict[str, Any], source: str = "<schema>", *, checked: bool = False
+) -> Draft202012Validator:
+    """A validator that checks formats, matches patterns in linear time and never retrieves anything.
+
+    The schema is checked against the metaschema first, unless *checked* says it
+    already was (a registry's strict load does it).
+    """
+    if not checked:
+        check_metaschema(schema, source)
     validator: Draft202012Validator = SafeValidator(
         schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs
     )
@@ -218,7 +222,7 @@ class ContractValidator:
 
     def validator(self, revision: Revision) -> Draft202012Validator:
         if revision not in self._validators:
-            self._validators[revision] = make_validator(self.registry.load(revision), revision.path)
+            self._validators[revision] = make_validator(self.registry.load(revision), revision.path, checked=True)
         return self._validators[revision]
 
     def validate(
