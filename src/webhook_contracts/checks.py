@@ -26,6 +26,7 @@ from typing import Any
 from .config import Settings
 from .errors import WebhookContractsError
 from .findings import Finding, Location, Report, Severity
+from .inference import unescape_pointer
 from .regen import plan_regen, read_pages
 from .registry import INDEX_NAME, load_registry, load_schema_file, sha256
 from .schemadiff import diff_schemas
@@ -88,7 +89,7 @@ def _iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
 def _resolve_pointer(doc: Any, pointer: str) -> Any:
     node = doc
     for token in pointer.split("/")[1:] if pointer else []:
-        token = token.replace("~1", "/").replace("~0", "~")
+        token = unescape_pointer(token)
         if isinstance(node, dict) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

@@ -38,7 +38,7 @@ from typing import Any
 
 from .findings import DRIFT_SEVERITY, Finding, Severity
 from .formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
-from .inference import FREE_FORM_KEYS, escape_pointer
+from .inference import FREE_FORM_KEYS, escape_pointer, unescape_pointer
 from .schemadiff import FieldSpec, flatten_schema
 from .validation import json_type
 
@@ -101,7 +101,7 @@ def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, re
 def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Node:
     prefix = f"{path}/"
     direct = sorted(p for p in flat if p.startswith(prefix) and "/" not in p[len(prefix):])
-    children = {_unescape(p[len(prefix):]): _build(flat, p, flat[p]) for p in direct if not p.endswith("/*")}
+    children = {unescape_pointer(p[len(prefix):]): _build(flat, p, flat[p]) for p in direct if not p.endswith("/*")}
     star = _build(flat, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
     is_array = spec is not None and "array" in spec.types
     last = path.rsplit("/", 1)[-1]
@@ -119,10 +119,6 @@ def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Nod
         prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
         string_checks=spec is not None and bool(spec.format or spec.pattern or spec.const is not None),
     )
-
-
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 def check_payload(

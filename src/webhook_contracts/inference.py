@@ -233,6 +233,11 @@ def escape_pointer(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
+def unescape_pointer(token: str) -> str:
+    """Inverse of :func:`escape_pointer`."""
+    return token.replace("~1", "/").replace("~0", "~")
+
+
 __all__ = [
     "DRAFT",
     "EMPTY",

@@ -38,6 +38,7 @@ from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from .errors import SchemaFileError
+from .inference import escape_pointer
 from .schemadiff import flatten_schema
 
 #: Keywords whose subschemas apply to the same instance (no descent into the payload).
@@ -126,14 +127,10 @@ def _iter_schema_nodes(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
         if isinstance(node, dict):
             yield pointer, node
             stack.extend(
-                (f"{pointer}/{_escape(str(k))}", v) for k, v in node.items() if k not in _DATA_KEYWORDS
+                (f"{pointer}/{escape_pointer(str(k))}", v) for k, v in node.items() if k not in _DATA_KEYWORDS
             )
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def _in_place_edges(pointer: str, node: dict[str, Any], anchors: dict[str, str]) -> Iterator[str]:
@@ -152,7 +149,7 @@ def _in_place_edges(pointer: str, node: dict[str, Any], anchors: dict[str, str])
             yield f"{pointer}/{key}"
     deps = node.get("dependentSchemas")
     if isinstance(deps, dict):
-        yield from (f"{pointer}/dependentSchemas/{_escape(k)}" for k in deps)
+        yield from (f"{pointer}/dependentSchemas/{escape_pointer(k)}" for k in deps)
 
 
 def _find_cycle(nodes: dict[str, dict[str, Any]]) -> list[str]:
