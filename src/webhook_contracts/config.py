@@ -7,7 +7,6 @@ type is an error that names the key, so a typo never silently does nothing.
 
 from __future__ import annotations
 
-import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,9 +66,6 @@ class Settings:
             return path.resolve().relative_to(self.root.resolve()).as_posix()
         except ValueError:
             return path.as_posix()
-
-    def with_overrides(self, **overrides: Any) -> Settings:
-        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
 _TYPES: dict[str, tuple[type, ...]] = {

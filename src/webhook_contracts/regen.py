@@ -9,6 +9,7 @@ the plan compared with the disk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import defaultdict
 from collections.abc import Iterator
@@ -74,7 +75,7 @@ def read_pages(settings: Settings) -> dict[str, list[DocPage]]:
     by_version: dict[str, list[DocPage]] = defaultdict(list)
     for path in iter_doc_pages(settings):
         page = read_doc_page(path)
-        page = DocPage(**{**page.__dict__, "source": settings.rel(path)})
+        page = dataclasses.replace(page, source=settings.rel(path))
         clash = next((p for p in by_version[page.api_version] if p.event == page.event), None)
         if clash is not None:
             raise DocPageError(page.source, f"documents {page.event} again (already read from {clash.source})")

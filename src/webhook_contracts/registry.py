@@ -105,13 +105,6 @@ class Registry:
     def load(self, revision: Revision, *, strict: bool = True) -> dict[str, Any]:
         return load_schema_file(self.root / revision.path, strict=strict)
 
-    def latest_schemas(self) -> dict[str, dict[str, dict[str, Any]]]:
-        """{api_version: {event: schema}} of the newest revisions."""
-        out: dict[str, dict[str, dict[str, Any]]] = {}
-        for version in self.api_versions():
-            out[version] = {event: self.load(self.latest(event, version)) for event in self.events(version)}
-        return out
-
 
 def load_schema_file(path: Path, *, strict: bool = True) -> dict[str, Any]:
     """Read a schema file; refuse anything that is not a JSON object with local refs only.

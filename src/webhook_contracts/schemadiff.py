@@ -212,7 +212,3 @@ def _annotation_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sc
         paths.add(pointer)
     for path in sorted(paths):
         yield SchemaChange(path, "annotation", None, None, False)
-
-
-def is_breaking(changes: list[SchemaChange]) -> bool:
-    return any(change.breaking for change in changes)
