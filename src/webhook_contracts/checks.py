@@ -28,7 +28,7 @@ from .errors import WebhookContractsError
 from .findings import Finding, Location, Report, Severity
 from .inference import unescape_pointer
 from .regen import plan_regen, read_pages
-from .registry import INDEX_NAME, load_registry, load_schema_file, sha256
+from .registry import INDEX_NAME, iter_refs, load_registry, load_schema_file, sha256
 from .schemadiff import diff_schemas
 from .validation import ContractValidator, parse_json
 
@@ -67,23 +67,12 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
             yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git "
                            "or run `webhook-contracts regen`)", rel)
             continue
-        for pointer, ref in _iter_refs(schema):
+        for pointer, keyword, ref in iter_refs(schema):
+            if keyword != "$ref":
+                continue
             if _resolve_pointer(schema, ref[1:]) is None:
                 yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve "
                                "(restore the file from git or run `webhook-contracts regen`)", rel)
-
-
-def _iter_refs(node: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
-    stack = [(node, pointer)]
-    while stack:
-        current, where = stack.pop()
-        if isinstance(current, dict):
-            ref = current.get("$ref")
-            if isinstance(ref, str):
-                yield where, ref
-            stack.extend((v, f"{where}/{k}") for k, v in current.items())
-        elif isinstance(current, list):
-            stack.extend((v, f"{where}/{i}") for i, v in enumerate(current))
 
 
 def _resolve_pointer(doc: Any, pointer: str) -> Any:

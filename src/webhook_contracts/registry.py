@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,6 +21,7 @@ from typing import Any
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
 from .errors import RegistryError, SchemaFileError
+from .inference import escape_pointer
 from .schemaguard import check_metaschema, check_schema_safety
 
 INDEX_NAME = "index.json"
@@ -142,21 +144,28 @@ def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
     return data
 
 
-def check_local_refs(schema: Any, source: str | Path, pointer: str = "") -> None:
-    """Refuse `$ref`s that leave the document: nothing is ever fetched."""
-    stack: list[tuple[Any, str]] = [(schema, pointer)]
+def iter_refs(schema: Any) -> Iterator[tuple[str, str, str]]:
+    """(JSON Pointer of the object, keyword, target) of every `$ref` and `$dynamicRef` in *schema*."""
+    stack: list[tuple[Any, str]] = [(schema, "")]
     while stack:
         node, where = stack.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("$ref", "$dynamicRef") and isinstance(value, str) and not value.startswith("#"):
-                    raise SchemaFileError(
-                        source, f"$ref {value!r} leaves the schema; only local refs (#/...) are allowed",
-                        where=f"{where}/{key}",
-                    )
-                stack.append((value, f"{where}/{key}"))
+                if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                    yield where, key, value
+                stack.append((value, f"{where}/{escape_pointer(str(key))}"))
         elif isinstance(node, list):
             stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
+
+
+def check_local_refs(schema: Any, source: str | Path) -> None:
+    """Refuse `$ref`s that leave the document: nothing is ever fetched."""
+    for where, keyword, target in iter_refs(schema):
+        if not target.startswith("#"):
+            raise SchemaFileError(
+                source, f"$ref {target!r} leaves the schema; only local refs (#/...) are allowed",
+                where=f"{where}/{keyword}",
+            )
 
 
 def load_registry(root: Path) -> Registry:
