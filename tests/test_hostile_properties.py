@@ -128,3 +128,44 @@ def test_fuzz_target_smoke_run(target: str, capsys: pytest.CaptureFixture[str]) 
     spec.loader.exec_module(fuzz)
     assert fuzz.main([target, "--seconds", "1", "--engine", "hypothesis"]) == 0
     assert f"{target}: no crash" in capsys.readouterr().out
+
+
+SCHEMA_KEYWORDS = st.sampled_from(
+    ["type", "properties", "required", "items", "enum", "const", "minimum", "maxLength", "$ref", "$defs",
+     "additionalProperties", "anyOf", "format", "$schema", "$id", "pattern", "title"]
+)
+#: Mostly well-formed schemas with a wrong or odd keyword here and there.
+SCHEMAS_ISH = st.recursive(
+    st.booleans() | st.builds(dict),
+    lambda inner: st.one_of(
+        st.fixed_dictionaries({"type": st.sampled_from(["object", "string", "integer", "null", "nope"])
+                               | st.lists(st.sampled_from(["string", "null", "array"]), max_size=3)}),
+        st.fixed_dictionaries({"properties": st.dictionaries(KEYS, inner, max_size=3)}),
+        st.fixed_dictionaries({"items": inner}), st.fixed_dictionaries({"anyOf": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"$defs": st.dictionaries(KEYS, inner, max_size=2)}),
+        st.fixed_dictionaries({"required": st.lists(KEYS, max_size=3) | SCALARS}),
+        st.fixed_dictionaries({"pattern": st.text(max_size=6) | SCALARS}),
+        st.fixed_dictionaries({"$ref": st.sampled_from(["#", "#/$defs/a", "other.json", "#x"]) | SCALARS}),
+        st.dictionaries(SCHEMA_KEYWORDS, SCALARS | inner, max_size=3),
+    ).flatmap(lambda base: st.builds(lambda extra: {**base, **extra},
+                                     st.dictionaries(SCHEMA_KEYWORDS | KEYS, SCALARS, max_size=1))),
+    max_leaves=12,
+)
+
+
+@SLOW
+@given(SCHEMAS_ISH)
+def test_the_fast_metaschema_check_never_accepts_what_jsonschema_refuses(schema: Any) -> None:
+    """jsonschema-rs's yes is trusted (see schemaguard._surely_valid): jsonschema must agree, except on
+    `pattern`s that are not regular expressions, which the safety check refuses on its own."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    from webhook_contracts.schemaguard import _surely_valid
+
+    if not _surely_valid(schema):
+        return
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        assert exc.validator == "format" and exc.validator_value == "regex", exc.message
