@@ -135,3 +135,22 @@ def test_unknown_config_key_is_named(cli: Invoke, tmp_path: Path) -> None:
     result = cli("regen", "--check", root=tmp_path)
     assert result.exit_code == 2
     assert "unknown key 'schemaz'" in result.stderr
+
+
+def test_every_name_of_the_library_api_resolves_and_drift_starts_without_the_heavy_modules() -> None:
+    """The package imports its API lazily; each name must still be there, and `drift` must not load
+    deepdiff, the model generator or the commands it does not run, just to start."""
+    import subprocess
+    import sys
+
+    import webhook_contracts
+
+    for name in webhook_contracts.__all__:
+        assert getattr(webhook_contracts, name) is not None, name
+    code = (
+        "import sys; from webhook_contracts import cli, engine, scan; "
+        "print(sorted(m for m in ('deepdiff', 'datamodel_code_generator', 'webhook_contracts.payloadcompare', "
+        "'webhook_contracts.contractdiff') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -5,28 +5,84 @@ The library API; the `webhook-contracts` command is a thin layer over it.
 
 from __future__ import annotations
 
-from .contract import ContractSet, Disagreement, build_contracts
-from .contractdiff import Contract, diff_contracts, resolve_contract
-from .docpage import DocField, DocPage, parse_doc_page, read_doc_page
-from .errors import (
-    ConfigError,
-    DocPageError,
-    ExitCode,
-    GenerationError,
-    InputError,
-    PayloadError,
-    RegistryError,
-    SchemaFileError,
-    WebhookContractsError,
-)
-from .findings import Finding, Location, Report, Severity
-from .inference import infer_schema
-from .payloadcompare import compare_payloads
-from .registry import Registry, Revision, load_registry
-from .schemadiff import FieldSpec, SchemaChange, diff_schemas, flatten_schema
-from .validation import ContractValidator, ValidationResult, Violation, detect_event, unwrap
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .contract import ContractSet, Disagreement, build_contracts
+    from .contractdiff import Contract, diff_contracts, resolve_contract
+    from .docpage import DocField, DocPage, parse_doc_page, read_doc_page
+    from .errors import (
+        ConfigError,
+        DocPageError,
+        ExitCode,
+        GenerationError,
+        InputError,
+        PayloadError,
+        RegistryError,
+        SchemaFileError,
+        WebhookContractsError,
+    )
+    from .findings import Finding, Location, Report, Severity
+    from .inference import infer_schema
+    from .payloadcompare import compare_payloads
+    from .registry import Registry, Revision, load_registry
+    from .schemadiff import FieldSpec, SchemaChange, diff_schemas, flatten_schema
+    from .validation import ContractValidator, ValidationResult, Violation, detect_event, unwrap
 
 __version__ = "0.1.0"
+
+#: Where each name of the API lives. Names are imported when first used, so that a
+#: command pays at start-up only for the modules it needs (deepdiff alone costs
+#: a tenth of a second).
+_EXPORTS = {
+    "ConfigError": "errors",
+    "Contract": "contractdiff",
+    "ContractSet": "contract",
+    "ContractValidator": "validation",
+    "Disagreement": "contract",
+    "DocField": "docpage",
+    "DocPage": "docpage",
+    "DocPageError": "errors",
+    "ExitCode": "errors",
+    "FieldSpec": "schemadiff",
+    "Finding": "findings",
+    "GenerationError": "errors",
+    "InputError": "errors",
+    "Location": "findings",
+    "PayloadError": "errors",
+    "Registry": "registry",
+    "RegistryError": "errors",
+    "Report": "findings",
+    "Revision": "registry",
+    "SchemaChange": "schemadiff",
+    "SchemaFileError": "errors",
+    "Severity": "findings",
+    "ValidationResult": "validation",
+    "Violation": "validation",
+    "WebhookContractsError": "errors",
+    "build_contracts": "contract",
+    "compare_payloads": "payloadcompare",
+    "detect_event": "validation",
+    "diff_contracts": "contractdiff",
+    "diff_schemas": "schemadiff",
+    "flatten_schema": "schemadiff",
+    "infer_schema": "inference",
+    "load_registry": "registry",
+    "parse_doc_page": "docpage",
+    "read_doc_page": "docpage",
+    "resolve_contract": "contractdiff",
+    "unwrap": "validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "ConfigError",

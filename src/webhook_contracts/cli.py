@@ -18,13 +18,9 @@ import click
 from . import __version__
 from .checks import CHECKS, CheckOptions, run_checks
 from .config import FAIL_ON, Settings, load_settings
-from .contractdiff import diff_contracts, resolve_contract
-from .docpage import read_doc_page
 from .errors import ExitCode, PayloadError, WebhookContractsError
 from .findings import Report, exit_code
 from .fsio import write_atomic
-from .payloadcompare import compare_payloads
-from .regen import plan_regen, regen
 from .registry import Registry, bundled_schemas, load_registry
 from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, with_fail_on
 from .validation import ContractValidator, ValidationResult, parse_json
@@ -83,6 +79,8 @@ def main(root: Path | None) -> None:
 @handle_errors
 def extract(page: Path, api_version: str | None, fmt: str, examples: bool) -> None:
     """Show what is read from a saved doc PAGE: event, version, examples, fields."""
+    from .docpage import read_doc_page
+
     result = read_doc_page(page, api_version=api_version)
     renderer = render_page_json if fmt == "json" else render_page_text
     renderer(result, sys.stdout, examples=examples)
@@ -100,6 +98,8 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     kept. The files are written as one transaction.
     """
     settings = _settings(ctx)
+    from .regen import plan_regen, regen
+
     plan = plan_regen(settings) if check else regen(settings)
     for warning in plan.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -253,6 +253,8 @@ def diff(
     Breaking changes are errors, compatible ones warnings, documentation
     changes information. Exit 1 when a change is at or above --fail-on.
     """
+    from .contractdiff import diff_contracts, resolve_contract
+
     settings = _settings(ctx)
     registry = _registry(settings, schemas_dir)
     before = resolve_contract(old, registry, display=settings.rel)
@@ -281,6 +283,8 @@ def compare(
     """
     if a == b == "-":
         raise click.UsageError("only one of A and B can be read from stdin")
+    from .payloadcompare import compare_payloads
+
     settings = _settings(ctx)
     values = []
     for name in (a, b):

@@ -17,8 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from .errors import SchemaFileError
 from .inference import FREE_FORM_KEYS, escape_pointer
 
@@ -202,6 +200,8 @@ def _compare(path: str, a: FieldSpec, b: FieldSpec) -> Iterator[SchemaChange]:
 
 def _annotation_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:
     """Changes outside field definitions (titles, descriptions), found by deepdiff."""
+    from deepdiff import DeepDiff  # imported here: it costs a tenth of a second, and drift never needs it
+
     diff = DeepDiff(old, new, threshold_to_diff_deeper=0, view="tree")
     paths: set[str] = set()
     for level in (item for group in diff.values() for item in group):
