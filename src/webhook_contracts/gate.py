@@ -1,10 +1,11 @@
 """A fast, exact gate in front of the drift walker: clean lines never become dicts.
 
-A contract revision is compiled into msgspec types: one Struct per object of
-the contract with `forbid_unknown_fields`, `Literal` for object tags, regular
-expressions for formats and identifier prefixes, bounded integers, maps with
-generated-id keys. Decoding a log line straight into those types is faster
-than parsing it into dicts with orjson, and it succeeds only when the
+A contract revision is compiled into msgspec types (one Struct per object of
+the contract with `forbid_unknown_fields`, `Literal` for object tags, bounded
+integers, maps with generated-id keys) and a function, generated from the
+contract, that checks the identifier prefixes and formats of a decoded payload.
+Decoding a log line straight into those types is faster than parsing it into
+dicts with orjson, and together with that function it succeeds only when the
 reference walker (:func:`webhook_contracts.drift.check_payload`) would find
 nothing at all, not even an info-level `new_open_key`. Every other line (drift,
 text before the JSON, payload fields, unknown events, bad JSON) is refused and
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -54,6 +55,7 @@ _FORMATS = {
 #: Same language as :func:`.formats.is_generated_key`: the prefix holds no digit, so the body must.
 _GENERATED_KEY = r"^[a-z]{1,8}[_-](?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{10,}\Z"
 _ANY_OBJECT = dict[str, Any]
+_ALL_KINDS = ("object", "array", "string", "integer", "number", "boolean", "null")
 #: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
 _ENVELOPE_REST = tuple(sorted(ENVELOPE_KEYS - {"type", "data"}))
 
@@ -71,35 +73,55 @@ class Pass:
 
 
 class _Compiler:
+    """Builds the msgspec types of a contract and, beside them, the code that checks their strings.
+
+    msgspec checks the shape: known keys only, required keys present, types,
+    object tags. Identifier prefixes and formats are checked by one function per
+    event, generated from the contract, that runs through a decoded payload.
+    msgspec's own `Meta(pattern=...)` costs about 0.3 µs a string, and a payload
+    holds about forty identifiers and timestamps; a `__post_init__` per Struct
+    costs a Python call for each of the thirty-odd objects of a payload. The
+    generated function makes one call per payload and costs a `startswith` per
+    identifier and one compiled regex match per timestamp.
+    """
+
     def __init__(self) -> None:
         self._names = itertools.count()
+        self._scope: dict[str, Any] = {}
+        #: The Struct built for each object node (by identity: nodes are not hashable).
+        self._struct_of: dict[int, type[msgspec.Struct]] = {}
 
     def struct(self, node: Node, **config: Any) -> type[msgspec.Struct]:
-        """A Struct for an object node: known keys only, required keys present, strings checked."""
+        """A Struct for an object node: known keys only, required keys present."""
         fields: list[tuple[Any, ...]] = []
         rename = {}
-        tests: list[tuple[str, str | None, str | None, bool]] = []
         for number, (key, child) in enumerate(sorted(node.children.items())):
             name = f"f{number}"
             rename[name] = key
-            prefix, shape = self._string_tests(child)
             kind = self.type_of(child, checked=True)
             required = child.spec is not None and child.spec.required
-            if prefix is not None or shape is not None:
-                tests.append((name, prefix, shape, required and kind is str))
             fields.append((name, kind) if required else (name, kind, None))
-        namespace = {"__post_init__": _post_init(tests)} if tests else None
         return msgspec.defstruct(
             f"Gate{next(self._names)}", fields, kw_only=True, forbid_unknown_fields=True, gc=False,
-            rename=rename, namespace=namespace, **config,
+            rename=rename, **config,
         )
 
+    def checker(self, node: Node, root: type[msgspec.Struct]) -> Callable[[Any], bool]:
+        """The function that says whether every string below a decoded *root* passes its tests."""
+        lines = ["def check(v0):"]
+        self._emit_object(node, root, "v0", lines, 1, 1)
+        lines.append("    return True")
+        scope = dict(self._scope)
+        exec("\n".join(lines), scope)  # code built from the contract by the _emit methods
+        check: Callable[[Any], bool] = scope["check"]
+        return check
+
     def type_of(self, node: Node, *, checked: bool = False) -> Any:
-        """The msgspec type of a position; with *checked*, its string tests are left to the caller."""
+        """The msgspec type of a position; with *checked*, its string tests are left to the checker."""
         spec = node.spec
         if spec is None:
             raise _Unsupported("a position without a spec")
-        kinds = spec.types or ("object", "array", "string", "integer", "number", "boolean", "null")
+        kinds = spec.types or _ALL_KINDS
         options: list[Any] = []
         for kind in kinds:
             if kind == "null":
@@ -130,7 +152,85 @@ class _Compiler:
             return _ANY_OBJECT
         if node.values is not None:
             return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]
-        return self.struct(node)
+        struct = self._struct_of.get(id(node))
+        if struct is None:  # a node met twice gets one Struct, so the checker's class tests hold
+            struct = self._struct_of[id(node)] = self.struct(node)
+        return struct
+
+    def _emit_object(
+        self, node: Node, struct: type[msgspec.Struct], var: str, lines: list[str], indent: int, level: int,
+    ) -> None:
+        """Code checking the fields of *var*, a decoded *struct* of *node* (*level* deep)."""
+        pad = "    " * indent
+        for number, (_key, child) in enumerate(sorted(node.children.items())):
+            spec = child.spec
+            assert spec is not None  # type_of refused a position without one
+            body: list[str] = []
+            single = len(spec.types or _ALL_KINDS) == 1 and spec.required
+            self._emit_value(child, f"v{level}", body, indent, level + 1, single=single, strings=True)
+            if body:
+                lines.append(f"{pad}v{level} = {var}.f{number}")
+                lines.extend(body)
+
+    def _emit_value(
+        self, node: Node, var: str, lines: list[str], indent: int, level: int, *, single: bool, strings: bool,
+    ) -> None:
+        """Code checking the value *var* of *node*: its string tests (when msgspec leaves them to us,
+        *strings*) and everything below it. *single*: the value can only have one type."""
+        spec = node.spec
+        assert spec is not None
+        kinds = spec.types or _ALL_KINDS
+        pad = "    " * indent
+        if strings and "string" in kinds and spec.const is None:
+            condition = self._string_condition(node, var)
+            if condition is not None:
+                guard = "" if single else f"{var}.__class__ is str and "
+                lines.append(f"{pad}if {guard}not ({condition}): return False")
+        below: list[tuple[str, str, list[str]]] = []  # (guard, loop, body)
+        nested = self._struct_of.get(id(node))
+        if "object" in kinds and nested is not None:
+            body: list[str] = []
+            self._emit_object(node, nested, var, body, indent + (not single), level)
+            below.append((f"{var}.__class__ is {self._name(nested)}", "", body))
+        if "object" in kinds and node.values is not None and not node.free_form:
+            body = []
+            item = node.values
+            self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
+                             single=len(item.spec.types or _ALL_KINDS) == 1 if item.spec else False, strings=False)
+            below.append((f"{var}.__class__ is dict", f"for v{level} in {var}.values():", body))
+        if "array" in kinds and node.items is not None:
+            body = []
+            item = node.items
+            self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
+                             single=len(item.spec.types or _ALL_KINDS) == 1 if item.spec else False, strings=False)
+            below.append((f"{var}.__class__ is list", f"for v{level} in {var}:", body))
+        for guard, loop, body in below:
+            if not body:
+                continue
+            inner = pad
+            if not single:
+                lines.append(f"{pad}if {guard}:")
+                inner = pad + "    "
+            if loop:
+                lines.append(f"{inner}{loop}")
+            lines.extend(body)
+
+    def _string_condition(self, node: Node, var: str) -> str | None:
+        prefix, shape = self._string_tests(node)
+        conditions = []
+        if prefix is not None:
+            if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
+                raise _Unsupported(f"prefix {prefix!r}")
+            conditions.append(f"{var}.startswith({prefix!r})")
+        if shape is not None:
+            test = f"_t{len(self._scope)}"
+            self._scope[test] = re.compile(shape).fullmatch
+            conditions.append(f"{test}({var}) is not None")
+        return " and ".join(conditions) or None
+
+    def _name(self, struct: type[msgspec.Struct]) -> str:
+        self._scope[struct.__name__] = struct
+        return struct.__name__
 
     def _string_tests(self, node: Node) -> tuple[str | None, str | None]:
         """(identifier prefix, format regex) a string at *node* must satisfy."""
@@ -160,37 +260,6 @@ class _Compiler:
         return Annotated[str, msgspec.Meta(pattern=pattern)]
 
 
-class _Reject(ValueError):
-    """A string that fails its prefix or format (msgspec turns it into a ValidationError)."""
-
-
-def _post_init(tests: list[tuple[str, str | None, str | None, bool]]) -> Any:
-    """A `__post_init__` that checks the string fields of one Struct.
-
-    msgspec's own `Meta(pattern=...)` costs about 0.3 µs a string, and a payload
-    holds fifty identifiers and timestamps; straight-line code with `startswith`
-    and one compiled regex per format costs a fraction of that. The code is
-    generated from the contract: names are `f<n>`, prefixes are `[a-z]{1,8}[_-]`.
-    """
-    scope: dict[str, Any] = {"_Reject": _Reject}
-    lines = ["def __post_init__(self):"]
-    for name, prefix, shape, always_str in tests:
-        conditions = []
-        if prefix is not None:
-            if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
-                raise _Unsupported(f"prefix {prefix!r}")
-            conditions.append(f"v.startswith({prefix!r})")
-        if shape is not None:
-            test = f"_t{len(scope)}"
-            scope[test] = re.compile(shape).fullmatch
-            conditions.append(f"{test}(v) is not None")
-        lines.append(f"    v = self.{name}")
-        guard = "" if always_str else "v.__class__ is str and "
-        lines.append(f"    if {guard}not ({' and '.join(conditions)}): raise _Reject")
-    exec("\n".join(lines), scope)  # code built above from the contract, see the docstring
-    return scope["__post_init__"]
-
-
 def _top_keys(field: str | None) -> set[str]:
     """Top-level keys a payload field could be found under (`body`, or `request` of `request.body`)."""
     return set() if field is None else {field, field.split(".", 1)[0]}
@@ -213,21 +282,24 @@ class DriftGate:
         hidden = _top_keys(payload_field)
         compiler = _Compiler()
         roots: dict[str, type[msgspec.Struct]] = {}
+        checkers: dict[str, Callable[[Any], bool]] = {}
         for name, contract in sorted(contracts.items()):
             if contract.root.values is None:
                 try:
                     roots[name] = compiler.struct(contract.root)
                     msgspec.json.Decoder(roots[name])
+                    checkers[name] = compiler.checker(contract.root, roots[name])
                 except (_Unsupported, TypeError, ValueError):
                     roots.pop(name, None)
-        self._tags: dict[type, Pass] = {}
+        self._checkers = checkers
+        self._tags: dict[type, tuple[Pass, Callable[[Any], bool]]] = {}
         self._envelope = None if hidden & {"type", "data", *_ENVELOPE_REST} else self._envelope_decoder(roots)
         bare = [e for e in roots if self._bare_ok(e, contracts[e], shapes, threshold, hidden)]
         if event is not None:
             bare = [event] if event in bare else []
         by_shape = int(event is None)
         self._bare = sorted(
-            ((Pass(e, by_shape), msgspec.json.Decoder(roots[e]), _signature(e, contracts)) for e in bare),
+            ((Pass(e, by_shape), msgspec.json.Decoder(roots[e]), _signature(e, contracts), checkers[e]) for e in bare),
             key=lambda entry: entry[2] is None,
         )
 
@@ -261,12 +333,12 @@ class DriftGate:
             if self.event not in roots:
                 return None
             kind = msgspec.defstruct("Envelope", [("type", str), ("data", roots[self.event]), *rest], **config)
-            self._tags[kind] = Pass(self.event, 0)
+            self._tags[kind] = (Pass(self.event, 0), self._checkers[self.event])
             return msgspec.json.Decoder(kind)
         union: Any = None
         for i, (name, root) in enumerate(sorted(roots.items())):
             kind = msgspec.defstruct(f"Envelope{i}", [("data", root), *rest], tag_field="type", tag=name, **config)
-            self._tags[kind] = Pass(name, 0)
+            self._tags[kind] = (Pass(name, 0), self._checkers[name])
             union = kind if union is None else union | kind
         return None if union is None else msgspec.json.Decoder(union)
 
@@ -285,19 +357,21 @@ class DriftGate:
         if self._envelope is None:
             return None
         try:
-            return self._tags[type(self._envelope.decode(line))]
+            envelope = self._envelope.decode(line)
+            found, check = self._tags[type(envelope)]
+            return found if check(envelope.data) else None
         except Exception:  # any failure at all only means "not proven clean"
             return None
 
     def _from_bare(self, line: bytes) -> Pass | None:
-        for found, decoder, signature in self._bare:
+        for found, decoder, signature, check in self._bare:
             if signature is not None and signature not in line:
                 continue
             try:
-                decoder.decode(line)
+                if check(decoder.decode(line)):
+                    return found
             except Exception:  # as above
                 continue
-            return found
         return None
 
 
