@@ -21,7 +21,8 @@ import multiprocessing
 import queue
 import threading
 import zlib
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from typing import Any, BinaryIO
 
 from .errors import InputError, RegistryError
 from .findings import Report
-from .gate import DriftGate
+from .gate import DriftGate, Pass
 from .logread import CHUNK, MAX_LINE_BYTES, STDIN, LineSplitter, Record, iter_file_records, line_records, split_head
 from .registry import Registry
 from .scan import DriftOptions, DriftScanner
@@ -132,8 +133,8 @@ def _run(
     if task.end is None and _is_gzip(task.name):
         return _scan_gzip(scanner, gate, task.name, payload_field, progress, max_line)
     end = Path(task.name).stat().st_size if task.end is None else task.end
-    lines = LineSplitter(max_line).lines(_read_range(task.name, task.start, end, progress))
-    return _scan_lines(scanner, gate, task.name, lines, payload_field)
+    batches = LineSplitter(max_line).batches(_read_range(task.name, task.start, end, progress))
+    return _scan_lines(scanner, gate, task.name, batches, payload_field)
 
 
 def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
@@ -155,18 +156,25 @@ def _read_range(name: str, start: int, end: int, progress: Progress | None) -> I
 
 
 def _scan_lines(
-    scanner: DriftScanner, gate: DriftGate, label: str, lines: Iterator[tuple[int, bytes]],
+    scanner: DriftScanner, gate: DriftGate, label: str, batches: Iterable[tuple[int, list[bytes]]],
     payload_field: str | None,
 ) -> int:
-    check, add_clean, add = gate.check, scanner.add_clean, scanner.add
+    """Scan batches of numbered lines; the number of the last line."""
+    check, add = gate.check, scanner.add
+    passed: list[Pass] = []
     number = 0
-    for number, line in lines:
-        found = check(line)
-        if found is not None:
-            add_clean(label, found)
-        else:
-            for record in line_records(label, number, line, payload_field):
-                add(record)
+    try:
+        for first, batch in batches:
+            for number, line in enumerate(batch, first):
+                found = check(line)
+                if found is not None:
+                    passed.append(found)
+                else:
+                    for record in line_records(label, number, line, payload_field):
+                        add(record)
+    finally:  # also when a gzip stream breaks off: the lines before it count
+        for found, count in Counter(passed).items():
+            scanner.add_clean(label, found, count)
     return number
 
 
@@ -180,15 +188,15 @@ def _scan_gzip(
     reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
     reader.start()
     numbered = LineSplitter(max_line)
-    lines = numbered.lines(_drain(chunks))
+    batches = numbered.batches(_drain(chunks))
     try:
-        head, document = split_head(lines)
+        first = next(batches, (1, []))
+        _, document = split_head(iter(enumerate(first[1], first[0])))
         if document:
             stop.set()
             scanner.feed(iter_file_records(name, payload_field=payload_field, max_line=max_line))
             return 0
-        _scan_lines(scanner, gate, name, iter(head), payload_field)
-        _scan_lines(scanner, gate, name, lines, payload_field)
+        _scan_lines(scanner, gate, name, itertools.chain([first], batches), payload_field)
     except _GZIP_ERRORS as exc:
         scanner.add(Record(name, numbered.number + 1, error=f"truncated or corrupt gzip stream ({exc})"))
     finally:

@@ -64,9 +64,13 @@ class _Unsupported(Exception):
     """The contract holds something the gate cannot express exactly."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Pass:
-    """A line the gate let through: a clean payload of *event*."""
+    """A line the gate let through: a clean payload of *event*.
+
+    A gate holds one per event and way of reading, so identity is equality
+    (and hashing one, to count them, costs no Python call).
+    """
 
     event: str
     by_shape: int

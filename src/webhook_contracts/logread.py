@@ -187,29 +187,45 @@ class LineSplitter:
         self.number = number
 
     def lines(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+        """(line number, line) for every line."""
+        for first, batch in self.batches(chunks):
+            yield from enumerate(batch, first)
+
+    def batches(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, list[bytes]]]:
+        """(number of the first line, lines) for the lines completed by each chunk.
+
+        The drift engine's loop: a list per chunk costs nothing a line, where
+        a generator step and a tuple per line cost about a tenth of a microsecond.
+        """
         max_line, rest, skipped = self.max_line, b"", 0  # skipped: bytes of an over-long line dropped so far
         for chunk in chunks:
+            batch: list[bytes] = []
             if skipped:
                 end = chunk.find(b"\n")
                 if end < 0:
                     skipped += len(chunk)
                     continue
-                self.number += 1
-                yield self.number, _TooLong(skipped + end, max_line)
+                batch.append(_TooLong(skipped + end, max_line))
                 skipped, chunk = 0, chunk[end + 1 :]
-            parts = (rest + chunk).split(b"\n")
+            buffer = rest + chunk
+            parts = buffer.split(b"\n")
             rest = parts.pop()
-            for part in parts:
-                self.number += 1
-                yield self.number, part if len(part) <= max_line else _TooLong(len(part), max_line)
+            if len(buffer) > max_line:  # only then can a line be too long
+                parts = [part if len(part) <= max_line else _TooLong(len(part), max_line) for part in parts]
+            batch += parts
             if len(rest) > max_line:
                 skipped, rest = len(rest), b""
+            if batch:
+                yield self._hand_out(batch)
         if skipped:
-            self.number += 1
-            yield self.number, _TooLong(skipped, max_line)
+            yield self._hand_out([_TooLong(skipped, max_line)])
         elif rest:
-            self.number += 1
-            yield self.number, rest
+            yield self._hand_out([rest])
+
+    def _hand_out(self, batch: list[bytes]) -> tuple[int, list[bytes]]:
+        first = self.number + 1
+        self.number += len(batch)
+        return first, batch
 
 
 def _iter_lines(

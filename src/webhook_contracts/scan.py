@@ -148,21 +148,21 @@ class DriftScanner:
             threshold=self.options.threshold, payload_field=payload_field,
         )
 
-    def add_clean(self, file: str, found: Pass) -> None:
-        """Count a payload the gate let through: what :meth:`add` does for a payload without findings."""
-        self.records += 1
+    def add_clean(self, file: str, found: Pass, count: int = 1) -> None:
+        """Count *count* payloads the gate let through: what :meth:`add` does for payloads without findings."""
+        self.records += count
         self.inputs.setdefault(file)
         tally = self._events.get(found.event)
         if tally is None:
             version = self._version(found.event)
             assert version is not None
             tally = self._tally(found.event, version, self.registry.latest(found.event, version).revision)
-        tally.payloads += 1
-        tally.by_shape += found.by_shape
+        tally.payloads += count
+        tally.by_shape += found.by_shape * count
         counts = tally.revisions.get(tally.checked)
         if counts is None:
             counts = tally.revisions[tally.checked] = [0, 0]
-        counts[0] += 1
+        counts[0] += count
 
     def _shapes_of(self, version: str) -> dict[str, dict[str, Any]]:
         if version not in self._shapes:
