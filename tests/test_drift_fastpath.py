@@ -83,6 +83,14 @@ def test_bare_log_same_report(tmp_path: Path, jobs: int) -> None:
     assert _engine(gz, None, jobs) == _reference(gz, None)
 
 
+@pytest.mark.usefixtures("small_ranges")
+def test_spawned_workers_compile_their_own_gate_and_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is missing (macOS, Windows) workers are spawned and build the gate themselves."""
+    path = _bare_log(tmp_path)
+    monkeypatch.setattr(engine.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert _engine(path, None, 2) == _reference(path, None)
+
+
 def test_bare_log_mostly_takes_the_fast_path(tmp_path: Path) -> None:
     gate = _gate()
     lines = _bare_log(tmp_path).read_bytes().splitlines()

@@ -65,7 +65,7 @@ def scan_files(
     tasks = _plan(names, jobs if parallel else 1)
     with _without_gc():
         if parallel and len(tasks) > 1:
-            _run_parallel(scanner, tasks, payload_field, jobs, progress, max_line)
+            _run_parallel(scanner, gate, tasks, payload_field, jobs, progress, max_line)
         else:
             for task in tasks:
                 _run(scanner, gate, task, payload_field, stdin, progress, max_line)
@@ -302,15 +302,16 @@ _WORKER: dict[str, Any] = {}
 
 
 def _run_parallel(
-    scanner: DriftScanner, tasks: list[_Task], payload_field: str | None, jobs: int, progress: Progress | None,
-    max_line: int,
+    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], payload_field: str | None, jobs: int,
+    progress: Progress | None, max_line: int,
 ) -> None:
-    methods = multiprocessing.get_all_start_methods()
-    # fork shares the compiled contracts and gate; elsewhere each worker compiles its own.
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    # fork hands the workers the compiled contracts and gate as they are (nothing is
+    # pickled); with spawn each worker compiles its own gate (its types cannot be pickled).
+    context = multiprocessing.get_context("fork" if fork else "spawn")
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
-        initargs=(scanner.detach(), payload_field, max_line),
+        initargs=(scanner.detach(), gate if fork else None, payload_field, max_line),
     ) as pool:
         futures = [pool.submit(_work, task) for task in tasks]
         offset = 0
@@ -323,10 +324,10 @@ def _run_parallel(
                 progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
 
 
-def _init_worker(template: DriftScanner, payload_field: str | None, max_line: int) -> None:
+def _init_worker(template: DriftScanner, gate: DriftGate | None, payload_field: str | None, max_line: int) -> None:
     _WORKER["template"] = template
     _WORKER["max_line"] = max_line
-    _WORKER["gate"] = template.gate(payload_field)
+    _WORKER["gate"] = gate if gate is not None else template.gate(payload_field)
     _WORKER["payload_field"] = payload_field
 
 
