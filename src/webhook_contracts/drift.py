@@ -80,6 +80,16 @@ class Node:
     prefix: str | None = None
     #: Whether a string here has anything to check beyond its type (format, prefix, constant).
     string_checks: bool = False
+    #: Python types of a value here that leave nothing to check: the type is accepted
+    #: and there is nothing below it or in it to look at. The walker skips these
+    #: without a call, which is most values of a payload.
+    settled: frozenset[type] = frozenset()
+    #: Keys of :attr:`children` the contract requires.
+    required: frozenset[str] = frozenset()
+    #: Whether a string here is accepted and has checks (format, prefix, constant).
+    checks_strings: bool = False
+    #: Whether an object here is accepted and its keys are looked at (not free-form).
+    opens_objects: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,17 +118,40 @@ def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Nod
     accepts = None
     if spec is not None and spec.types:
         accepts = frozenset(spec.types) | ({"integer"} if "number" in spec.types else set())
+    items = star if is_array else None
+    free_form = last in FREE_FORM_KEYS and star is None and not children
+    string_checks = spec is not None and bool(spec.format or spec.pattern or spec.const is not None)
     return Node(
         spec=spec,
         children=children,
-        items=star if is_array else None,
+        items=items,
         values=None if is_array else star,
-        free_form=last in FREE_FORM_KEYS and star is None and not children,
+        free_form=free_form,
         path=path,
         accepts=accepts,
         prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
-        string_checks=spec is not None and bool(spec.format or spec.pattern or spec.const is not None),
+        string_checks=string_checks,
+        settled=_settled(spec, accepts, string_checks=string_checks, free_form=free_form, has_items=items is not None),
+        required=frozenset(k for k, c in children.items() if c.spec is not None and c.spec.required),
+        checks_strings=string_checks and (accepts is None or "string" in accepts),
+        opens_objects=spec is not None and (accepts is None or "object" in accepts) and not free_form,
     )
+
+
+def _settled(
+    spec: FieldSpec | None, accepts: frozenset[str] | None, *, string_checks: bool, free_form: bool, has_items: bool,
+) -> frozenset[type]:
+    """The Python types for which :func:`_walk` would find nothing at a node (see :attr:`Node.settled`)."""
+    if spec is None:
+        return frozenset()
+    out = {py for py, kind in _JSON_TYPES.items() if accepts is None or kind in accepts}
+    if string_checks:
+        out.discard(str)
+    if not free_form:
+        out.discard(dict)
+    if has_items:
+        out.discard(list)
+    return frozenset(out)
 
 
 def check_payload(
@@ -174,6 +207,7 @@ _JSON_TYPES: dict[type, str] = {
 
 
 def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
+    """The reference step: one value against its node, whatever they are."""
     kind = _JSON_TYPES.get(type(value)) or json_type(value)
     spec = node.spec
     if spec is not None:
@@ -182,7 +216,7 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
             return
         if kind == "string":
             if node.string_checks:
-                _check_string(value, spec, node, raw)
+                _check_string(value, node, raw)
             return
     if depth > MAX_DEPTH or node.free_form:
         return
@@ -191,7 +225,20 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
     elif kind == "array" and node.items is not None:
         items = node.items
         for item in value:
-            _walk(item, items, raw, depth + 1)
+            _step(item, items, raw, depth + 1)
+
+
+def _step(value: Any, node: Node, raw: _Raw, depth: int) -> None:
+    """What :func:`_walk` does, with shortcuts for the common cases (most values of a payload)."""
+    cls = type(value)
+    if cls in node.settled:
+        return
+    if cls is str and node.checks_strings:
+        _check_string(value, node, raw)
+    elif cls is dict and node.opens_objects and depth <= MAX_DEPTH:
+        _walk_object(value, node, raw, depth)
+    else:
+        _walk(value, node, raw, depth)
 
 
 def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> None:
@@ -200,7 +247,7 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
         values = node.values
         for key, item in value.items():
             if is_generated_key(key):
-                _walk(item, values, raw, depth + 1)
+                _step(item, values, raw, depth + 1)
             else:
                 _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
         return
@@ -209,17 +256,35 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
         for key, item in value.items():
             _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
         return
-    for key, child in children.items():
-        if key in value:
-            _walk(value[key], child, raw, depth + 1)
-        elif child.spec is not None and child.spec.required:
+    # The payload's keys drive the loop: a contract describes many optional fields
+    # a payload leaves out. The order findings are found in does not matter
+    # (check_payload sorts them). This loop inlines _step, the hottest code of drift.
+    depth += 1
+    for key, item in value.items():
+        child = children.get(key)
+        if child is None:
+            _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+            continue
+        cls = type(item)
+        if cls in child.settled:
+            continue
+        if cls is str and child.checks_strings:
+            _check_string(item, child, raw)
+        elif cls is dict and child.opens_objects and depth <= MAX_DEPTH:
+            _walk_object(item, child, raw, depth)
+        else:
+            _walk(item, child, raw, depth)
+    required = node.required
+    if required and not value.keys() >= required:
+        for key in required - value.keys():
+            child = children[key]
+            assert child.spec is not None  # required comes from the spec
             _add(raw, "missing_field", child.path, child.spec.type_label(), ABSENT)
-    if len(value) > len(children) or not value.keys() <= children.keys():
-        for key in value.keys() - children.keys():
-            _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(value[key]), value[key])
 
 
-def _check_string(value: str, spec: FieldSpec, node: Node, raw: _Raw) -> None:
+def _check_string(value: str, node: Node, raw: _Raw) -> None:
+    spec = node.spec
+    assert spec is not None  # only nodes with a spec check strings
     if spec.format is not None and not has_format(value, spec.format):
         _add(raw, "format_changed", node.path, spec.format, "|".join(sorted(formats_of(value))) or "other", value)
     if node.prefix is not None and not value.startswith(node.prefix):

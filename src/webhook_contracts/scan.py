@@ -26,7 +26,7 @@ from .findings import DRIFT_SEVERITY, Location, Report, Severity
 from .gate import DriftGate, Pass
 from .logread import Record
 from .registry import Registry, Revision
-from .validation import detect_event, unwrap
+from .validation import EventShape, detect_by_shape, unwrap
 
 #: Bad lines and unknown payloads listed by location (all are counted).
 MAX_LISTED = 1000
@@ -66,6 +66,17 @@ def severities_from_config(overrides: Mapping[str, str]) -> dict[str, Severity |
     return out
 
 
+@dataclass(frozen=True)
+class _Target:
+    """What the payloads of one event are checked against, resolved once per event rather than per payload."""
+
+    api_version: str
+    #: The revision in force.
+    contract: CompiledContract
+    #: Every revision of the event in that API version, oldest first (for revision matching).
+    history: tuple[CompiledContract, ...]
+
+
 @dataclass
 class _EventTally:
     api_version: str
@@ -91,7 +102,11 @@ class DriftScanner:
         self.inputs: dict[str, None] = {}
         self._events: dict[str, _EventTally] = {}
         self._compiled: dict[tuple[str, str, int], CompiledContract] = {}
+        #: event -> where its payloads are checked, None when it has no contract in the API version.
+        self._targets: dict[str, _Target | None] = {}
+        self._known_events: frozenset[str] | None = None
         self._shapes: dict[str, dict[str, dict[str, Any]]] = {}
+        self._event_shapes: dict[str, dict[str, EventShape]] = {}
         self._severities = {k: v or Severity.INFO for k, v in self.options.severities.items()}
 
     def feed(self, records: Iterable[Record]) -> None:
@@ -114,18 +129,18 @@ class DriftScanner:
         if event is None:
             self._unknown(record, reason)
             return
-        version = self._version(event)
-        if version is None:
+        target = self._targets[event] if event in self._targets else self._target(event)
+        if target is None:
             self._unknown(record, f"no contract for {event} in API version {self.options.api_version}")
             return
-        contract = self._contract(self.registry.latest(event, version))
+        contract = target.contract
         findings = check_payload(
             unwrapped.data, contract, show_values=self.options.show_values, severities=self._severities
         )
-        tally = self._tally(event, version, contract.revision)
+        tally = self._tally(event, target.api_version, contract.revision)
         tally.payloads += 1
         tally.by_shape += by_shape
-        self._match(tally, event, unwrapped.data, contract.revision, len(findings))
+        self._match(tally, target, unwrapped.data, len(findings))
         findings = [f for f in findings if self.options.severities.get(f.kind, Severity.WARNING) is not None]
         created = (unwrapped.envelope or unwrapped.data).get("created_at")
         where = Location(record.file, record.line, created if isinstance(created, str) else None)
@@ -174,11 +189,16 @@ class DriftScanner:
     def _event_of(self, data: dict[str, Any], envelope_type: str | None) -> tuple[str | None, int, str]:
         event = self.options.event or envelope_type
         if event is not None:
-            if event in self.registry.events(self.options.api_version):
+            if self._known_events is None:
+                self._known_events = frozenset(self.registry.events(self.options.api_version))
+            if event in self._known_events:
                 return event, 0, ""
             return None, 0, f"unknown event {event!r}"
         version = self.options.api_version or self.registry.latest_api_version()
-        detection = detect_event(data, self._shapes_of(version), self.options.threshold)
+        shapes = self._event_shapes.get(version)
+        if shapes is None:
+            shapes = self._event_shapes[version] = {e: EventShape.of(s) for e, s in self._shapes_of(version).items()}
+        detection = detect_by_shape(data, shapes, self.options.threshold)
         if detection.event is None:
             best = f"best {detection.runner_up}, " if detection.runner_up else ""
             return None, 0, f"no contract matches the shape ({best}confidence {detection.confidence:.2f})"
@@ -188,6 +208,15 @@ class DriftScanner:
         if self.options.api_version is None:
             return self.registry.latest_api_version(event)
         return self.options.api_version if self.registry.history(event, self.options.api_version) else None
+
+    def _target(self, event: str) -> _Target | None:
+        version = self._version(event)
+        target = None
+        if version is not None:
+            history = tuple(self._contract(rev) for rev in self.registry.history(event, version))
+            target = _Target(version, self._contract(self.registry.latest(event, version)), history)
+        self._targets[event] = target
+        return target
 
     def _contract(self, revision: Revision) -> CompiledContract:
         key = (revision.api_version, revision.event, revision.revision)
@@ -203,9 +232,9 @@ class DriftScanner:
             self._events[event] = _EventTally(version, checked)
         return self._events[event]
 
-    def _match(self, tally: _EventTally, event: str, data: dict[str, Any], checked: int, found: int) -> None:
-        for rev in self.registry.history(event, tally.api_version):
-            n = found if rev.revision == checked else count_findings(data, self._contract(rev))
+    def _match(self, tally: _EventTally, target: _Target, data: dict[str, Any], found: int) -> None:
+        for rev in target.history:
+            n = found if rev.revision == target.contract.revision else count_findings(data, rev)
             counts = tally.revisions.setdefault(rev.revision, [0, 0])
             counts[0] += n == 0
             counts[1] += n
@@ -251,7 +280,9 @@ class DriftScanner:
     def release(self) -> None:
         """Forget the compiled contracts, so that a worker's scan travels back light."""
         self._compiled = {}
+        self._targets = {}
         self._shapes = {}
+        self._event_shapes = {}
 
     def report(self) -> Report:
         """The grouped findings and the summary of everything read so far."""

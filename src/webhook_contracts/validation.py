@@ -12,7 +12,7 @@ carry customer names and emails) unless the caller asks for them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,25 +95,43 @@ class Detection:
         return "from the envelope type" if self.method == "envelope" else "as given"
 
 
-def shape_score(data: dict[str, Any], schema: dict[str, Any]) -> float:
-    """How well the top-level keys of *data* match a contract, from 0 to 1.
+@dataclass(frozen=True)
+class EventShape:
+    """The top-level keys of one contract, as shape detection compares payloads with them.
 
-    The share of the payload's keys the contract knows, times the share of the
-    contract's required keys the payload has: optional fields cost nothing.
+    Taken out of the schema once, so that detecting the event of many payloads
+    does not rebuild them for every payload.
     """
-    props = set(schema.get("properties", {}))
-    required = set(schema.get("required", []))
-    keys = set(data)
-    if not keys or not props:
-        return 0.0
-    known = len(keys & props) / len(keys)
-    present = len(required & keys) / len(required) if required else 1.0
-    return round(known * present, 4)
+
+    properties: frozenset[str]
+    required: frozenset[str]
+
+    @classmethod
+    def of(cls, schema: dict[str, Any]) -> EventShape:
+        return cls(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+
+    def score(self, keys: set[str]) -> float:
+        """How well the top-level *keys* of a payload match, from 0 to 1.
+
+        The share of the payload's keys the contract knows, times the share of
+        the contract's required keys the payload has: optional fields cost nothing.
+        """
+        if not keys or not self.properties:
+            return 0.0
+        known = len(keys & self.properties) / len(keys)
+        present = len(self.required & keys) / len(self.required) if self.required else 1.0
+        return round(known * present, 4)
 
 
 def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:
     """The best-matching contract for bare event data; unknown below *threshold*."""
-    scores = sorted(((shape_score(data, schema), event) for event, schema in contracts.items()), reverse=True)
+    return detect_by_shape(data, {event: EventShape.of(schema) for event, schema in contracts.items()}, threshold)
+
+
+def detect_by_shape(data: dict[str, Any], shapes: Mapping[str, EventShape], threshold: float) -> Detection:
+    """:func:`detect_event` with the contracts' shapes taken out beforehand."""
+    keys = set(data)
+    scores = sorted(((shape.score(keys), event) for event, shape in shapes.items()), reverse=True)
     if not scores:
         return Detection(None, "shape", 0.0)
     best, event = scores[0]
