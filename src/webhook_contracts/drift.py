@@ -105,14 +105,18 @@ class CompiledContract:
 def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, revision: int) -> CompiledContract:
     """Build the lookup tree of a contract once, to check many payloads."""
     flat = flatten_schema(schema)
-    return CompiledContract(event, api_version, revision, _build(flat, "", None))
+    below: dict[str, list[str]] = {}  # parent path -> the paths right below it, sorted
+    for pointer in sorted(flat):
+        below.setdefault(pointer.rsplit("/", 1)[0], []).append(pointer)
+    return CompiledContract(event, api_version, revision, _build(flat, below, "", None))
 
 
-def _build(flat: dict[str, FieldSpec], path: str, spec: FieldSpec | None) -> Node:
-    prefix = f"{path}/"
-    direct = sorted(p for p in flat if p.startswith(prefix) and "/" not in p[len(prefix):])
-    children = {unescape_pointer(p[len(prefix):]): _build(flat, p, flat[p]) for p in direct if not p.endswith("/*")}
-    star = _build(flat, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
+def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, spec: FieldSpec | None) -> Node:
+    cut = len(path) + 1
+    children = {
+        unescape_pointer(p[cut:]): _build(flat, below, p, flat[p]) for p in below.get(path, ()) if not p.endswith("/*")
+    }
+    star = _build(flat, below, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
     is_array = spec is not None and "array" in spec.types
     last = path.rsplit("/", 1)[-1]
     accepts = None
