@@ -22,6 +22,7 @@ import gzip
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -81,10 +82,6 @@ def _all_drifting(log: bytes, count: int) -> bytes:
     while len(out) < count:
         out.extend(out[: count - len(out)])
     return b"\n".join(out[:count]) + b"\n"
-
-
-def _best(repeat: int, run: Callable[[], float]) -> float:
-    return min(run() for _ in range(repeat))
 
 
 def _timed(func: Callable[[], object]) -> float:
@@ -183,56 +180,84 @@ def _figure(seconds: float, payloads: int, size: int, floor: float) -> dict[str,
             "ratio_to_floor": round(rate / floor, 3)}
 
 
+#: The drift runs: (name, which log, jobs).
+VARIANTS = (
+    ("drift_plain_1_job", "plain", 1), ("drift_plain_2_jobs", "plain", 2), ("drift_gzip_1_job", "packed", 1),
+    ("drift_gzip_2_jobs", "packed", 2), ("drift_all_drifting_1_job", "worst", 1),
+)
+
+
 def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
+    """Measure in *repeat* rounds; each round measures the floor and every drift run once.
+
+    A shared machine's speed drifts over minutes, so each figure is a ratio to
+    the floor of its own round, and the median round is reported.
+    """
     print(f"generating {lines} lines ...", file=sys.stderr)
     plain, packed, small, worst, labels = _make_log(folder, lines)
+    logs = {"plain": plain, "packed": packed, "worst": worst}
     text = _read_lines(plain)
     payloads = sum(1 for line in text if line.strip())
+    worst_payloads = sum(1 for x in _read_lines(worst) if x)
     size = plain.stat().st_size
-    floor_s = _best(repeat, lambda: _timed(lambda: _parse_all(text)))
-    floor = payloads / floor_s
-    figures: dict[str, Any] = {
-        "read_lines": _figure(_best(repeat, lambda: _timed(lambda: _read_lines(plain))), payloads, size, floor),
-        "orjson_loads": _figure(floor_s, payloads, size, floor),
-    }
+    counts = {name: (worst_payloads, worst.stat().st_size) if log == "worst" else (payloads, size)
+              for name, log, _ in VARIANTS}
+    rounds: list[dict[str, float]] = []
+    reports: dict[str, Any] = {}
+    peaks: dict[str, int] = {}
+    for number in range(1, repeat + 1):
+        seconds = {"orjson_loads": _timed(lambda: _parse_all(text)), "read_lines": _timed(lambda: _read_lines(plain))}
+        for name, log, jobs in VARIANTS:
+            print(f"round {number}/{repeat}: {name} ...", file=sys.stderr)
+            seconds[name], peak, report = _drift(logs[log], jobs, folder)
+            peaks[name] = max(peaks.get(name, 0), peak)
+            reports.setdefault(name, report)
+        rounds.append(seconds)
     js_seconds, js_count = _jsonschema_seconds(text)
-    figures["jsonschema_iter_errors"] = _figure(js_seconds, js_count, size * js_count // payloads, floor)
-    reports = {}
-    peaks = {}
-    for name, path, jobs in (("drift_plain_1_job", plain, 1), ("drift_plain_2_jobs", plain, 2),
-                             ("drift_gzip_1_job", packed, 1), ("drift_gzip_2_jobs", packed, 2)):
-        print(f"{name} ...", file=sys.stderr)
-        runs = [_drift(path, jobs, folder) for _ in range(repeat)]
-        seconds = min(r[0] for r in runs)
-        peaks[name] = max(r[1] for r in runs)
-        reports[name] = runs[0][2]
-        figures[name] = {**_figure(seconds, payloads, size, floor), "peak_rss_mib": round(peaks[name] / 1024, 1)}
-    worst_lines = _read_lines(worst)
-    worst_s, worst_peak, _ = min((_drift(worst, 1, folder) for _ in range(repeat)), key=lambda r: r[0])
-    figures["drift_all_drifting_1_job"] = {
-        **_figure(worst_s, sum(1 for x in worst_lines if x), worst.stat().st_size, floor),
-        "peak_rss_mib": round(worst_peak / 1024, 1),
-    }
+
+    def rate(name: str, r: dict[str, float]) -> float:
+        return (counts.get(name, (payloads, size))[0]) / r[name]
+
+    def ratio(name: str) -> float:
+        """Median over rounds of *name*'s rate against the floor of the same round."""
+        return statistics.median(rate(name, r) / rate("orjson_loads", r) for r in rounds)
+
+    floor = statistics.median(rate("orjson_loads", r) for r in rounds)
+    figures: dict[str, Any] = {}
+    for name in ("read_lines", "orjson_loads", *(v[0] for v in VARIANTS)):
+        n, nbytes = counts.get(name, (payloads, size))
+        median_s = statistics.median(r[name] for r in rounds)
+        figures[name] = {**_figure(median_s, n, nbytes, floor), "ratio_to_floor": round(ratio(name), 3)}
+        if name in peaks:
+            figures[name]["peak_rss_mib"] = round(peaks[name] / 1024, 1)
+        if name == "orjson_loads":
+            js = js_count / js_seconds
+            figures["jsonschema_iter_errors"] = {
+                **_figure(js_seconds, js_count, size * js_count // payloads, floor),
+                "ratio_to_floor": round(js / floor, 3)}
     _, small_peak, _ = _drift(small, 1, folder)
-    missed = {name: _missed(report, labels) for name, report in reports.items()}
+    missed = {name: _missed(report, labels) for name, report in reports.items() if name != "drift_all_drifting_1_job"}
     same = all(json.dumps(r["findings"], sort_keys=True) == json.dumps(reports["drift_plain_1_job"]["findings"],
                                                                          sort_keys=True)
                for name, r in reports.items() if "plain" in name)
-    js_rate = figures["jsonschema_iter_errors"]["payloads_per_s"]
-    one = figures["drift_plain_1_job"]
+    js_ratio = figures["jsonschema_iter_errors"]["ratio_to_floor"]
+
+    def between(a: str, b: str) -> float:
+        """Median over rounds of how much faster *a* ran than *b* in the same round."""
+        return round(statistics.median(rate(a, r) / rate(b, r) for r in rounds), 2)
+
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
-        "lines": len([x for x in text if x]), "payloads": payloads, "bytes": size,
+        "lines": len([x for x in text if x]), "payloads": payloads, "bytes": size, "rounds": repeat,
         "labelled_groups": len(labels["findings"]),
         "figures": figures,
         "targets": {
-            "drift_1_job_vs_floor": one["ratio_to_floor"],
-            "drift_1_job_vs_jsonschema": round(one["payloads_per_s"] / js_rate, 1),
-            "jobs_2_vs_1": round(figures["drift_plain_2_jobs"]["payloads_per_s"] / one["payloads_per_s"], 2),
-            "gzip_cost_vs_plain_1_job": round(one["payloads_per_s"] / figures["drift_gzip_1_job"]["payloads_per_s"], 2),
-            "gzip_cost_vs_plain_2_jobs": round(
-                figures["drift_plain_2_jobs"]["payloads_per_s"] / figures["drift_gzip_2_jobs"]["payloads_per_s"], 2),
-            "all_drifting_vs_jsonschema": round(figures["drift_all_drifting_1_job"]["payloads_per_s"] / js_rate, 1),
+            "drift_1_job_vs_floor": figures["drift_plain_1_job"]["ratio_to_floor"],
+            "drift_1_job_vs_jsonschema": round(ratio("drift_plain_1_job") / js_ratio, 1),
+            "jobs_2_vs_1": between("drift_plain_2_jobs", "drift_plain_1_job"),
+            "gzip_cost_vs_plain_1_job": between("drift_plain_1_job", "drift_gzip_1_job"),
+            "gzip_cost_vs_plain_2_jobs": between("drift_plain_2_jobs", "drift_gzip_2_jobs"),
+            "all_drifting_vs_jsonschema": round(ratio("drift_all_drifting_1_job") / js_ratio, 1),
             "memory_10x_input": round(peaks["drift_plain_1_job"] / small_peak, 2),
         },
         "checks": {"labelled_drift_missed": missed, "plain_reports_identical_across_jobs": same},
@@ -257,7 +282,8 @@ def _print(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=200_000, help="payload lines (default 200000)")
-    parser.add_argument("--repeat", type=int, default=2, help="runs per measure, best kept (default 2)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="rounds, each measuring everything once; the median round is kept (default 3)")
     args = parser.parse_args(argv)
     # An installed package has its bytecode compiled; a source tree run with
     # PYTHONDONTWRITEBYTECODE would compile every module at each start-up instead.
