@@ -196,18 +196,16 @@ class _Compiler:
             body: list[str] = []
             self._emit_object(node, nested, var, body, indent + (not single), level)
             below.append((f"{var}.__class__ is {self._name(nested)}", "", body))
-        if "object" in kinds and node.values is not None and not node.free_form:
-            body = []
-            item = node.values
-            self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
-                             single=len(item.spec.types or _ALL_KINDS) == 1 if item.spec else False, strings=False)
-            below.append((f"{var}.__class__ is dict", f"for v{level} in {var}.values():", body))
-        if "array" in kinds and node.items is not None:
-            body = []
-            item = node.items
-            self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
-                             single=len(item.spec.types or _ALL_KINDS) == 1 if item.spec else False, strings=False)
-            below.append((f"{var}.__class__ is list", f"for v{level} in {var}:", body))
+        # Map values and array items: msgspec checked their strings (Meta patterns), not what is below them.
+        for kind, item, cls, loop in (
+            ("object", None if node.free_form else node.values, "dict", f"for v{level} in {var}.values():"),
+            ("array", node.items, "list", f"for v{level} in {var}:"),
+        ):
+            if kind in kinds and item is not None and item.spec is not None:
+                body = []
+                self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
+                                 single=len(item.spec.types or _ALL_KINDS) == 1, strings=False)
+                below.append((f"{var}.__class__ is {cls}", loop, body))
         for guard, loop, body in below:
             if not body:
                 continue
