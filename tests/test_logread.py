@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webhook_contracts.errors import InputError
-from webhook_contracts.logread import expand_inputs, iter_file_records, iter_records
+from webhook_contracts.logread import LineSplitter, expand_inputs, iter_file_records, iter_records
 
 
 def _read(path: Path, **kwargs: object) -> list[tuple[int | None, object, str | None]]:
@@ -119,3 +122,37 @@ def test_progress_reports_bytes(tmp_path: Path) -> None:
     seen: list[int] = []
     list(iter_records([str(path)], progress=seen.append))
     assert sum(seen) == path.stat().st_size
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.lists(st.sampled_from([b"\n", b"\r\n", b"a", b"{}", b"xyz" * 5, b"\n\n"]), max_size=40).map(b"".join),
+    cuts=st.lists(st.integers(0, 200), max_size=8),
+    max_line=st.integers(1, 40),
+)
+def test_line_splitter_agrees_with_split_whatever_the_chunks(data: bytes, cuts: list[int], max_line: int) -> None:
+    """Lines (numbered from 1) are those of bytes.split, however the input is cut into chunks; a line
+    over the limit comes as its size; the regions the drift engine reads cover the same lines."""
+    want = data.split(b"\n")
+    if want[-1] == b"":
+        want.pop()
+    points = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    chunks = [data[a:b] for a, b in itertools.pairwise(points)]
+    expected = [(n, line if len(line) <= max_line else len(line)) for n, line in enumerate(want, 1)]
+
+    def shown(line: bytes) -> bytes | int:
+        size: int | None = getattr(line, "size", None)  # an over-long line, skipped, stands for its size
+        return line if size is None else size
+
+    splitter = LineSplitter(max_line)
+    assert [(n, shown(line)) for n, line in splitter.lines(chunks)] == expected
+    assert splitter.number == len(want)
+    from_regions = []
+    for first, buf, start, stop in LineSplitter(max_line).regions(chunks):
+        if buf.__class__ is not bytes:
+            from_regions.append((first, shown(buf)))
+            continue
+        lines = buf[start:stop].split(b"\n")[:-1]
+        assert stop == start or buf[stop - 1 : stop] == b"\n"
+        from_regions += [(n, line) for n, line in enumerate(lines, first)]
+    assert from_regions == expected

@@ -133,8 +133,8 @@ def _run(
     if task.end is None and _is_gzip(task.name):
         return _scan_gzip(scanner, gate, task.name, payload_field, progress, max_line)
     end = Path(task.name).stat().st_size if task.end is None else task.end
-    batches = LineSplitter(max_line).batches(_read_range(task.name, task.start, end, progress))
-    return _scan_lines(scanner, gate, task.name, batches, payload_field)
+    regions = LineSplitter(max_line).regions(_read_range(task.name, task.start, end, progress))
+    return _scan_lines(scanner, gate, task.name, regions, payload_field)
 
 
 def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
@@ -156,22 +156,35 @@ def _read_range(name: str, start: int, end: int, progress: Progress | None) -> I
 
 
 def _scan_lines(
-    scanner: DriftScanner, gate: DriftGate, label: str, batches: Iterable[tuple[int, list[bytes]]],
+    scanner: DriftScanner, gate: DriftGate, label: str, regions: Iterable[tuple[int, bytes, int, int]],
     payload_field: str | None,
 ) -> int:
-    """Scan batches of numbered lines; the number of the last line."""
-    check, add = gate.check, scanner.add
+    """Scan the lines of :meth:`LineSplitter.regions`; the number of the last line.
+
+    Lines are cut out of their chunk here and decoded in place: only the lines
+    the gate refuses are copied, to be explained.
+    """
+    check, add = gate.check_span, scanner.add
     passed: list[Pass] = []
     number = 0
     try:
-        for first, batch in batches:
-            for number, line in enumerate(batch, first):
-                found = check(line)
+        for first, buf, begin, stop in regions:
+            if buf.__class__ is not bytes:  # an over-long line, already skipped
+                number = first
+                for record in line_records(label, number, buf, payload_field):
+                    add(record)
+                continue
+            number, start, find, view = first - 1, begin, buf.find, memoryview(buf)
+            while start < stop:
+                end = find(b"\n", start, stop)
+                number += 1
+                found = check(buf, view, start, end)
                 if found is not None:
                     passed.append(found)
                 else:
-                    for record in line_records(label, number, line, payload_field):
+                    for record in line_records(label, number, buf[start:end], payload_field):
                         add(record)
+                start = end + 1
     finally:  # also when a gzip stream breaks off: the lines before it count
         for found, count in Counter(passed).items():
             scanner.add_clean(label, found, count)
@@ -188,15 +201,15 @@ def _scan_gzip(
     reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
     reader.start()
     numbered = LineSplitter(max_line)
-    batches = numbered.batches(_drain(chunks))
+    regions = numbered.regions(_drain(chunks))
     try:
-        first = next(batches, (1, []))
-        _, document = split_head(iter(enumerate(first[1], first[0])))
+        head = list(itertools.islice(regions, 1))
+        _, document = split_head(LineSplitter(max_line).lines(buf[begin:end] for _, buf, begin, end in head))
         if document:
             stop.set()
             scanner.feed(iter_file_records(name, payload_field=payload_field, max_line=max_line))
             return 0
-        _scan_lines(scanner, gate, name, itertools.chain([first], batches), payload_field)
+        _scan_lines(scanner, gate, name, itertools.chain(head, regions), payload_field)
     except _GZIP_ERRORS as exc:
         scanner.add(Record(name, numbered.number + 1, error=f"truncated or corrupt gzip stream ({exc})"))
     finally:

@@ -345,17 +345,21 @@ class DriftGate:
         return None if union is None else msgspec.json.Decoder(union)
 
     def check(self, line: bytes) -> Pass | None:
-        """The event of a clean payload on *line*, or None: then the line needs the detailed path.
+        """The event of a clean payload on *line*, or None: then the line needs the detailed path."""
+        return self.check_span(line, memoryview(line), 0, len(line))
+
+    def check_span(self, buf: bytes, view: memoryview, start: int, end: int) -> Pass | None:
+        """:meth:`check` for the line `buf[start:end]`, read in place (*view* is `memoryview(buf)`).
 
         Which decoders are tried is guessed from the bytes (an envelope has a
         `"data":` key, an event a required key of its own); a wrong guess only
         sends a clean line to the detailed path, it never lets drift through.
         """
-        if b'"data":' in line:
-            return self._from_envelope(line)
-        return self._from_bare(line)
+        if buf.find(b'"data":', start, end) >= 0:
+            return self._from_envelope(view[start:end])
+        return self._from_bare(buf, view, start, end)
 
-    def _from_envelope(self, line: bytes) -> Pass | None:
+    def _from_envelope(self, line: memoryview) -> Pass | None:
         if self._envelope is None:
             return None
         try:
@@ -365,12 +369,12 @@ class DriftGate:
         except Exception:  # any failure at all only means "not proven clean"
             return None
 
-    def _from_bare(self, line: bytes) -> Pass | None:
+    def _from_bare(self, buf: bytes, view: memoryview, start: int, end: int) -> Pass | None:
         for found, decoder, signature, check in self._bare:
-            if signature is not None and signature not in line:
+            if signature is not None and buf.find(signature, start, end) < 0:
                 continue
             try:
-                if check(decoder.decode(line)):
+                if check(decoder.decode(view[start:end])):
                     return found
             except Exception:  # as above
                 continue
