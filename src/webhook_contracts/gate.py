@@ -35,7 +35,7 @@ import orjson
 
 from .drift import CompiledContract, Node
 from .formats import prefix_from_pattern
-from .validation import ENVELOPE_KEYS
+from .validation import ENVELOPE_KEYS, EventShape
 
 #: orjson parses integers beyond 64 bits as floats, which the walker calls `number`; msgspec
 #: bounds stop at int64, so the few unsigned 64-bit values above it take the detailed path.
@@ -317,13 +317,13 @@ class DriftGate:
         if self.event is not None:
             return True
         required = {k for k, c in contract.root.children.items() if c.spec is not None and c.spec.required}
-        props, needs = _shape_keys(shapes.get(event, {}))
-        if props != keys or needs != required or not required or threshold > 1.0:
+        own = EventShape.of(shapes.get(event, {}))
+        if own.properties != keys or own.required != required or not required or threshold > 1.0:
             return False
         # Detection picks the highest score, ties to the greater name: no other event may score 1.0.
         for other, schema in shapes.items():
-            other_props, other_needs = _shape_keys(schema)
-            if other > event and other_props and other_needs <= keys and required <= other_props:
+            shape = EventShape.of(schema)
+            if other > event and shape.properties and shape.required <= keys and required <= shape.properties:
                 return False
         return True
 
@@ -395,8 +395,3 @@ def _all_keys(node: Node, depth: int = 0) -> set[str]:
         if child is not None and depth < 64:
             keys |= _all_keys(child, depth + 1)
     return keys
-
-
-def _shape_keys(schema: dict[str, Any]) -> tuple[set[str], set[str]]:
-    """(properties, required) at the top of a schema, as event detection reads them."""
-    return set(schema.get("properties", {})), set(schema.get("required", []))

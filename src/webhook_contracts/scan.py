@@ -129,7 +129,7 @@ class DriftScanner:
         if event is None:
             self._unknown(record, reason)
             return
-        target = self._targets[event] if event in self._targets else self._target(event)
+        target = self._target(event)
         if target is None:
             self._unknown(record, f"no contract for {event} in API version {self.options.api_version}")
             return
@@ -169,9 +169,9 @@ class DriftScanner:
         self.inputs.setdefault(file)
         tally = self._events.get(found.event)
         if tally is None:
-            version = self._version(found.event)
-            assert version is not None
-            tally = self._tally(found.event, version, self.registry.latest(found.event, version).revision)
+            target = self._target(found.event)
+            assert target is not None  # the gate only passes events with a contract
+            tally = self._tally(found.event, target.api_version, target.contract.revision)
         tally.payloads += count
         tally.by_shape += found.by_shape * count
         counts = tally.revisions.get(tally.checked)
@@ -210,6 +210,9 @@ class DriftScanner:
         return self.options.api_version if self.registry.history(event, self.options.api_version) else None
 
     def _target(self, event: str) -> _Target | None:
+        """Where the payloads of *event* are checked (resolved once), None when it has no contract."""
+        if event in self._targets:
+            return self._targets[event]
         version = self._version(event)
         target = None
         if version is not None:
