@@ -44,7 +44,7 @@ def test_summary_equals_labels(name: str) -> None:
     assert [item["line"] for item in summary["unparseable"]["lines"]] == LABELS["unparseable_lines"]
     assert summary["unparseable"]["count"] == len(LABELS["unparseable_lines"])
     assert [item["line"] for item in summary["unknown"]["lines"]] == LABELS["unknown_lines"]
-    assert all(info["best_revision"] == info["revision"] == 1 for info in summary["events"].values())
+    assert all(info["best_revision"] == info["revision"] == 2 for info in summary["events"].values())
 
 
 def test_share_and_first_last_seen() -> None:

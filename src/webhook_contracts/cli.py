@@ -124,6 +124,31 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
 
 
+@main.command("reconcile")
+@click.option("--event", help="Only this event (its own fields and the shared definitions it uses).")
+@click.option("--api-version", help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).")
+@click.option("--disagreements-only", is_flag=True, help="Only the rows where the sources disagree.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format.")
+@click.pass_context
+@handle_errors
+def reconcile_cmd(
+    ctx: click.Context, event: str | None, api_version: str | None, disagreements_only: bool, fmt: str
+) -> None:
+    """Show, per event and field, what the doc page, the OpenAPI and the contract say.
+
+    A quality report on the provider's docs: every disagreement (an example
+    breaking the OpenAPI, the page's field list contradicting it) is listed.
+    A definition shared by several events is shown once. Exit 0 after a
+    report, 2 for an unknown event or API version or without an OpenAPI document.
+    """
+    from .reconcile_report import RENDERERS, build_view, load_reconciled
+
+    result = load_reconciled(_settings(ctx), api_version)
+    build_view(result, event=event)  # an unknown event fails before anything is written
+    RENDERERS[fmt](result, sys.stdout, event=event, disagreements_only=disagreements_only)
+
+
 def _read_input(path: str, limit: int) -> tuple[bytes, str]:
     """The bytes of one payload file (`-`: stdin), refused beyond *limit* bytes (read no further)."""
     source = "<stdin>" if path == "-" else path

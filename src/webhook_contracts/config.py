@@ -38,6 +38,8 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
+    events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
 
     @property
     def docs_dir(self) -> Path:
@@ -82,6 +84,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "events": (list,),
 }
 
 
@@ -112,8 +115,9 @@ def load_settings(root: Path | None = None) -> Settings:
             raise ConfigError(f"{source}: {key} must be {expected}, not {type(value).__name__}")
         values[name] = value
     _check_values(values, source)
-    if "fixtures" in values:
-        values["fixtures"] = tuple(values["fixtures"])
+    for key in ("fixtures", "events"):
+        if key in values:
+            values[key] = tuple(values[key])
     if "detect_threshold" in values:
         values["detect_threshold"] = float(values["detect_threshold"])
     return Settings(root=root, **values)
@@ -144,8 +148,9 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     for kind, level in values.get("severity", {}).items():
         if level not in SEVERITIES:
             raise ConfigError(f"{source}: severity.{kind} must be one of {', '.join(SEVERITIES)}")
-    if not all(isinstance(item, str) for item in values.get("fixtures", [])):
-        raise ConfigError(f"{source}: fixtures must be a list of strings")
+    for key in ("fixtures", "events"):
+        if not all(isinstance(item, str) and item for item in values.get(key, [])):
+            raise ConfigError(f"{source}: {key} must be a list of non-empty strings")
     threshold = values.get("detect_threshold", 0.6)
     if not 0 < float(threshold) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")

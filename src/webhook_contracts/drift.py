@@ -12,6 +12,10 @@ walks the event data and the tree together and returns what departs from it:
   none is allowed, a value where the docs only ever showed `null`);
 - ``format_changed``, ``prefix_changed``, ``new_constant``: a string in another
   format, an identifier with another prefix, a new value of an object tag;
+- ``new_enum_value``: a value outside the enum the provider documents (a
+  consumer's exhaustive `match` breaks on it);
+- ``missing_documented_field``: a field every example shows, though the
+  provider does not promise it, is absent (information by default);
 - ``new_open_key``: a key inside an object the contract leaves open (an object
   documented without fields, or a non-id key in an id-keyed map).
 
@@ -57,7 +61,12 @@ _MESSAGES = {
     "format_changed": "expected format {expected}, got {observed}",
     "prefix_changed": "expected identifier prefix {expected}, got {observed}",
     "new_constant": "expected the tag {expected}, got {observed}",
+    "new_enum_value": "value outside the documented enum ({observed}; expected one of {expected})",
+    "missing_documented_field": "field shown in every example is absent (expected {expected})",
 }
+#: Enum values are the provider's vocabulary (`LOYALTY_CARD`, `customer.order.paid`); other text is shown as "other".
+_VOCABULARY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+_ENUM_LABEL_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,12 @@ class Node:
     checks_strings: bool = False
     #: Whether an object here is accepted and its keys are looked at (not free-form).
     opens_objects: bool = False
+    #: Keys of :attr:`children` every example shows, though the contract does not require them.
+    documented: frozenset[str] = frozenset()
+    #: :attr:`required` and :attr:`documented` together (one subset test per object).
+    expected: frozenset[str] = frozenset()
+    #: The values the contract allows here, if it lists them (`enum`).
+    enum: frozenset[Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +139,11 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
         accepts = frozenset(spec.types) | ({"integer"} if "number" in spec.types else set())
     items = star if is_array else None
     free_form = last in FREE_FORM_KEYS and star is None and not children
-    string_checks = spec is not None and bool(spec.format or spec.pattern or spec.const is not None)
+    enum = frozenset(v for v in spec.enum if v is None or isinstance(v, (str, int, float))) \
+        if spec is not None and spec.enum is not None else None
+    string_checks = spec is not None and bool(spec.format or spec.pattern or spec.const is not None or enum is not None)
+    required = frozenset(k for k, c in children.items() if c.spec is not None and c.spec.required)
+    documented = frozenset(k for k, c in children.items() if c.spec is not None and c.spec.documented)
     return Node(
         spec=spec,
         children=children,
@@ -135,15 +154,21 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
         accepts=accepts,
         prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
         string_checks=string_checks,
-        settled=_settled(spec, accepts, string_checks=string_checks, free_form=free_form, has_items=items is not None),
-        required=frozenset(k for k, c in children.items() if c.spec is not None and c.spec.required),
+        settled=_settled(
+            spec, accepts, string_checks=string_checks, free_form=free_form, has_items=items is not None, enum=enum,
+        ),
+        required=required,
         checks_strings=string_checks and (accepts is None or "string" in accepts),
         opens_objects=spec is not None and (accepts is None or "object" in accepts) and not free_form,
+        documented=documented,
+        expected=required | documented,
+        enum=enum,
     )
 
 
 def _settled(
     spec: FieldSpec | None, accepts: frozenset[str] | None, *, string_checks: bool, free_form: bool, has_items: bool,
+    enum: frozenset[Any] | None = None,
 ) -> frozenset[type]:
     """The Python types for which :func:`_walk` would find nothing at a node (see :attr:`Node.settled`)."""
     if spec is None:
@@ -151,6 +176,8 @@ def _settled(
     out = {py for py, kind in _JSON_TYPES.items() if accepts is None or kind in accepts}
     if string_checks:
         out.discard(str)
+    if enum is not None:
+        out -= {int, float, bool}
     if not free_form:
         out.discard(dict)
     if has_items:
@@ -222,6 +249,9 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
             if node.string_checks:
                 _check_string(value, node, raw)
             return
+        if node.enum is not None and kind in ("integer", "number", "boolean") and not _in_enum(value, node.enum):
+            _add(raw, "new_enum_value", node.path, _enum_label(node.enum), _show(value), value)
+            return
     if depth > MAX_DEPTH or node.free_form:
         return
     if kind == "object":
@@ -278,12 +308,13 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
             _walk_object(item, child, raw, depth)
         else:
             _walk(item, child, raw, depth)
-    required = node.required
-    if required and not value.keys() >= required:
-        for key in required - value.keys():
+    expected = node.expected
+    if expected and not value.keys() >= expected:
+        for key in expected - value.keys():
             child = children[key]
-            assert child.spec is not None  # required comes from the spec
-            _add(raw, "missing_field", child.path, child.spec.type_label(), ABSENT)
+            assert child.spec is not None  # required and documented come from the spec
+            kind = "missing_field" if child.spec.required else "missing_documented_field"
+            _add(raw, kind, child.path, child.spec.type_label(), ABSENT)
 
 
 def _check_string(value: str, node: Node, raw: _Raw) -> None:
@@ -295,6 +326,19 @@ def _check_string(value: str, node: Node, raw: _Raw) -> None:
         _add(raw, "prefix_changed", node.path, node.prefix, _prefix_label(value), value)
     if spec.const is not None and value != spec.const:
         _add(raw, "new_constant", node.path, spec.const, value if _TAG_SHAPE.fullmatch(value) else "other", value)
+    if node.enum is not None and value not in node.enum:
+        _add(raw, "new_enum_value", node.path, _enum_label(node.enum),
+             value if _VOCABULARY.fullmatch(value) else "other", value)
+
+
+def _in_enum(value: Any, enum: frozenset[Any]) -> bool:
+    """Membership with JSON's types: `true` is not `1`, and `1.0` is not the integer `1`."""
+    return any(type(v) is type(value) and v == value for v in enum if v is not None)
+
+
+def _enum_label(enum: frozenset[Any]) -> str:
+    text = "|".join(sorted(json.dumps(v) if not isinstance(v, str) else v for v in enum if v is not None))
+    return text if len(text) <= _ENUM_LABEL_CHARS else text[: _ENUM_LABEL_CHARS - 1] + "…"
 
 
 def _prefix_label(value: str) -> str:

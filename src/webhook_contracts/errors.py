@@ -56,3 +56,7 @@ class ConfigError(WebhookContractsError):
 
 class GenerationError(WebhookContractsError):
     """The model generator rejected a schema."""
+
+
+class ProviderSpecError(InputError):
+    """The provider's OpenAPI document cannot be read; names the file and the JSON Pointer."""

@@ -40,9 +40,11 @@ DRIFT_SEVERITY: dict[str, Severity] = {
     "retyped_field": Severity.ERROR,
     "format_changed": Severity.ERROR,
     "new_constant": Severity.ERROR,
+    "new_enum_value": Severity.ERROR,
     "prefix_changed": Severity.WARNING,
     "new_field": Severity.WARNING,
     "new_open_key": Severity.INFO,
+    "missing_documented_field": Severity.INFO,
 }
 
 

@@ -74,6 +74,8 @@ class Pass:
 
     event: str
     by_shape: int
+    #: "webhook" for a project-settings envelope, "bare" for bare data.
+    kind: str = "bare"
 
 
 class _Compiler:
@@ -103,7 +105,8 @@ class _Compiler:
             name = f"f{number}"
             rename[name] = key
             kind = self.type_of(child, checked=True)
-            required = child.spec is not None and child.spec.required
+            # A missing documented field is an info finding: the gate lets it through only when present.
+            required = child.spec is not None and (child.spec.required or child.spec.documented)
             fields.append((name, kind) if required else (name, kind, None))
         return msgspec.defstruct(
             f"Gate{next(self._names)}", fields, kw_only=True, forbid_unknown_fields=True, gc=False,
@@ -126,6 +129,8 @@ class _Compiler:
         if spec is None:
             raise _Unsupported("a position without a spec")
         kinds = spec.types or _ALL_KINDS
+        if spec.enum is not None and set(kinds) - {"string", "null"}:
+            raise _Unsupported("an enum beside other types than string")
         options: list[Any] = []
         for kind in kinds:
             if kind == "null":
@@ -138,7 +143,7 @@ class _Compiler:
             elif kind == "number":
                 options.append(float)
             elif kind == "string":
-                options.append(str if checked and spec.const is None else self._string(node))
+                options.append(str if checked and spec.const is None and spec.enum is None else self._string(node))
             elif kind == "array":
                 item = self.type_of(node.items) if node.items is not None else Any
                 options.append(list[item])  # type: ignore[valid-type]
@@ -170,7 +175,7 @@ class _Compiler:
             spec = child.spec
             assert spec is not None  # type_of refused a position without one
             body: list[str] = []
-            single = len(spec.types or _ALL_KINDS) == 1 and spec.required
+            single = len(spec.types or _ALL_KINDS) == 1 and (spec.required or spec.documented)
             self._emit_value(child, f"v{level}", body, indent, level + 1, single=single, strings=True)
             if body:
                 lines.append(f"{pad}v{level} = {var}.f{number}")
@@ -185,7 +190,7 @@ class _Compiler:
         assert spec is not None
         kinds = spec.types or _ALL_KINDS
         pad = "    " * indent
-        if strings and "string" in kinds and spec.const is None:
+        if strings and "string" in kinds and spec.const is None and spec.enum is None:
             condition = self._string_condition(node, var)
             if condition is not None:
                 guard = "" if single else f"{var}.__class__ is str and "
@@ -249,6 +254,16 @@ class _Compiler:
         spec = node.spec
         assert spec is not None
         prefix, shape = self._string_tests(node)
+        if spec.enum is not None:
+            values = tuple(v for v in spec.enum if v is not None)
+            if not values or not all(isinstance(v, str) for v in values):
+                raise _Unsupported("an enum of other values than strings")
+            for value in values:
+                if (prefix is not None and not value.startswith(prefix)) or (
+                    shape is not None and not re.fullmatch(shape, value)
+                ):
+                    raise _Unsupported("an enum value that breaks its own format")
+            return Literal[values]
         if spec.const is not None:
             value = spec.const
             if (prefix is not None and not value.startswith(prefix)) or (
@@ -316,14 +331,16 @@ class DriftGate:
             return False
         if self.event is not None:
             return True
-        required = {k for k, c in contract.root.children.items() if c.spec is not None and c.spec.required}
+        required = {
+            k for k, c in contract.root.children.items() if c.spec is not None and (c.spec.required or c.spec.documented)
+        }
         own = EventShape.of(shapes.get(event, {}))
         if own.properties != keys or own.required != required or not required or threshold > 1.0:
             return False
-        # Detection picks the highest score, ties to the greater name: no other event may score 1.0.
+        # Detection takes the highest score and calls a tie ambiguous: no other event may score 1.0.
         for other, schema in shapes.items():
             shape = EventShape.of(schema)
-            if other > event and shape.properties and shape.required <= keys and required <= shape.properties:
+            if other != event and shape.properties and shape.required <= keys and required <= shape.properties:
                 return False
         return True
 
@@ -335,12 +352,12 @@ class DriftGate:
             if self.event not in roots:
                 return None
             kind = msgspec.defstruct("Envelope", [("type", str), ("data", roots[self.event]), *rest], **config)
-            self._tags[kind] = (Pass(self.event, 0), self._checkers[self.event])
+            self._tags[kind] = (Pass(self.event, 0, "webhook"), self._checkers[self.event])
             return msgspec.json.Decoder(kind)
         union: Any = None
         for i, (name, root) in enumerate(sorted(roots.items())):
             kind = msgspec.defstruct(f"Envelope{i}", [("data", root), *rest], tag_field="type", tag=name, **config)
-            self._tags[kind] = (Pass(name, 0), self._checkers[name])
+            self._tags[kind] = (Pass(name, 0, "webhook"), self._checkers[name])
             union = kind if union is None else union | kind
         return None if union is None else msgspec.json.Decoder(union)
 
@@ -356,6 +373,9 @@ class DriftGate:
         sends a clean line to the detailed path, it never lets drift through.
         """
         if buf.find(b'"data":', start, end) >= 0:
+            if buf.find(b'"distribution"', start, end) >= 0:
+                # A distribution names the event in `event.type`: the detailed path reads it.
+                return None
             return self._from_envelope(view[start:end])
         return self._from_bare(buf, view, start, end)
 

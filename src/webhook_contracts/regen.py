@@ -23,7 +23,8 @@ from .codegen import GENERATED_MARK, generate_models
 from .config import Settings
 from .contract import META_KEY, Disagreement, build_contracts
 from .docpage import API_VERSION, DocPage, read_doc_page
-from .errors import DocPageError, RegistryError
+from .errors import DocPageError, ProviderSpecError, RegistryError
+from .openapi import ProviderSpec, is_provider_spec, read_provider_spec
 from .registry import (
     INDEX_NAME,
     Registry,
@@ -70,7 +71,48 @@ def iter_doc_pages(settings: Settings) -> Iterator[Path]:
             yield path
 
 
-def read_pages(settings: Settings) -> dict[str, list[DocPage]]:
+def iter_provider_specs(settings: Settings) -> Iterator[Path]:
+    """Provider OpenAPI documents: `.json` files with an `openapi` key under a `vYYYY-MM-DD` folder."""
+    docs = settings.docs_dir
+    if not docs.is_dir():
+        return
+    for path in sorted(docs.rglob("*.json")):
+        if API_VERSION.fullmatch(path.parent.name) and not path.name.startswith(".") and is_provider_spec(path):
+            yield path
+
+
+def read_specs(settings: Settings, pages: dict[str, list[DocPage]]) -> dict[str, ProviderSpec]:
+    """{api_version: the provider's OpenAPI document of that version}, normalised."""
+    out: dict[str, ProviderSpec] = {}
+    for path in iter_provider_specs(settings):
+        version = path.parent.name
+        source = settings.rel(path)
+        always = [p.event for p in pages.get(version, [])]
+        spec = read_provider_spec(path, source=source, events=settings.events, always=always)
+        if spec.api_version != version:
+            raise ProviderSpecError(
+                source, f"info.version says {spec.api_version}, the folder says {version}", where="/info/version"
+            )
+        if version in out:
+            raise ProviderSpecError(source, f"a second OpenAPI document for {version} (first: {out[version].source})")
+        out[version] = spec
+    return out
+
+
+def build_version(
+    api_version: str, pages: list[DocPage], spec: ProviderSpec | None
+) -> tuple[dict[str, dict[str, Any]], tuple[Disagreement, ...]]:
+    """The contracts of one API version: reconciled with the OpenAPI document when there is one."""
+    if spec is None:
+        built = build_contracts(pages)
+        return built.schemas, built.disagreements
+    from .reconcile import reconcile
+
+    result = reconcile(spec, pages)
+    return result.schemas, result.disagreements
+
+
+def read_pages(settings: Settings, *, allow_none: bool = False) -> dict[str, list[DocPage]]:
     """{api_version: pages}; two pages documenting one event is an error."""
     by_version: dict[str, list[DocPage]] = defaultdict(list)
     for path in iter_doc_pages(settings):
@@ -80,7 +122,7 @@ def read_pages(settings: Settings) -> dict[str, list[DocPage]]:
         if clash is not None:
             raise DocPageError(page.source, f"documents {page.event} again (already read from {clash.source})")
         by_version[page.api_version].append(page)
-    if not by_version:
+    if not by_version and not allow_none:
         raise DocPageError(settings.docs_dir, "no doc pages found (expected <docs>/<provider>/vYYYY-MM-DD/<page>.txt)")
     return dict(by_version)
 
@@ -93,17 +135,22 @@ def plan_regen(settings: Settings) -> RegenPlan:
             "run `webhook-contracts regen` to roll them back"
         )
     registry = load_registry(settings.schemas_dir)
-    pages = read_pages(settings)
+    pages = read_pages(settings, allow_none=True)
+    specs = read_specs(settings, pages)
+    if not pages and not specs:
+        raise DocPageError(
+            settings.docs_dir, "no doc pages or provider OpenAPI documents found "
+            "(expected <docs>/<provider>/vYYYY-MM-DD/<page>.txt or <document>.json)",
+        )
     revisions = list(registry.revisions)
     files: dict[str, bytes | None] = {}
     entries: list[ContractEntry] = []
     disagreements: dict[str, tuple[Disagreement, ...]] = {}
     warnings = [f"{p.source}: {w}" for ps in pages.values() for p in ps for w in p.warnings]
     schemas_rel = settings.schemas.rstrip("/")
-    for api_version, version_pages in sorted(pages.items()):
-        built = build_contracts(version_pages)
-        disagreements[api_version] = built.disagreements
-        for event, schema in built.schemas.items():
+    for api_version in sorted(pages.keys() | specs.keys()):
+        schemas, disagreements[api_version] = build_version(api_version, pages.get(api_version, []), specs.get(api_version))
+        for event, schema in schemas.items():
             history = registry.history(event, api_version)
             previous = registry.load(history[-1], strict=False) if history else None
             if previous is not None and contract_part(previous) == contract_part(schema):

@@ -30,6 +30,8 @@ from .validation import EventShape, detect_by_shape, unwrap
 
 #: Bad lines and unknown payloads listed by location (all are counted).
 MAX_LISTED = 1000
+#: Distribution names counted one by one; the rest are counted together.
+MAX_DISTRIBUTIONS = 50
 
 
 @dataclass(frozen=True)
@@ -108,6 +110,11 @@ class DriftScanner:
         self._shapes: dict[str, dict[str, dict[str, Any]]] = {}
         self._event_shapes: dict[str, dict[str, EventShape]] = {}
         self._severities = {k: v or Severity.INFO for k, v in self.options.severities.items()}
+        #: Payloads by how they were delivered (webhook, distribution, bare, unknown envelope).
+        self.deliveries: dict[str, int] = {}
+        #: Distribution name -> payloads (at most MAX_DISTRIBUTIONS names; the rest counted together).
+        self.distributions: dict[str, int] = {}
+        self.other_distributions = 0
 
     def feed(self, records: Iterable[Record]) -> None:
         for record in records:
@@ -125,8 +132,14 @@ class DriftScanner:
         except PayloadError as exc:
             self._bad(record, exc.detail)
             return
+        kind = unwrapped.kind or "bare"
+        self.deliveries[kind] = self.deliveries.get(kind, 0) + 1
+        if unwrapped.distribution is not None:
+            self._distribution(unwrapped.distribution, 1)
         event, by_shape, reason = self._event_of(unwrapped.data, unwrapped.event)
         if event is None:
+            if kind == "unknown":
+                reason = f"envelope of an unknown shape, and by its data: {reason}"
             self._unknown(record, reason)
             return
         target = self._target(event)
@@ -149,13 +162,13 @@ class DriftScanner:
     def gate(self, payload_field: str | None = None) -> DriftGate:
         """A gate for the lines of clean payloads, exact for this scanner's options.
 
-        Events whose API version has several revisions are not gated: the
-        summary counts, per revision, how well each payload matches.
+        A payload clean for the revision in force is not matched against older
+        revisions (see :meth:`_match`), so every event with a contract is gated.
         """
         contracts = {}
         for event in self.registry.events(self.options.api_version):
             version = self._version(event)
-            if version is not None and len(self.registry.history(event, version)) == 1:
+            if version is not None:
                 contracts[event] = self._contract(self.registry.latest(event, version))
         version = self.options.api_version or self.registry.latest_api_version()
         return DriftGate(
@@ -167,6 +180,7 @@ class DriftScanner:
         """Count *count* payloads the gate let through: what :meth:`add` does for payloads without findings."""
         self.records += count
         self.inputs.setdefault(file)
+        self.deliveries[found.kind] = self.deliveries.get(found.kind, 0) + count
         tally = self._events.get(found.event)
         if tally is None:
             target = self._target(found.event)
@@ -199,6 +213,10 @@ class DriftScanner:
         if shapes is None:
             shapes = self._event_shapes[version] = {e: EventShape.of(s) for e, s in self._shapes_of(version).items()}
         detection = detect_by_shape(data, shapes, self.options.threshold)
+        if detection.ambiguous:
+            names = detection.ambiguous
+            listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            return None, 0, f"ambiguous shape: matches {listed} equally (give --event, or deliver in an envelope)"
         if detection.event is None:
             best = f"best {detection.runner_up}, " if detection.runner_up else ""
             return None, 0, f"no contract matches the shape ({best}confidence {detection.confidence:.2f})"
@@ -236,11 +254,28 @@ class DriftScanner:
         return self._events[event]
 
     def _match(self, tally: _EventTally, target: _Target, data: dict[str, Any], found: int) -> None:
+        """Count how *data* fares against each revision of its API version.
+
+        Only a payload that drifts from the revision in force can fit an older
+        one better, so older revisions are matched against those payloads only:
+        a clean payload is counted clean for the revision in force and costs
+        nothing more (which is what lets the fast path skip it).
+        """
+        if found == 0:
+            counts = tally.revisions.setdefault(target.contract.revision, [0, 0])
+            counts[0] += 1
+            return
         for rev in target.history:
             n = found if rev.revision == target.contract.revision else count_findings(data, rev)
             counts = tally.revisions.setdefault(rev.revision, [0, 0])
             counts[0] += n == 0
             counts[1] += n
+
+    def _distribution(self, name: str, count: int) -> None:
+        if name in self.distributions or len(self.distributions) < MAX_DISTRIBUTIONS:
+            self.distributions[name] = self.distributions.get(name, 0) + count
+        else:
+            self.other_distributions += count
 
     def _bad(self, record: Record, reason: str) -> None:
         self.unparseable_count += 1
@@ -256,6 +291,11 @@ class DriftScanner:
         """Append what *other* read after this scanner's input; its line numbers are shifted by *lines*."""
         self.records += other.records
         self.inputs.update(other.inputs)
+        for kind, count in other.deliveries.items():
+            self.deliveries[kind] = self.deliveries.get(kind, 0) + count
+        for name, count in other.distributions.items():
+            self._distribution(name, count)
+        self.other_distributions += other.other_distributions
         for mine, theirs, name in (
             (self.unparseable, other.unparseable, "unparseable_count"), (self.unknown, other.unknown, "unknown_count"),
         ):
@@ -300,6 +340,10 @@ class DriftScanner:
             "unparseable": {"count": self.unparseable_count, "lines": self.unparseable},
             "unknown": {"count": self.unknown_count, "lines": self.unknown},
             "groups_dropped": self.aggregator.dropped,
+            "deliveries": dict(sorted(self.deliveries.items())),
+            "distributions": {
+                "names": dict(sorted(self.distributions.items())), "other": self.other_distributions,
+            },
         }
         return Report("drift", findings, summary, tuple(self._notes(events)))
 

@@ -13,6 +13,7 @@ documents (titles, descriptions) so that no change goes unreported.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,8 @@ from .inference import FREE_FORM_KEYS, escape_pointer
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _ANNOTATIONS = ("title", "description")
+#: Fields every example shows though the provider does not promise them (a list, beside `required`).
+DOCUMENTED_KEY = "x-documented"
 #: Positions a flattened contract may have. Shared definitions referenced twice
 #: at every level double at every level (a "billion laughs" schema): stop early.
 MAX_POSITIONS = 100_000
@@ -37,6 +40,10 @@ class FieldSpec:
     pattern: str | None = None
     const: str | None = None
     open: bool = False
+    #: Every example shows it, but the provider does not promise it (`x-documented`).
+    documented: bool = False
+    #: The values the contract allows (`enum`), in contract order; None: any value of the type.
+    enum: tuple[Any, ...] | None = None
 
     @property
     def nullable(self) -> bool:
@@ -48,6 +55,10 @@ class FieldSpec:
 
     def type_label(self) -> str:
         return "|".join(self.types) if self.types else "any"
+
+    @property
+    def presence(self) -> str:
+        return "required" if self.required else "documented" if self.documented else "optional"
 
 
 @dataclass(frozen=True, order=True)
@@ -74,6 +85,11 @@ class SchemaChange:
             return f"{where} became nullable" if self.new == "true" else f"{where} is no longer nullable"
         if self.kind == "required":
             return f"{where} became required" if self.new == "true" else f"{where} became optional"
+        if self.kind == "documented":
+            return (f"{where} is now in every example" if self.new == "true"
+                    else f"{where} is no longer in every example")
+        if self.kind == "enum":
+            return f"values of {where}: {self.old or 'any'} → {self.new or 'any'}"
         return f"{self.kind} of {where}: {self.old or 'none'} → {self.new or 'none'}"
 
 
@@ -120,11 +136,14 @@ def flatten_schema(schema: dict[str, Any], *, source: str = "<schema>") -> dict[
     return flat
 
 
-def _spec(node: dict[str, Any], nullable: bool, required: bool, key: str) -> FieldSpec:
+def _spec(node: dict[str, Any], nullable: bool, required: bool, key: str, documented: bool = False) -> FieldSpec:
     types = _types_of(node) | ({"null"} if nullable else set())
     if "const" in node and not types:
         types.add("string")
     const = node.get("const")
+    enum = node.get("enum")
+    if isinstance(enum, list) and nullable and None not in enum:
+        enum = [*enum, None]
     return FieldSpec(
         types=tuple(t for t in _TYPE_ORDER if t in types),
         required=required,
@@ -132,6 +151,8 @@ def _spec(node: dict[str, Any], nullable: bool, required: bool, key: str) -> Fie
         pattern=node.get("pattern") if isinstance(node.get("pattern"), str) else None,
         const=const if isinstance(const, str) else None,
         open=key in FREE_FORM_KEYS or isinstance(node.get("additionalProperties"), dict),
+        documented=documented,
+        enum=tuple(enum) if isinstance(enum, list) else None,
     )
 
 
@@ -142,18 +163,22 @@ def _walk(
         return
     raw_required, raw_props = node.get("required"), node.get("properties")
     required: list[Any] = raw_required if isinstance(raw_required, list) else []
+    raw_documented = node.get(DOCUMENTED_KEY)
+    documented: list[Any] = raw_documented if isinstance(raw_documented, list) else []
     props: dict[str, Any] = raw_props if isinstance(raw_props, dict) else {}
-    children: list[tuple[str, Any, bool]] = [(k, v, k in required) for k, v in sorted(props.items())]
+    children: list[tuple[str, Any, bool, bool]] = [
+        (k, v, k in required, k in documented and k not in required) for k, v in sorted(props.items())
+    ]
     extra = node.get("additionalProperties")
     if isinstance(extra, dict):
-        children.append(("*", extra, False))
+        children.append(("*", extra, False, False))
     items = node.get("items")
     if isinstance(items, dict):
-        children.append(("*", items, True))
-    for key, child, is_required in children:
+        children.append(("*", items, True, False))
+    for key, child, is_required, is_documented in children:
         resolved, nullable, ref = _resolve(child, root)
         path = f"{prefix}/{escape_pointer(key) if key != '*' else '*'}"
-        yield path, _spec(resolved, nullable, is_required, key)
+        yield path, _spec(resolved, nullable, is_required, key, is_documented)
         if key in FREE_FORM_KEYS or (ref is not None and ref in refs):
             continue
         yield from _walk(resolved, root, path, (*refs, ref) if ref else refs, depth + 1)
@@ -166,11 +191,11 @@ def diff_schemas(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]
     for path in sorted(a.keys() | b.keys()):
         if path not in b:
             if _parent_in(path, b) or path.count("/") == 1:
-                was = f"{a[path].type_label()}, {'required' if a[path].required else 'optional'}"
+                was = f"{a[path].type_label()}, {a[path].presence}"
                 changes.append(SchemaChange(path, "removed", was, None, a[path].required))
         elif path not in a:
             if _parent_in(path, a) or path.count("/") == 1:
-                now = f"{b[path].type_label()}, {'required' if b[path].required else 'optional'}"
+                now = f"{b[path].type_label()}, {b[path].presence}"
                 changes.append(SchemaChange(path, "added", None, now, False))
         else:
             changes.extend(_compare(path, a[path], b[path]))
@@ -192,10 +217,28 @@ def _compare(path: str, a: FieldSpec, b: FieldSpec) -> Iterator[SchemaChange]:
         yield SchemaChange(path, "nullable", str(a.nullable).lower(), str(b.nullable).lower(), b.nullable)
     if a.required != b.required:
         yield SchemaChange(path, "required", str(a.required).lower(), str(b.required).lower(), a.required)
+    elif a.documented != b.documented:
+        # Not a promise either way: a consumer that relied on it was told it is optional.
+        yield SchemaChange(path, "documented", str(a.documented).lower(), str(b.documented).lower(), False)
+    if a.enum != b.enum:
+        old_values, new_values = set(map(_enum_key, a.enum or ())), set(map(_enum_key, b.enum or ()))
+        widened = a.enum is not None and (b.enum is None or not new_values <= old_values)
+        if old_values != new_values or (a.enum is None) != (b.enum is None):
+            yield SchemaChange(path, "enum", _enum_label(a.enum), _enum_label(b.enum), widened)
     for attr in ("format", "pattern", "const"):
         old, new = getattr(a, attr), getattr(b, attr)
         if old != new:
             yield SchemaChange(path, attr, old, new, old is not None)
+
+
+def _enum_key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _enum_label(values: tuple[Any, ...] | None) -> str | None:
+    if values is None:
+        return None
+    return ", ".join(sorted(_enum_key(v) for v in values))
 
 
 def _annotation_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[SchemaChange]:

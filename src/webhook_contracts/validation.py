@@ -25,6 +25,7 @@ from .errors import PayloadError, SchemaFileError
 from .formats import format_checker
 from .inference import escape_pointer
 from .registry import Registry, Revision
+from .schemadiff import DOCUMENTED_KEY
 from .schemaguard import SafeValidator, check_metaschema
 from .strictjson import parse_strict
 
@@ -60,10 +61,21 @@ class Unwrapped:
     data: dict[str, Any]
     event: str | None = None
     envelope: dict[str, Any] | None = None
+    #: How the event was delivered: "webhook" (project settings), "distribution", "unknown" (an
+    #: envelope whose event cannot be read: detected by shape), or None (bare data).
+    kind: str | None = None
+    #: A distribution's own name (the envelope's `type`), for the summary.
+    distribution: str | None = None
 
 
 def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
-    """The event data of a payload: bare data, or the `data` of a delivery envelope."""
+    """The event data of a payload: bare data, or the `data` of a delivery envelope.
+
+    Two envelopes are delivered. A project-settings webhook (`source.object`
+    is `webhook`, or absent) names the event in `type`. A distribution
+    (`source.object` is `distribution`) carries the distribution's own name
+    in `type`, whatever its author typed, and the event in `event.type`.
+    """
     if not isinstance(value, dict):
         raise PayloadError(source, f"a payload must be a JSON object, not {json_type(value)}", where=where)
     envelope_keys = ENVELOPE_KEYS & value.keys()
@@ -76,7 +88,16 @@ def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
         data = value["data"]
         if not isinstance(data, dict):
             raise PayloadError(source, f"envelope 'data' must be an object, not {json_type(data)}", where=where)
-        return Unwrapped(data, event, {k: v for k, v in value.items() if k != "data"})
+        envelope = {k: v for k, v in value.items() if k != "data"}
+        origin = value.get("source")
+        if isinstance(origin, dict) and origin.get("object") == "distribution":
+            inner = value.get("event")
+            named = inner.get("type") if isinstance(inner, dict) else None
+            if not isinstance(named, str):
+                # An envelope of a shape we do not know: the event is detected by the data's shape.
+                return Unwrapped(data, None, envelope, "unknown", event)
+            return Unwrapped(data, named, envelope, "distribution", event)
+        return Unwrapped(data, event, envelope, "webhook")
     return Unwrapped(value)
 
 
@@ -88,8 +109,12 @@ class Detection:
     method: str  # "given" | "envelope" | "shape"
     confidence: float = 1.0
     runner_up: str | None = None
+    #: Shape detection found two or more events that match equally (the event is then None).
+    ambiguous: tuple[str, ...] = ()
 
     def describe(self) -> str:
+        if self.ambiguous:
+            return f"ambiguous by shape: matches {' and '.join(self.ambiguous)} equally"
         if self.method == "shape":
             return f"detected by shape, confidence {self.confidence:.2f}"
         return "from the envelope type" if self.method == "envelope" else "as given"
@@ -104,23 +129,29 @@ class EventShape:
     """
 
     properties: frozenset[str]
+    #: The keys a payload is expected to have: required, and shown in every example (`x-documented`).
     required: frozenset[str]
 
     @classmethod
     def of(cls, schema: dict[str, Any]) -> EventShape:
-        return cls(frozenset(schema.get("properties", {})), frozenset(schema.get("required", [])))
+        expected = [*schema.get("required", []), *schema.get(DOCUMENTED_KEY, [])]
+        return cls(frozenset(schema.get("properties", {})), frozenset(k for k in expected if isinstance(k, str)))
 
     def score(self, keys: set[str]) -> float:
         """How well the top-level *keys* of a payload match, from 0 to 1.
 
         The share of the payload's keys the contract knows, times the share of
-        the contract's required keys the payload has: optional fields cost nothing.
+        the contract's expected keys the payload has: optional fields cost nothing.
         """
         if not keys or not self.properties:
             return 0.0
         known = len(keys & self.properties) / len(keys)
         present = len(self.required & keys) / len(self.required) if self.required else 1.0
         return round(known * present, 4)
+
+    def coverage(self, keys: set[str]) -> float:
+        """The share of the contract's fields the payload has (ties between equal scores)."""
+        return round(len(keys & self.properties) / len(self.properties), 4) if self.properties else 0.0
 
 
 def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:
@@ -131,13 +162,20 @@ def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], thr
 def detect_by_shape(data: dict[str, Any], shapes: Mapping[str, EventShape], threshold: float) -> Detection:
     """:func:`detect_event` with the contracts' shapes taken out beforehand."""
     keys = set(data)
-    scores = sorted(((shape.score(keys), event) for event, shape in shapes.items()), reverse=True)
+    scores = sorted(
+        ((shape.score(keys), shape.coverage(keys), event) for event, shape in shapes.items()),
+        key=lambda s: (-s[0], -s[1], s[2]),
+    )
     if not scores:
         return Detection(None, "shape", 0.0)
-    best, event = scores[0]
-    runner_up = scores[1][1] if len(scores) > 1 else None
+    best, cover, event = scores[0]
+    runner_up = scores[1][2] if len(scores) > 1 else None
     if best < threshold:
         return Detection(None, "shape", best, event)
+    tied = tuple(e for s, c, e in scores if (s, c) == (best, cover))
+    if len(tied) > 1:
+        # Identical shapes (sibling events) are never forced onto one of them.
+        return Detection(None, "shape", best, runner_up, ambiguous=tied)
     return Detection(event, "shape", best, runner_up)
 
 

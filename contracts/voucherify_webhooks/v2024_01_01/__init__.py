@@ -5,30 +5,122 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from .campaign_loyalty_tier_created import CampaignLoyaltyTierCreated
+from .campaign_loyalty_tier_deleted import CampaignLoyaltyTierDeleted
+from .campaign_loyalty_tier_updated import CampaignLoyaltyTierUpdated
+from .customer_loyalty_tier_downgraded import CustomerLoyaltyTierDowngraded
+from .customer_loyalty_tier_joined import CustomerLoyaltyTierJoined
+from .customer_loyalty_tier_left import CustomerLoyaltyTierLeft
+from .customer_loyalty_tier_prolonged import CustomerLoyaltyTierProlonged
+from .customer_loyalty_tier_upgraded import CustomerLoyaltyTierUpgraded
+from .customer_reward_redemptions_completed import CustomerRewardRedemptionsCompleted
+from .customer_reward_redemptions_created import CustomerRewardRedemptionsCreated
+from .customer_reward_redemptions_pending import CustomerRewardRedemptionsPending
+from .customer_rewarded import CustomerRewarded
 from .customer_rewarded_loyalty_points import CustomerRewardedLoyaltyPoints
+from .customer_voucher_loyalty_card_pending_points_activated import CustomerVoucherLoyaltyCardPendingPointsActivated
 from .customer_voucher_loyalty_card_pending_points_added import CustomerVoucherLoyaltyCardPendingPointsAdded
+from .customer_voucher_loyalty_card_pending_points_canceled import CustomerVoucherLoyaltyCardPendingPointsCanceled
+from .customer_voucher_loyalty_card_pending_points_updated import CustomerVoucherLoyaltyCardPendingPointsUpdated
+from .customer_voucher_loyalty_card_points_added import CustomerVoucherLoyaltyCardPointsAdded
+from .customer_voucher_loyalty_card_points_expired import CustomerVoucherLoyaltyCardPointsExpired
 from .voucher_loyalty_card_pending_points_activated import VoucherLoyaltyCardPendingPointsActivated
+from .voucher_loyalty_card_pending_points_added import VoucherLoyaltyCardPendingPointsAdded
+from .voucher_loyalty_card_pending_points_canceled import VoucherLoyaltyCardPendingPointsCanceled
+from .voucher_loyalty_card_pending_points_updated import VoucherLoyaltyCardPendingPointsUpdated
+from .voucher_loyalty_card_points_added import VoucherLoyaltyCardPointsAdded
+from .voucher_loyalty_card_points_expired import VoucherLoyaltyCardPointsExpired
+from .voucher_loyalty_card_transaction_created import VoucherLoyaltyCardTransactionCreated
 
 API_VERSION = "v2024-01-01"
 
 #: The contract revision each model was generated from.
 REVISIONS: dict[str, int] = {
-    "customer.rewarded.loyalty_points": 1,
-    "customer.voucher.loyalty_card.pending_points.added": 1,
-    "voucher.loyalty_card.pending_points.activated": 1,
+    "campaign.loyalty_tier.created": 1,
+    "campaign.loyalty_tier.deleted": 1,
+    "campaign.loyalty_tier.updated": 1,
+    "customer.loyalty.tier.downgraded": 1,
+    "customer.loyalty.tier.joined": 1,
+    "customer.loyalty.tier.left": 1,
+    "customer.loyalty.tier.prolonged": 1,
+    "customer.loyalty.tier.upgraded": 1,
+    "customer.reward_redemptions.completed": 1,
+    "customer.reward_redemptions.created": 1,
+    "customer.reward_redemptions.pending": 1,
+    "customer.rewarded": 1,
+    "customer.rewarded.loyalty_points": 2,
+    "customer.voucher.loyalty_card.pending_points.activated": 1,
+    "customer.voucher.loyalty_card.pending_points.added": 2,
+    "customer.voucher.loyalty_card.pending_points.canceled": 1,
+    "customer.voucher.loyalty_card.pending_points.updated": 1,
+    "customer.voucher.loyalty_card.points_added": 1,
+    "customer.voucher.loyalty_card.points_expired": 1,
+    "voucher.loyalty_card.pending_points.activated": 2,
+    "voucher.loyalty_card.pending_points.added": 1,
+    "voucher.loyalty_card.pending_points.canceled": 1,
+    "voucher.loyalty_card.pending_points.updated": 1,
+    "voucher.loyalty_card.points_added": 1,
+    "voucher.loyalty_card.points_expired": 1,
+    "voucher.loyalty_card.transaction.created": 1,
 }
 
 EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "campaign.loyalty_tier.created": CampaignLoyaltyTierCreated,
+    "campaign.loyalty_tier.deleted": CampaignLoyaltyTierDeleted,
+    "campaign.loyalty_tier.updated": CampaignLoyaltyTierUpdated,
+    "customer.loyalty.tier.downgraded": CustomerLoyaltyTierDowngraded,
+    "customer.loyalty.tier.joined": CustomerLoyaltyTierJoined,
+    "customer.loyalty.tier.left": CustomerLoyaltyTierLeft,
+    "customer.loyalty.tier.prolonged": CustomerLoyaltyTierProlonged,
+    "customer.loyalty.tier.upgraded": CustomerLoyaltyTierUpgraded,
+    "customer.reward_redemptions.completed": CustomerRewardRedemptionsCompleted,
+    "customer.reward_redemptions.created": CustomerRewardRedemptionsCreated,
+    "customer.reward_redemptions.pending": CustomerRewardRedemptionsPending,
+    "customer.rewarded": CustomerRewarded,
     "customer.rewarded.loyalty_points": CustomerRewardedLoyaltyPoints,
+    "customer.voucher.loyalty_card.pending_points.activated": CustomerVoucherLoyaltyCardPendingPointsActivated,
     "customer.voucher.loyalty_card.pending_points.added": CustomerVoucherLoyaltyCardPendingPointsAdded,
+    "customer.voucher.loyalty_card.pending_points.canceled": CustomerVoucherLoyaltyCardPendingPointsCanceled,
+    "customer.voucher.loyalty_card.pending_points.updated": CustomerVoucherLoyaltyCardPendingPointsUpdated,
+    "customer.voucher.loyalty_card.points_added": CustomerVoucherLoyaltyCardPointsAdded,
+    "customer.voucher.loyalty_card.points_expired": CustomerVoucherLoyaltyCardPointsExpired,
     "voucher.loyalty_card.pending_points.activated": VoucherLoyaltyCardPendingPointsActivated,
+    "voucher.loyalty_card.pending_points.added": VoucherLoyaltyCardPendingPointsAdded,
+    "voucher.loyalty_card.pending_points.canceled": VoucherLoyaltyCardPendingPointsCanceled,
+    "voucher.loyalty_card.pending_points.updated": VoucherLoyaltyCardPendingPointsUpdated,
+    "voucher.loyalty_card.points_added": VoucherLoyaltyCardPointsAdded,
+    "voucher.loyalty_card.points_expired": VoucherLoyaltyCardPointsExpired,
+    "voucher.loyalty_card.transaction.created": VoucherLoyaltyCardTransactionCreated,
 }
 
 __all__ = [
     "API_VERSION",
+    "CampaignLoyaltyTierCreated",
+    "CampaignLoyaltyTierDeleted",
+    "CampaignLoyaltyTierUpdated",
+    "CustomerLoyaltyTierDowngraded",
+    "CustomerLoyaltyTierJoined",
+    "CustomerLoyaltyTierLeft",
+    "CustomerLoyaltyTierProlonged",
+    "CustomerLoyaltyTierUpgraded",
+    "CustomerRewardRedemptionsCompleted",
+    "CustomerRewardRedemptionsCreated",
+    "CustomerRewardRedemptionsPending",
+    "CustomerRewarded",
     "CustomerRewardedLoyaltyPoints",
+    "CustomerVoucherLoyaltyCardPendingPointsActivated",
     "CustomerVoucherLoyaltyCardPendingPointsAdded",
+    "CustomerVoucherLoyaltyCardPendingPointsCanceled",
+    "CustomerVoucherLoyaltyCardPendingPointsUpdated",
+    "CustomerVoucherLoyaltyCardPointsAdded",
+    "CustomerVoucherLoyaltyCardPointsExpired",
     "EVENT_MODELS",
     "REVISIONS",
     "VoucherLoyaltyCardPendingPointsActivated",
+    "VoucherLoyaltyCardPendingPointsAdded",
+    "VoucherLoyaltyCardPendingPointsCanceled",
+    "VoucherLoyaltyCardPendingPointsUpdated",
+    "VoucherLoyaltyCardPointsAdded",
+    "VoucherLoyaltyCardPointsExpired",
+    "VoucherLoyaltyCardTransactionCreated",
 ]

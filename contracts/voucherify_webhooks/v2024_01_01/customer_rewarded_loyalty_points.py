@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
@@ -17,38 +17,31 @@ class CustomerRewardedLoyaltyPoints(BaseModel):
     """
 
     balance: Annotated[
-        shared.Balance,
+        shared.VoucherBalance | None,
         Field(
-            description='Contains information on how the balance was affected by the transaction.',
-            title='Voucher Balance',
+            description='Contains information on how the balance was affected by the transaction.'
         ),
-    ]
+    ] = None
     campaign: Annotated[
-        shared.Campaign, Field(description='Simplified campaign data.', title='Simple Campaign')
-    ]
+        shared.SimpleCampaign | None, Field(description='Simplified campaign data.')
+    ] = None
     customer: Annotated[
-        shared.Customer, Field(description='Simplified customer data.', title='Simple Customer')
-    ]
-    earning_rule: Annotated[
-        shared.EarningRule, Field(description='Earning rule data.', title='Earning Rule')
-    ]
-    event: Annotated[
-        shared.Event, Field(description='Simplified event data.', title='Simple Event')
-    ]
+        shared.SimpleCustomer | None, Field(description='Simplified customer data.')
+    ] = None
+    earning_rule: Annotated[shared.EarningRule | None, Field(description='Earning rule data.')] = (
+        None
+    )
+    event: Annotated[shared.SimpleEvent | None, Field(description='Simplified event data.')] = None
     holder: Annotated[
-        shared.Customer,
-        Field(description='Details about the redeemable holder.', title='Simple Customer'),
-    ]
-    loyalty_tier: Annotated[
-        dict[str, Any] | None, Field(description='Loyalty tier data.', title='Loyalty Tier')
-    ]
-    order: Annotated[
-        shared.Order, Field(description='Order information.', title='Order Calculated')
-    ]
+        shared.SimpleCustomer | None, Field(description='Details about the redeemable holder.')
+    ] = None
+    loyalty_tier: Annotated[shared.LoyaltyTier | None, Field(description='Loyalty tier data.')] = (
+        None
+    )
+    order: Annotated[shared.OrderCalculated | None, Field(description='Order information.')] = None
     publication: Annotated[
-        dict[str, Any] | None,
-        Field(description='Publication with a voucher.', title='Publications with Voucher'),
+        shared.PublicationsVoucher | None, Field(description='Publication with a voucher.')
     ] = None
     voucher: Annotated[
-        shared.Voucher, Field(description='Simplified voucher data.', title='Simple Voucher')
-    ]
+        shared.SimpleVoucher | None, Field(description='Simplified voucher data.')
+    ] = None

@@ -4,9 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from . import shared
 
@@ -16,16 +14,9 @@ class CustomerVoucherLoyaltyCardPendingPointsAdded(BaseModel):
     The EVENTS.CUSTOMER.VOUCHER.LOYALTY_CARD.PENDING_POINTS.ADDED event indicates that loyalty pending points have been successfully added to a customer’s loyalty card associated with a voucher. The pending points activate automatically after a predefined time set in days or they can be activated manually with the POST Activate Member Pending Points endpoint. The pending points can be also canceled manually with the POST Cancel Member Pending Points endpoint.
     """
 
-    campaign: Annotated[shared.Campaign, Field(description='Simplified campaign data.')]
-    customer: Annotated[shared.Customer, Field(description='Simplified customer data.')]
-    order: Annotated[shared.Order, Field(description='Order information.')]
-    pending_points: Annotated[
-        shared.PendingPoints, Field(description='Contains details about the pending point entry.')
-    ]
-    voucher: Annotated[shared.Voucher, Field(description='Simplified voucher data.')]
-    voucher_pending_points_balance: Annotated[
-        shared.Balance,
-        Field(
-            description='Contains information on how the balance was affected by the transaction.'
-        ),
-    ]
+    campaign: shared.SimpleCampaign
+    customer: shared.SimpleCustomer
+    order: shared.SimpleOrder
+    pending_points: shared.LoyaltyPendingPoints
+    voucher: shared.SimpleVoucher
+    voucher_pending_points_balance: shared.VoucherBalance

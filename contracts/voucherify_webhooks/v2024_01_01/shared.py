@@ -5,311 +5,5427 @@
 from __future__ import annotations
 
 from datetime import date as date_aliased
+from enum import Enum, IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, Field, RootModel
 
 
 class SharedDefinitions(BaseModel):
     pass
 
 
-class RelatedObject(BaseModel):
-    id: Annotated[str, Field(pattern='^v_')]
-    type: str
+class RelatedObjectType(Enum):
+    """
+    The type of a related object.
+    """
+
+    CAMPAIGN = 'campaign'
+    VOUCHER = 'voucher'
+    EARNING_RULE = 'earning_rule'
 
 
-class Balance(BaseModel):
-    balance: int | None = None
-    object: Literal['balance']
-    operation_type: str
-    points: int
-    related_object: RelatedObject
-    total: int
-    type: str | None = None
+class ValidationStatus(Enum):
+    """
+    The validation status of the assignment.
+    """
+
+    VALID = 'VALID'
+    PARTIALLY_VALID = 'PARTIALLY_VALID'
+    INVALID = 'INVALID'
 
 
-class CodeConfig(BaseModel):
-    charset: str
-    length: int
-    pattern: str
-    postfix: str
-    prefix: str
+class BusValRuleAssignment(BaseModel):
+    """
+    Assignments of a business validation rule
+    """
+
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[str, Field(description='The unique identifier for an assignment.')]
+    object: Annotated[
+        Literal['validation_rules_assignment'],
+        Field(description='The type of the object represented by JSON.'),
+    ]
+    related_object_id: Annotated[
+        str, Field(description='The unique identifier for a related object.')
+    ]
+    related_object_type: Annotated[
+        RelatedObjectType, Field(description='The type of a related object.')
+    ]
+    rule_id: Annotated[str, Field(description='The unique identifier for a rule.')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the object was last updated in the ISO 8601 format.'
+        ),
+    ] = None
+    validation_omitted_rules: Annotated[list[str], Field(description='The list of omitted rules.')]
+    validation_status: Annotated[
+        ValidationStatus, Field(description='The validation status of the assignment.')
+    ]
+
+
+class PeriodType(Enum):
+    """
+    Type of period. Can be set for `MONTH` or `FIXED_DAY_OF_YEAR`. `MONTH` requires the `period_value` field. `FIXED_DAY_OF_YEAR` requires the `fixed_month` and `fixed_day` fields.
+    """
+
+    FIXED_DAY_OF_YEAR = 'FIXED_DAY_OF_YEAR'
+    MONTH = 'MONTH'
+
+
+class RoundingType(Enum):
+    """
+    Type of rounding of the expiration period. Optional  for the `period_type: MONTH`.
+    """
+
+    END_OF_MONTH = 'END_OF_MONTH'
+    END_OF_QUARTER = 'END_OF_QUARTER'
+    END_OF_HALF_YEAR = 'END_OF_HALF_YEAR'
+    END_OF_YEAR = 'END_OF_YEAR'
+    PARTICULAR_MONTH = 'PARTICULAR_MONTH'
 
 
 class ExpirationRules(BaseModel):
-    period_type: str
-    period_value: int
-    rounding_type: str
-    rounding_value: int
+    """
+    Defines the loyalty point expiration rule. This expiration rule applies when there are no `expiration_rules` defined for an earning rule.
+    """
+
+    fixed_day: Annotated[
+        int | None,
+        Field(
+            description='Determines the day of the month when the points expire. Required for the `period_type: FIXED_DAY_OF_YEAR`.'
+        ),
+    ] = None
+    fixed_month: Annotated[
+        int | None,
+        Field(
+            description='Determines the month when the points expire; `1` is January, `2` is February, and so on. Required for the `period_type: FIXED_DAY_OF_YEAR`.'
+        ),
+    ] = None
+    period_type: Annotated[
+        PeriodType,
+        Field(
+            description='Type of period. Can be set for `MONTH` or `FIXED_DAY_OF_YEAR`. `MONTH` requires the `period_value` field. `FIXED_DAY_OF_YEAR` requires the `fixed_month` and `fixed_day` fields.'
+        ),
+    ]
+    period_value: Annotated[
+        int | None, Field(description='Value of the period. Required for the `period_type: MONTH`.')
+    ] = None
+    rounding_type: Annotated[
+        RoundingType | None,
+        Field(
+            description='Type of rounding of the expiration period. Optional  for the `period_type: MONTH`.'
+        ),
+    ] = None
+    rounding_value: Annotated[
+        int | None,
+        Field(
+            description='Value of rounding of the expiration period. Required for the `rounding_type`.'
+        ),
+    ] = None
 
 
-class LoyaltyCard(BaseModel):
-    expiration_rules: ExpirationRules | None = None
-    points: int
+class CampaignLoyaltyCard(BaseModel):
+    """
+    Schema model for a campaign loyalty card.
+    """
+
+    expiration_rules: Annotated[
+        ExpirationRules | None,
+        Field(
+            description='Defines the loyalty point expiration rule. This expiration rule applies when there are no `expiration_rules` defined for an earning rule.'
+        ),
+    ] = None
+    points: Annotated[
+        int,
+        Field(
+            description='The initial number of points to assign to the loyalty card. This is the current loyalty card score i.e. the number of loyalty points on the card.'
+        ),
+    ]
 
 
-class Redemption(BaseModel):
-    quantity: None
-    redeemed_quantity: int
+class StackingRulesType(Enum):
+    """
+    The type of the stacking rule eligibility.
+    """
+
+    JOINT = 'JOINT'
+    EXCLUSIVE = 'EXCLUSIVE'
 
 
-class Voucher1(BaseModel):
-    code_config: CodeConfig
-    discount: Annotated[None, Field(None)] = None
-    gift: Annotated[None, Field(None)] = None
-    loyalty_card: LoyaltyCard
-    redemption: Redemption
-    type: str
+class Category(BaseModel):
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the category was created in the ISO 8601 format.'
+        ),
+    ]
+    hierarchy: Annotated[int, Field(description='Category hierarchy.')]
+    id: Annotated[
+        str, Field(description='Unique category ID assigned by Voucherify.', pattern='^cat_')
+    ]
+    name: Annotated[str, Field(description='Category name.')]
+    object: Annotated[
+        Literal['category'],
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the category.'
+        ),
+    ]
+    stacking_rules_type: Annotated[
+        StackingRulesType | None, Field(description='The type of the stacking rule eligibility.')
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the category was updated in the ISO 8601 format.'
+        ),
+    ] = None
 
 
-class Campaign(BaseModel):
-    active: bool
-    auto_join: bool
-    campaign_type: str
-    category: Annotated[None, Field(None)] = None
-    category_id: None
-    created_at: AwareDatetime
-    description: Annotated[None, Field(None)] = None
-    expiration_date: Annotated[None, Field(None)] = None
-    id: Annotated[str, Field(pattern='^camp_')]
-    is_referral_code: bool
-    join_once: bool
-    metadata: dict[str, Any] | None = None
-    name: str
-    object: Literal['campaign']
-    start_date: Annotated[None, Field(None)] = None
-    type: str
-    updated_at: AwareDatetime | None = None
-    voucher: Voucher1
+class CodeConfigRequiredLengthCharsetPattern(BaseModel):
+    """
+    Schema containing information about config used for voucher. Defines the code pattern (prefix, suffix, length, charset, etc).
+    """
 
-
-class Customer(BaseModel):
-    email: None
-    id: Annotated[str, Field(pattern='^cust_')]
-    metadata: dict[str, Any]
-    name: str
-    object: Literal['customer']
-    source_id: str
-
-
-class TotalAmount(BaseModel):
-    every: int
-    points: int
-
-
-class Order1(BaseModel):
-    total_amount: TotalAmount
+    charset: Annotated[str, Field(description='Characters that can appear in the code.')]
+    initial_count: Annotated[int | None, Field(description='The initial count.')] = None
+    length: Annotated[
+        float,
+        Field(
+            description='Number of characters in a generated code (excluding prefix and postfix).'
+        ),
+    ]
+    pattern: Annotated[
+        str,
+        Field(
+            description='A pattern for codes where hashes (#) will be replaced with random characters. Overrides `length`.'
+        ),
+    ]
+    postfix: Annotated[str | None, Field(description='A text appended after the code.')] = None
+    prefix: Annotated[str | None, Field(description='A text appended before the code.')] = None
 
 
 class Loyalty(BaseModel):
-    calculation_type: str
-    order: Order1
-    type: str
+    """
+    Loyalty object.
+    """
+
+    code: Annotated[str | None, Field(description='Loyalty card code.')] = None
 
 
-class Source(BaseModel):
-    banner: str
-    object_id: Annotated[str, Field(pattern='^camp_')]
-    object_type: str
+class Referral(BaseModel):
+    """
+    Referral object.
+    """
+
+    code: Annotated[str | None, Field(description='Voucher code.')] = None
+    id: Annotated[str | None, Field(description='Unique identifier of the voucher.')] = None
+    referrer_id: Annotated[
+        str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
+    ] = None
 
 
-class EarningRule(BaseModel):
-    active: bool
-    automation_id: Annotated[str, Field(pattern='^auto_')]
-    created_at: AwareDatetime
-    event: str
-    id: Annotated[str, Field(pattern='^ern_')]
-    loyalty: Loyalty
-    metadata: dict[str, Any]
-    object: Literal['earning_rule']
-    source: Source
-    updated_at: None
-    validation_rule_id: None
+class Campaigns(BaseModel):
+    """
+    Contains details about the point balances left on loyalty cards and the number of referred customers in each campaign.
+    """
+
+    loyalty_tier: Annotated[
+        str | None, Field(description="Customer's loyalty tier within the campaign.")
+    ] = None
+    points: Annotated[int | None, Field(description='Remaining point balance in campaign.')] = None
+    referred_customers: Annotated[
+        int | None,
+        Field(description='Number of customers referred by the customer in the campaign.'),
+    ] = None
 
 
-class ApiKey(BaseModel):
-    app_id: str
-    name: str
+class CustomerLoyalty(BaseModel):
+    campaigns: Annotated[
+        dict[str, Campaigns],
+        Field(
+            description='Contains campaigns with details about point balances and how many customers were referred by the customer.'
+        ),
+    ]
+    points: Annotated[int, Field(description="Customer's loyalty points.")]
+    referred_customers: Annotated[
+        int, Field(description='Total number of customers referred by the customer.')
+    ]
 
 
-class User(BaseModel):
-    id: Annotated[str, Field(pattern='^user_')]
+class Campaign(BaseModel):
+    """
+    Contains information about the source of the referral.
+    """
+
+    campaign_id: Annotated[
+        str, Field(description='Unique identifier of the campaign assigned by Voucherify.')
+    ]
+    date: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the customer was referred in the ISO 8601 format.'
+        ),
+    ]
+    referrer_id: Annotated[
+        str,
+        Field(
+            description='Unique referrer ID assigned by Voucherify. This is the customer ID of a customer that is referring this customer.'
+        ),
+    ]
+    related_object_id: Annotated[str, Field(description='Related object id')]
+    related_object_type: Annotated[
+        str, Field(description='Related object type, i.e. `redemption`.')
+    ]
 
 
-class EventSource(BaseModel):
-    api_key: ApiKey | None = None
-    channel: str
-    user: User | None = None
+class CustomerReferrals(BaseModel):
+    """
+    Summary of customer's referrals, in this case, the customer being the referee, i.e. information about the source of referrals and number of times the customer was referred by other customers.
+    """
+
+    campaigns: Annotated[
+        list[Campaign],
+        Field(
+            description='Contains an array of campaigns that served as the source of a referral for the customer.'
+        ),
+    ]
+    total: Annotated[
+        int,
+        Field(
+            description='Total number of times this customer received a referral, i.e. was referred by another customer.'
+        ),
+    ]
 
 
-class Event(BaseModel):
-    category: str
-    created_at: AwareDatetime
-    entity_id: Annotated[str, Field(pattern='^cust_')]
-    event_source: EventSource | None = None
-    group_id: Annotated[str, Field(pattern='^v-')]
-    id: Annotated[str, Field(pattern='^evcus_')]
-    type: str
+class CustomerSummaryOrders(BaseModel):
+    average_amount: Annotated[
+        int,
+        Field(
+            description='Average amount spent on orders. `total_amount` &divide; `total_count`. The value is multiplied by 100 to precisely represent 2 decimal places. For example `1000 cents` for `$10.00`.'
+        ),
+    ]
+    last_order_amount: Annotated[
+        int,
+        Field(
+            description='Amount spent on last order. The value is multiplied by 100 to precisely represent 2 decimal places. For example `1000 cents` for `$10.00`.'
+        ),
+    ]
+    last_order_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description="Timestamp representing the date and time of the customer's last order in the ISO 8601 format."
+        ),
+    ] = None
+    total_amount: Annotated[
+        int,
+        Field(
+            description='The total amount spent by the customer. The value is multiplied by 100 to precisely represent 2 decimal places. For example `1000 cents` for `$10.00`.'
+        ),
+    ]
+    total_count: Annotated[int, Field(description='Total number of orders made by the customer.')]
 
 
-class Customer1(BaseModel):
-    address: None
-    id: Annotated[str, Field(pattern='^cust_')]
-    loyalty: None
-    object: Literal['customer']
-    referrals: None
-    summary: None
+class Gift1(BaseModel):
+    """
+    Summary of gift card credits.
+    """
+
+    amount_to_go: Annotated[
+        int,
+        Field(
+            description='Remaining gift card balance across all gift cards. The value is multiplied by 100 to precisely represent 2 decimal places. For example `1000 cents` for `$10.00`.'
+        ),
+    ]
+    redeemed_amount: Annotated[
+        int,
+        Field(
+            description='Total amount of gift card credits redeemed by the customer. The value is multiplied by 100 to precisely represent 2 decimal places. For example `1000 cents` for `$10.00`.'
+        ),
+    ]
 
 
-class Product(BaseModel):
-    id: Annotated[str, Field(pattern='^prod_')]
-    name: str
-    price: int | None = None
-    source_id: str
+class LoyaltyCard(BaseModel):
+    """
+    Summary of loyalty points.
+    """
+
+    points_to_go: Annotated[
+        int,
+        Field(description='Sum of the remaining available point balance across all loyalty cards.'),
+    ]
+    redeemed_points: Annotated[
+        int, Field(description='Total number of the loyalty points redeemed by the customer.')
+    ]
 
 
-class Item(BaseModel):
-    amount: int
-    id: Annotated[str | None, Field(pattern='^ordli_')] = None
-    object: Literal['order_item']
-    price: int
-    product: Product | None = None
-    product_id: Annotated[str, Field(pattern='^prod_')]
-    quantity: int
-    sku_id: Annotated[str | None, Field(pattern='^sku_')] = None
-    subtotal_amount: int
+class CustomerSummaryRedemptions(BaseModel):
+    gift: Annotated[Gift1, Field(description='Summary of gift card credits.')]
+    loyalty_card: Annotated[LoyaltyCard, Field(description='Summary of loyalty points.')]
+    total_failed: Annotated[int, Field(description='Total number of the redemptions that failed.')]
+    total_redeemed: Annotated[
+        int, Field(description='Total number of the redemptions made by the customer.')
+    ]
+    total_rollback_failed: Annotated[
+        int, Field(description='Total number of the redemption rollbacks that failed.')
+    ]
+    total_rollback_succeeded: Annotated[
+        int, Field(description='Total number of the redemption rollbacks that succeeded.')
+    ]
+    total_rolled_back: Annotated[
+        int,
+        Field(
+            description='Total number of the redemptions that were rolled back for the customer.'
+        ),
+    ]
+    total_succeeded: Annotated[
+        int, Field(description='Total number of the redemptions that succeeded.')
+    ]
 
 
-class Redemptions(BaseModel):
-    date: AwareDatetime
-    related_object_id: Annotated[str, Field(pattern='^promo_')]
-    related_object_parent_id: Annotated[str, Field(pattern='^camp_')]
-    related_object_type: str
+class Address(BaseModel):
+    """
+    Customer's address.
+    """
+
+    city: Annotated[str | None, Field(description='City')] = None
+    country: Annotated[str | None, Field(description='Country.')] = None
+    line_1: Annotated[str | None, Field(description='First line of address.')] = None
+    line_2: Annotated[str | None, Field(description='Second line of address.')] = None
+    postal_code: Annotated[str | None, Field(description='Postal code.')] = None
+    state: Annotated[str | None, Field(description='State')] = None
+
+
+class Assets(BaseModel):
+    """
+    Contains information about the customer's cockpit.
+    """
+
+    cockpit_url: Annotated[str | None, Field(description="Customer's cockpit URL address.")] = None
+
+
+class Effect(Enum):
+    APPLY_TO_ORDER = 'APPLY_TO_ORDER'
+    APPLY_TO_ITEMS = 'APPLY_TO_ITEMS'
+    APPLY_TO_ITEMS_PROPORTIONALLY = 'APPLY_TO_ITEMS_PROPORTIONALLY'
+    APPLY_TO_ITEMS_PROPORTIONALLY_BY_QUANTITY = 'APPLY_TO_ITEMS_PROPORTIONALLY_BY_QUANTITY'
+    APPLY_TO_ITEMS_BY_QUANTITY = 'APPLY_TO_ITEMS_BY_QUANTITY'
+    ADD_MISSING_ITEMS = 'ADD_MISSING_ITEMS'
+    ADD_NEW_ITEMS = 'ADD_NEW_ITEMS'
+    ADD_MANY_ITEMS = 'ADD_MANY_ITEMS'
+
+
+class Type(Enum):
+    AMOUNT = 'AMOUNT'
+    UNIT = 'UNIT'
+    PERCENT = 'PERCENT'
+    FIXED = 'FIXED'
+
+
+class Effect1(Enum):
+    """
+    Defines how the unit is added to the customer's order.
+    """
+
+    ADD_NEW_ITEMS = 'ADD_NEW_ITEMS'
+    ADD_MISSING_ITEMS = 'ADD_MISSING_ITEMS'
+
+
+class CustomEvent3(BaseModel):
+    schema_id: str
+
+
+class Event(Enum):
+    """
+    Defines the event which triggers the earning rule to add points to a loyalty card.
+    """
+
+    ORDER_PAID = 'order.paid'
+    CUSTOMER_SEGMENT_ENTERED = 'customer.segment.entered'
+    CUSTOM_EVENT = 'custom_event'
+    CUSTOMER_LOYALTY_TIER_UPGRADED = 'customer.loyalty.tier.upgraded'
+    CUSTOMER_LOYALTY_TIER_DOWNGRADED = 'customer.loyalty.tier.downgraded'
+    CUSTOMER_LOYALTY_TIER_PROLONGED = 'customer.loyalty.tier.prolonged'
+    CUSTOMER_LOYALTY_TIER_JOINED = 'customer.loyalty.tier.joined'
+    CUSTOMER_LOYALTY_TIER_LEFT = 'customer.loyalty.tier.left'
+
+
+class CalculationType(Enum):
+    ORDER_AMOUNT = 'ORDER_AMOUNT'
+    ORDER_TOTAL_AMOUNT = 'ORDER_TOTAL_AMOUNT'
+    ORDER_METADATA = 'ORDER_METADATA'
+    ORDER_ITEMS_QUANTITY = 'ORDER_ITEMS_QUANTITY'
+    ORDER_ITEMS_AMOUNT = 'ORDER_ITEMS_AMOUNT'
+    ORDER_ITEMS_SUBTOTAL_AMOUNT = 'ORDER_ITEMS_SUBTOTAL_AMOUNT'
+    CUSTOMER_METADATA = 'CUSTOMER_METADATA'
+    CUSTOM_EVENT_METADATA = 'CUSTOM_EVENT_METADATA'
+
+
+class CustomEvent4(BaseModel):
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ]
+
+
+class Customer(BaseModel):
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ]
+
+
+class Amount(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class TotalAmount(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
 
 
 class Order(BaseModel):
-    amount: int
-    created_at: AwareDatetime
-    customer: Customer1 | None = None
-    customer_id: Annotated[str, Field(pattern='^cust_')]
-    discount_amount: int | None = None
-    id: Annotated[str, Field(pattern='^ord_')]
-    items: list[Item]
-    metadata: dict[str, Any] | None = None
-    object: Literal['order']
-    redemptions: dict[Annotated[str, StringConstraints(pattern=r'^r_')], Redemptions] | None = None
-    referrer_id: None
-    source_id: str | None
-    status: str
-    total_amount: int
-    total_discount_amount: int | None = None
-    updated_at: AwareDatetime | None = None
+    amount: Annotated[
+        Amount | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    total_amount: Annotated[
+        TotalAmount | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
 
 
-class Source1(BaseModel):
-    banner: str
+class Object(Enum):
+    """
+    Type of object taken under consideration.
+    """
+
+    PRODUCTS_COLLECTION = 'products_collection'
+    PRODUCT = 'product'
+    SKU = 'sku'
 
 
-class EarningRule1(BaseModel):
-    id: Annotated[str, Field(pattern='^ern_')]
-    source: Source1
+class Amount1(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
 
 
-class HolderLoyaltyTier(BaseModel):
-    id: Annotated[str, Field(pattern='^ltr_')]
-    name: str
+class Quantity(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
 
 
-class Order2(BaseModel):
-    id: Annotated[str, Field(pattern='^ord_')]
-    source_id: str | None
+class SubtotalAmount(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
 
 
-class Details(BaseModel):
-    earning_rule: EarningRule1
-    event: Event
-    holder_loyalty_tier: HolderLoyaltyTier | None = None
-    order: Order2
+class OrderItems(BaseModel):
+    amount: Annotated[
+        Amount1 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    quantity: Annotated[
+        Quantity | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    subtotal_amount: Annotated[
+        SubtotalAmount | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+
+
+class Type9(Enum):
+    FIXED = 'FIXED'
+    PROPORTIONAL = 'PROPORTIONAL'
+
+
+class Loyalty1(BaseModel):
+    calculation_type: CalculationType | None = None
+    custom_event: CustomEvent4 | None = None
+    customer: Customer | None = None
+    order: Order | None = None
+    order_items: OrderItems | None = None
+    points: Annotated[
+        int | None,
+        Field(
+            description='Defines how the points are added to the loyalty card. FIXED adds a fixed number of points.'
+        ),
+    ] = None
+    type: Type9 | None = None
+
+
+class LoyaltyTier3(BaseModel):
+    """
+    Defines the tier associated with the earning rule definition.
+    """
+
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique loyalty tier ID associated with the earning rule.    \n\n- `__ANY__`: any loyalty tier within the campaign'
+        ),
+    ] = None
+
+
+class PeriodType1(Enum):
+    """
+    Defines the type of the period during which the points are in the pending state. Currently, only `DAY` value is accepted.
+    """
+
+    DAY = 'DAY'
 
 
 class PendingPoints(BaseModel):
-    activates_at: date_aliased
-    campaign_id: Annotated[str, Field(pattern='^camp_')]
-    created_at: AwareDatetime
-    customer_id: Annotated[str, Field(pattern='^cust_')]
-    details: Details
-    id: Annotated[str, Field(pattern='^lopp_')]
-    order_id: Annotated[str, Field(pattern='^ord_')]
-    points: int
-    voucher_id: Annotated[str, Field(pattern='^v_')]
+    """
+    Defines the configuration for pending points. Pending points can be used only with the `order.paid` event.
+    """
+
+    period_type: Annotated[
+        PeriodType1 | None,
+        Field(
+            description='Defines the type of the period during which the points are in the pending state. Currently, only `DAY` value is accepted.'
+        ),
+    ] = None
+    period_value: Annotated[
+        int | None,
+        Field(
+            description='Defines for how long the points are in the pending state. The minimum value is 1, maximum is 90.'
+        ),
+    ] = None
 
 
-class EarningRule2(BaseModel):
-    id: Annotated[str, Field(pattern='^ern_')]
-    source: Source1
+class Segment(BaseModel):
+    """
+    Contains the id of a customer segment. Required for the customer.segment.entered option in event.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique identifier of a customer segment assigned by Voucherify.')
+    ]
 
 
-class Event1(BaseModel):
-    id: Annotated[str, Field(pattern='^evcus_')]
-    type: str
+class ObjectType(Enum):
+    """
+    Defines the object associated with the earning rule. Defaults to `campaign`.
+    """
+
+    CAMPAIGN = 'campaign'
+
+
+class Source(BaseModel):
+    """
+    Contains the custom earning rule name and parent campaign.
+    """
+
+    banner: Annotated[
+        str | None,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ] = None
+    object_id: Annotated[
+        str,
+        Field(description='A unique campaign identifier assigned by Voucherify.', pattern='^camp_'),
+    ]
+    object_type: Annotated[
+        ObjectType,
+        Field(
+            description='Defines the object associated with the earning rule. Defaults to `campaign`.'
+        ),
+    ]
+
+
+class ValidityDayOfWeekEnum(IntEnum):
+    INTEGER_0 = 0
+    INTEGER_1 = 1
+    INTEGER_2 = 2
+    INTEGER_3 = 3
+    INTEGER_4 = 4
+    INTEGER_5 = 5
+    INTEGER_6 = 6
+
+
+class ValidityTimeframe(BaseModel):
+    """
+    Sets recurrent time periods when the earning rule is valid.
+    """
+
+    duration: Annotated[
+        str,
+        Field(
+            description='Defines the amount of time an earning rule will be active in the ISO 8601 format.'
+        ),
+    ]
+    interval: Annotated[
+        str,
+        Field(
+            description='Defines the intervening time between two time points in the ISO 8601 format, expressed as a duration.'
+        ),
+    ]
+
+
+class ApiKey(BaseModel):
+    """
+    Determines the API key used to initiate the event.
+    """
+
+    app_id: Annotated[
+        str, Field(description='Contains the application ID from the Voucherify API key pair.')
+    ]
+    name: Annotated[str, Field(description='Channel name in the application keys.')]
+
+
+class Channel(Enum):
+    """
+    Determines the channel that initiated the event.
+    """
+
+    USER_PORTAL = 'USER_PORTAL'
+    API = 'API'
+    CLIENT_API = 'CLIENT_API'
+    INTERNAL = 'INTERNAL'
+
+
+class User(BaseModel):
+    """
+    Determines the Voucherify user who triggered the event.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the user.', pattern='^user_')]
+
+
+class EventSource(BaseModel):
+    """
+    Contains the source of the object that initiated the event.
+    """
+
+    api_key: Annotated[
+        ApiKey | None, Field(description='Determines the API key used to initiate the event.')
+    ] = None
+    channel: Annotated[
+        Channel, Field(description='Determines the channel that initiated the event.')
+    ]
+    user: Annotated[
+        User | None, Field(description='Determines the Voucherify user who triggered the event.')
+    ] = None
+
+
+class Effect2(Enum):
+    """
+    Defines how the credits are applied to the customer's order.
+    """
+
+    APPLY_TO_ORDER = 'APPLY_TO_ORDER'
+    APPLY_TO_ITEMS = 'APPLY_TO_ITEMS'
+
+
+class Gift(BaseModel):
+    """
+    Contains current gift card balance information.
+    """
+
+    amount: Annotated[
+        float,
+        Field(
+            description='Total gift card income over the lifetime of the card. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $10 amount is written as 1000.'
+        ),
+    ]
+    balance: Annotated[
+        float,
+        Field(
+            description='Available funds. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $10 amount is written as 1000.'
+        ),
+    ]
+    effect: Annotated[
+        Effect2 | None,
+        Field(description="Defines how the credits are applied to the customer's order."),
+    ] = None
+
+
+class Type10(Enum):
+    """
+    The object being modified.
+    """
+
+    VOUCHER = 'voucher'
+
+
+class RelatedObject(BaseModel):
+    """
+    Defines the object that is being modified with the values that are returned in the balance object.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the loyalty card that is being modified.',
+            pattern='^v_',
+        ),
+    ]
+    type: Annotated[Type10, Field(description='The object being modified.')]
+
+
+class Type11(Enum):
+    """
+    The type of voucher being modified.
+    """
+
+    LOYALTY_CARD = 'loyalty_card'
+
+
+class LoyaltiesMembersBalanceUpdateResponseBody(BaseModel):
+    """
+    Voucher balance data for loyalty cards.
+    """
+
+    balance: Annotated[int, Field(description='The balance after adding/removing points.')]
+    object: Annotated[
+        Literal['balance'],
+        Field(description='The type of the object represented by JSON. Default is balance.'),
+    ]
+    points: Annotated[
+        int,
+        Field(
+            description='The incremental points removed or added to the current balance on the loyalty card.'
+        ),
+    ]
+    related_object: Annotated[
+        RelatedObject,
+        Field(
+            description='Defines the object that is being modified with the values that are returned in the balance object.'
+        ),
+    ]
+    total: Annotated[
+        int, Field(description='The total of points accrued over the lifetime of the loyalty card.')
+    ]
+    type: Annotated[Type11, Field(description='The type of voucher being modified.')]
+
+
+class Source8(BaseModel):
+    """
+    Contains the custom earning rule name.
+    """
+
+    banner: Annotated[
+        str,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ]
+
+
+class EarningRule3(BaseModel):
+    """
+    Contains information about the earning rule.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of an earning rule, assigned by Voucherify.',
+            pattern='^ern_',
+        ),
+    ]
+    source: Annotated[Source8, Field(description='Contains the custom earning rule name.')]
+
+
+class Category1(Enum):
+    """
+    Type of the event.
+    """
+
+    ACTION = 'ACTION'
+    EFFECT = 'EFFECT'
+
+
+class Type12(Enum):
+    """
+    Type of the event that triggered the creation of pending points.
+    """
+
+    CUSTOMER_ORDER_PAID = 'customer.order.paid'
+
+
+class Event3(BaseModel):
+    """
+    Details about the event that created pending points.
+    """
+
+    category: Annotated[Category1 | None, Field(description='Type of the event.')] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the event occurred. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    entity_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the entity that triggered the event, assigned by Voucherify. For pending points, it is the `customer_id` of the customer who paid for the order.',
+            pattern='^cust_',
+        ),
+    ] = None
+    event_source: EventSource | None = None
+    group_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the request that triggered the event, assigned by Voucherify.',
+            pattern='^v-',
+        ),
+    ] = None
+    id: Annotated[
+        str | None,
+        Field(description='Unique event identifier, assigned by Voucherify.', pattern='^evcus_'),
+    ] = None
+    type: Annotated[
+        Type12 | None,
+        Field(description='Type of the event that triggered the creation of pending points.'),
+    ] = None
+
+
+class HolderLoyaltyTier(BaseModel):
+    """
+    Loyalty tier of the loyalty card holder at the moment when the transaction occurred. The loyalty tier is the tier in which the holder was at the moment pending points were created.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the loyalty tier, assigned by Voucherify.',
+            pattern='^ltr_',
+        ),
+    ]
+    name: Annotated[str, Field(description='User-defined name of the loyalty tier.')]
+
+
+class LoyaltyTier4(BaseModel):
+    """
+    The loyalty tier that is mapped for the earning rule and used in the pending point transaction.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique identifier of the loyalty tier, assigned by Voucherify.')
+    ]
+    name: Annotated[str, Field(description='User-defined name of the loyalty tier.')]
 
 
 class Order3(BaseModel):
-    id: Annotated[str, Field(pattern='^ord_')]
-    source_id: None
+    """
+    Details about the order that caused adding pending points.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique order identifier, assigned by Voucherify.', pattern='^ord_')
+    ]
+    source_id: Annotated[str | None, Field(description='User-defined order identifier.')]
 
 
-class Details1(BaseModel):
-    balance: Balance
-    earning_rule: EarningRule2
-    event: Event1
-    order: Order3
-    pending_points: PendingPoints
+class LoyaltyPendingPointsDetails(BaseModel):
+    """
+    Details about how the pending points were earned.
+    """
+
+    earning_rule: Annotated[
+        EarningRule3, Field(description='Contains information about the earning rule.')
+    ]
+    event: Annotated[
+        Event3, Field(description='Details about the event that created pending points.')
+    ]
+    holder_loyalty_tier: Annotated[
+        HolderLoyaltyTier | None,
+        Field(
+            description='Loyalty tier of the loyalty card holder at the moment when the transaction occurred. The loyalty tier is the tier in which the holder was at the moment pending points were created.'
+        ),
+    ] = None
+    loyalty_tier: Annotated[
+        LoyaltyTier4 | None,
+        Field(
+            description='The loyalty tier that is mapped for the earning rule and used in the pending point transaction.'
+        ),
+    ] = None
+    order: Annotated[
+        Order3, Field(description='Details about the order that caused adding pending points.')
+    ]
 
 
-class Transaction(BaseModel):
-    campaign_id: Annotated[str, Field(pattern='^camp_')]
-    created_at: AwareDatetime
-    details: Details1
-    id: Annotated[str, Field(pattern='^vtx_')]
-    reason: None
-    related_transaction_id: None
-    source: None
-    source_id: None
-    type: str
-    voucher_id: Annotated[str, Field(pattern='^v_')]
+class Bucket(BaseModel):
+    """
+    Defines the number of points stored in this loyalty point bucket.
+    """
+
+    total_points: Annotated[
+        int, Field(description='Total number of points in the loyalty point bucket.')
+    ]
 
 
-class LoyaltyCard1(BaseModel):
-    balance: int
-    next_expiration_date: date_aliased | None = None
-    next_expiration_points: int | None = None
-    pending_points: int | None = None
-    points: int
+class LoyaltyPointsBucket1(BaseModel):
+    """
+    Contains the details about expiring loyalty points.
+    """
+
+    bucket: Annotated[
+        Bucket,
+        Field(description='Defines the number of points stored in this loyalty point bucket.'),
+    ]
+    campaign_id: Annotated[
+        str, Field(description='Unique identifier of the parent campaign.', pattern='^camp_')
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the loyalty point bucket object was created in ISO 8601 format.'
+        ),
+    ]
+    expires_at: Annotated[
+        date_aliased,
+        Field(
+            description='Date when the number of points defined in the bucket object are due to expire.'
+        ),
+    ]
+    id: Annotated[str, Field(description='Unique identifier of the loyalty points bucket.')]
+    object: Annotated[
+        Literal['loyalty_points_bucket'],
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the loyalty point bucket.'
+        ),
+    ]
+    status: Annotated[str, Field(description='Loyalty point point bucket status.')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the loyalty point bucket object was updated in ISO 8601 format.'
+        ),
+    ] = None
+    voucher_id: Annotated[
+        str, Field(description='Unique identifier of the parent loyalty card.', pattern='^v_')
+    ]
 
 
-class Redemption1(BaseModel):
-    quantity: None
-    redeemed_points: int
-    redeemed_quantity: int
+class Points(BaseModel):
+    """
+    Defines range of loyalty tier in points.
+    """
+
+    from_: Annotated[
+        int | None, Field(alias='from', description='Bottom points threshold value.')
+    ] = None
+    to: Annotated[int | None, Field(description='Top points threshold value.')] = None
+
+
+class Config(BaseModel):
+    """
+    Defines loyalty tier range in points.
+    """
+
+    points: Annotated[Points, Field(description='Defines range of loyalty tier in points.')]
+
+
+class LoyaltyTierExpiration(BaseModel):
+    """
+    Defines loyalty tier expiration date.
+    """
+
+    campaign_id: Annotated[
+        str, Field(description='Unique identifier of the campaign.', pattern='^camp_')
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the loyalty tier was created in the ISO 8601 format.'
+        ),
+    ]
+    customer_id: Annotated[
+        str,
+        Field(
+            description='Unique customer identifier of the customer making the purchase. The ID is assigned by Voucherify.',
+            pattern='^cust_',
+        ),
+    ]
+    expiration_date: Annotated[
+        str | None,
+        Field(
+            description='Expiration timestamp defines when the loyalty tier expires in the ISO 8601 format. Loyalty tier is inactive after this date.'
+        ),
+    ] = None
+    start_date: Annotated[
+        str | None,
+        Field(
+            description='Activation timestamp defines when the loyalty tier starts to be active in the ISO 8601 format. Loyalty tier is inactive before this date.'
+        ),
+    ] = None
+    tier_id: Annotated[str, Field(description='Unique identifier of the tier.', pattern='^ltr_')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the loyalty tier was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class Type13(Enum):
+    """
+    Type of calculation.
+    """
+
+    MULTIPLY = 'MULTIPLY'
+    CUSTOM = 'CUSTOM'
+
+
+class MappingPoints(BaseModel):
+    multiplier: Annotated[
+        float | None,
+        Field(
+            description='Multiplication factor used to multiply the points to obtain the mapped points.'
+        ),
+    ] = None
+    points: Annotated[int | None, Field(description='Fixed number of points to be applied.')] = None
+    type: Annotated[Type13 | None, Field(description='Type of calculation.')] = None
+
+
+class Status(Enum):
+    """
+    Order status.
+    """
+
+    CREATED = 'CREATED'
+    PAID = 'PAID'
+    CANCELED = 'CANCELED'
+    FULFILLED = 'FULFILLED'
+
+
+class Product(BaseModel):
+    id: Annotated[str | None, Field(pattern='^prod_')] = None
+    name: str | None = None
+    price: int | None = None
+    source_id: str | None = None
+
+
+class RelatedObject3(Enum):
+    """
+    Used along with the source_id property, can be set to either sku or product.
+    """
+
+    PRODUCT = 'product'
+    SKU = 'sku'
+
+
+class OrderItemCalculated(BaseModel):
+    amount: Annotated[
+        int | None, Field(description='The total amount of the order item (price * quantity).')
+    ] = None
+    applied_discount_amount: Annotated[
+        int | None, Field(description='This field shows the order-level discount applied.')
+    ] = None
+    applied_discount_quantity: Annotated[
+        int | None, Field(description='Number of the discounted items applied in the transaction.')
+    ] = None
+    applied_quantity: Annotated[
+        int | None,
+        Field(
+            description='Quantity of items changed by the application of a new quantity items. It can be positive when an item is added or negative if an item is replaced.'
+        ),
+    ] = None
+    applied_quantity_amount: Annotated[
+        int | None,
+        Field(
+            description='Amount for the items changed by the application of a new quantity items. It can be positive when an item is added or negative if an item is replaced.'
+        ),
+    ] = None
+    discount_amount: Annotated[
+        int | None, Field(description='Sum of all order-item-level discounts applied to the order.')
+    ] = None
+    discount_quantity: Annotated[int | None, Field(description='Number of dicounted items.')] = None
+    id: Annotated[str | None, Field(description='Unique identifier of the order line item.')] = None
+    initial_amount: Annotated[
+        int | None,
+        Field(
+            description="A positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the total amount of the order. This is the sum of the order items' amounts."
+        ),
+    ] = None
+    initial_quantity: Annotated[
+        int | None,
+        Field(
+            description="A positive integer in the smallest unit quantity representing the total amount of the order; this is the sum of the order items' quantity."
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to an item object. It can be useful for storing additional information about the item in a structured format. It can be used to define business validation rules or discount formulas.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['order_item'], Field(description='The type of the object represented by JSON.')
+    ]
+    price: Annotated[
+        int | None,
+        Field(
+            description='Unit price of an item. Value is multiplied by 100 to precisely represent 2 decimal places. For example `10000 cents` for `$100.00`.'
+        ),
+    ] = None
+    product: Product | None = None
+    product_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the product. It is assigned by Voucherify.',
+            pattern='^prod_',
+        ),
+    ] = None
+    quantity: Annotated[
+        int | None, Field(description='The quantity of the particular item in the cart.')
+    ] = None
+    related_object: Annotated[
+        RelatedObject3 | None,
+        Field(
+            description='Used along with the source_id property, can be set to either sku or product.'
+        ),
+    ] = None
+    sku_id: Annotated[
+        str | None, Field(description='Unique identifier of the SKU. It is assigned by Voucherify.')
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description="The merchant's product/SKU ID (if it is different from the Voucherify product/SKU ID). It is useful in the integration between multiple systems. It can be an ID from an eCommerce site, a database, or a third-party service."
+        ),
+    ] = None
+    subtotal_amount: Annotated[
+        int | None,
+        Field(
+            description='Final order item amount after the applied item-level discount.  If there are no item-level discounts applied, this item is equal to the `amount`.   \n`subtotal_amount`=`amount`-`applied_discount_amount`'
+        ),
+    ] = None
+
+
+class OrderRedemptions(BaseModel):
+    date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the redemption was created in ISO 8601 format.'
+        ),
+    ] = None
+    related_object_id: Annotated[
+        str | None,
+        Field(description='Unique identifier of the parent redemption.', pattern='^promo_'),
+    ] = None
+    related_object_parent_id: Annotated[
+        str | None,
+        Field(
+            description="Represent's the campaign ID of the voucher if the redemption was based on a voucher that was part of bulk codes generated within a campaign. In case of a promotion tier, this represents the campaign ID of the promotion tier's parent campaign.",
+            pattern='^camp_',
+        ),
+    ] = None
+    related_object_type: Annotated[
+        str | None, Field(description='The source of the incentive.')
+    ] = None
+    rollback_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and tiem when the redemption rollback was created in the ISO 8601 format.'
+        ),
+    ] = None
+    rollback_id: Annotated[
+        str | None, Field(description='Unique identifier of the redemption rollback.')
+    ] = None
+    rollback_stacked: Annotated[
+        list[str] | None,
+        Field(description='Lists the rollback redemption IDs of the particular child redemptions.'),
+    ] = None
+    stacked: Annotated[
+        list[str] | None,
+        Field(
+            description='Contains a list of unique IDs of child redemptions, which belong to the stacked incentives.'
+        ),
+    ] = None
+
+
+class ValidityTimeframe1(BaseModel):
+    """
+    Recurrent time periods when the campaign is valid. For example, valid for 1 hour every other day.
+    """
+
+    duration: Annotated[
+        str | None,
+        Field(
+            description='Defines the amount of time the campaign will be active in the ISO 8601 format. For example, a campaign with a `duration` of `P1D` will be valid for a duration of one day.'
+        ),
+    ] = None
+    interval: Annotated[
+        str | None,
+        Field(
+            description='Defines the intervening time between two time points in the ISO 8601 format, expressed as a duration. For example, a campaign with an `interval` of `P2D` will be active every other day.'
+        ),
+    ] = None
+
+
+class Orders(BaseModel):
+    """
+    Contains statistics about orders related to the promotion tier.
+    """
+
+    total_amount: Annotated[int | None, Field(description='Sum of order totals.')] = None
+    total_discount_amount: Annotated[
+        int | None, Field(description='Sum of total discount applied using the promotion tier.')
+    ] = None
+
+
+class Redemptions(BaseModel):
+    """
+    Contains statistics about promotion tier redemptions.
+    """
+
+    total_redeemed: Annotated[
+        int | None, Field(description='Number of times the promotion tier was redeemed.')
+    ] = None
+
+
+class Summary(BaseModel):
+    """
+    Contains statistics about promotion tier redemptions and orders.
+    """
+
+    orders: Annotated[
+        Orders | None,
+        Field(description='Contains statistics about orders related to the promotion tier.'),
+    ] = None
+    redemptions: Annotated[
+        Redemptions | None,
+        Field(description='Contains statistics about promotion tier redemptions.'),
+    ] = None
+
+
+class ValidityTimeframe2(BaseModel):
+    """
+    Set recurrent time periods when the promotion tier is valid. For example, valid for 1 hour every other day. `start_date` **required** when including the `validity_timeframe`.
+    """
+
+    duration: Annotated[
+        str | None,
+        Field(
+            description='Defines the amount of time the promotion tier will be active in the ISO 8601 format. For example, a promotion tier with a `duration` of `P1D` will be valid for a duration of one day.'
+        ),
+    ] = None
+    interval: Annotated[
+        str | None,
+        Field(
+            description='Defines the intervening time between two time points in the ISO 8601 format, expressed as a duration. For example, a promotion tier with an `interval` of `P2D` will be active every other day.'
+        ),
+    ] = None
+
+
+class Result(Enum):
+    """
+    Status of the publication attempt.
+    """
+
+    SUCCESS = 'SUCCESS'
+
+
+class VouchersIdItem(RootModel[str]):
+    root: Annotated[str, Field(pattern='^v_')]
+
+
+class ChannelType(Enum):
+    """
+    The source of the channel for the redemption rollback. A `USER` corresponds to the Voucherify Dashboard and an `API` corresponds to the API.
+    """
+
+    USER = 'USER'
+    API = 'API'
+
+
+class RelatedObjectType1(Enum):
+    """
+    Defines the related object.
+    """
+
+    VOUCHER = 'voucher'
+    PROMOTION_TIER = 'promotion_tier'
+
+
+class Redemption(BaseModel):
+    date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique redemption ID.')] = None
+
+
+class Rollback(BaseModel):
+    date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique rollback redemption ID.')] = None
+
+
+class RelatedRedemptions(BaseModel):
+    redemptions: list[Redemption] | None = None
+    rollbacks: list[Rollback] | None = None
+
+
+class Result1(Enum):
+    """
+    Redemption result.
+    """
+
+    SUCCESS = 'SUCCESS'
+    FAILURE = 'FAILURE'
+
+
+class Status1(Enum):
+    """
+    Redemption status.
+    """
+
+    SUCCEEDED = 'SUCCEEDED'
+    FAILED = 'FAILED'
+
+
+class Type14(Enum):
+    """
+    Campaign type.
+    """
+
+    DISCOUNT_COUPONS = 'DISCOUNT_COUPONS'
+    GIFT_VOUCHERS = 'GIFT_VOUCHERS'
+    LOYALTY_PROGRAM = 'LOYALTY_PROGRAM'
+
+
+class Campaign4(BaseModel):
+    """
+    Objects stores information about the campaign related to the reward.
+    """
+
+    balance: int | None = None
+    id: Annotated[
+        str, Field(description='Unique identifier of the campaign assigned by Voucherify.')
+    ]
+    type: Annotated[Type14, Field(description='Campaign type.')]
+
+
+class Coin(BaseModel):
+    """
+    Defines the ratio by mapping the number of loyalty points in `points_ratio` to a predefined cash amount in `exchange_ratio`.
+    """
+
+    exchange_ratio: Annotated[
+        int | None,
+        Field(
+            description='The cash equivalent of the points defined in the `points_ratio` property.'
+        ),
+    ] = None
+    points_ratio: Annotated[
+        int | None,
+        Field(
+            description='The number of loyalty points that will map to the predefined cash amount defined by the `exchange_ratio` property.'
+        ),
+    ] = None
+
+
+class Product2(BaseModel):
+    """
+    Contains information about the product given as a reward.
+    """
+
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the product assigned by Voucherify.', pattern='^prod_'
+        ),
+    ] = None
+    sku_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the SKU assigned by Voucherify for the SKU given as a reward.'
+        ),
+    ] = None
+
+
+class Parameters(BaseModel):
+    """
+    Defines how the reward is generated.
+    """
+
+    campaign: Annotated[
+        Campaign4 | None,
+        Field(description='Objects stores information about the campaign related to the reward.'),
+    ] = None
+    coin: Annotated[
+        Coin | None,
+        Field(
+            description='Defines the ratio by mapping the number of loyalty points in `points_ratio` to a predefined cash amount in `exchange_ratio`.'
+        ),
+    ] = None
+    product: Annotated[
+        Product2 | None,
+        Field(description='Contains information about the product given as a reward.'),
+    ] = None
+
+
+class Type15(Enum):
+    """
+    Reward type.
+    """
+
+    CAMPAIGN = 'CAMPAIGN'
+    COIN = 'COIN'
+    MATERIAL = 'MATERIAL'
+
+
+class ConversionEventType(Enum):
+    """
+    Defines how a referral is triggered.
+    """
+
+    REDEMPTION = 'redemption'
+    CUSTOM_EVENT = 'custom_event'
+
+
+class CustomEvent5(BaseModel):
+    """
+    Contains details about the custom event.
+    """
+
+    id: Annotated[str | None, Field(description='Unique custom event ID.')] = None
+    name: Annotated[str | None, Field(description='Custom event name.')] = None
+
+
+class RelatedObjectParent(BaseModel):
+    """
+    Details of the resource from which the reward originates.
+    """
+
+    id: Annotated[str | None, Field(description='Unique identifier of the reward source.')] = None
+    name: Annotated[str | None, Field(description='Name of the reward source.')] = None
+    object: Annotated[
+        Literal['CAMPAIGN'] | None,
+        Field(description='Type of resource represented by the source of the reward.'),
+    ] = None
+
+
+class Type16(Enum):
+    """
+    Type of reward.
+    """
+
+    DISCOUNT_VOUCHER = 'DISCOUNT_VOUCHER'
+    LOYALTY_CARD = 'LOYALTY_CARD'
+    GIFT_VOUCHER = 'GIFT_VOUCHER'
+
+
+class RefereeReward(BaseModel):
+    """
+    Defines the referee reward.
+    """
+
+    amount: Annotated[
+        str | None,
+        Field(
+            description='Define the number of `points` to add to a loyalty card or `credits` to the balance on a gift card. In case of the gift card, the value is multiplied by 100 to precisely represent 2 decimal places. For example, $100 amount is written as 10000.'
+        ),
+    ] = None
+    related_object_parent: Annotated[
+        RelatedObjectParent | None,
+        Field(description='Details of the resource from which the reward originates.'),
+    ] = None
+    type: Annotated[Type16 | None, Field(description='Type of reward.')] = None
+
+
+class ReferralProgram(BaseModel):
+    """
+    Defines the referee reward and the way a referral is triggered. Context: `REFERRAL_PROGRAM`.
+    """
+
+    conversion_event_type: Annotated[
+        ConversionEventType | None, Field(description='Defines how a referral is triggered.')
+    ] = None
+    custom_event: Annotated[
+        CustomEvent5 | None, Field(description='Contains details about the custom event.')
+    ] = None
+    referee_reward: Annotated[
+        RefereeReward | None, Field(description='Defines the referee reward.')
+    ] = None
+
+
+class Attributes(BaseModel):
+    """
+    These properties are configurable for **material rewards**.
+    """
+
+    description: Annotated[
+        str | None,
+        Field(description='An arbitrary string that you can attach to a material reward.'),
+    ] = None
+    image_url: Annotated[
+        str | None, Field(description='The HTTPS URL pointing to the .png or .jpg file.')
+    ] = None
+
+
+class Type17(Enum):
+    """
+    Reward type.
+    """
+
+    CAMPAIGN = 'CAMPAIGN'
+    COIN = 'COIN'
+    MATERIAL = 'MATERIAL'
+
+
+class Loyalty2(BaseModel):
+    """
+    Defines the equivalent points value of the reward.
+    """
+
+    points: Annotated[
+        int | None, Field(description='The number of points required to redeem the reward.')
+    ] = None
+
+
+class Parameters1(BaseModel):
+    """
+    Defines the cost of the reward
+    """
+
+    loyalty: Annotated[
+        Loyalty2, Field(description='Defines the equivalent points value of the reward.')
+    ]
+
+
+class RelatedObjectType2(Enum):
+    """
+    Related object type to which the reward was assigned.
+    """
+
+    CAMPAIGN = 'campaign'
+
+
+class RewardAssignment(BaseModel):
+    """
+    Details about the assignment of the reward to the customer.
+    """
+
+    created_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the reward assignment was created. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[
+        str | None, Field(description='Unique reward assignment ID, assigned by Voucherify.')
+    ] = None
+    object: Annotated[
+        Literal['reward_assignment'] | None,
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the reward assignment.'
+        ),
+    ] = None
+    parameters: Annotated[
+        Parameters1 | None, Field(description='Defines the cost of the reward')
+    ] = None
+    related_object_id: Annotated[
+        str | None,
+        Field(description='Related object ID to which the reward was assigned.', pattern='^camp_'),
+    ] = None
+    related_object_type: Annotated[
+        RelatedObjectType2 | None,
+        Field(description='Related object type to which the reward was assigned.'),
+    ] = None
+    reward_id: Annotated[str | None, Field(description='Associated reward ID.')] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the reward assignment was updated. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class State(Enum):
+    """
+    State of the reward redemption.
+    """
+
+    COMPLETED = 'COMPLETED'
+    CREATED = 'CREATED'
+    PENDING = 'PENDING'
+    ROLLEDBACK = 'ROLLEDBACK'
+
+
+class RewardRedemption(BaseModel):
+    """
+    Details about the redemption of a reward
+    """
+
+    campaign_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the campaign to which the redeemed reward belongs.',
+            pattern='^camp_',
+        ),
+    ] = None
+    created_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the reward redemption was created in the ISO 8601 format.'
+        ),
+    ] = None
+    customer_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the customer redeeming the reward.', pattern='^cust_'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique identifier of the reward redemption.')] = (
+        None
+    )
+    reward_assignment_id: Annotated[
+        str | None, Field(description='Unique identifier of the reward assignment.')
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the source which triggered the event.', pattern='^r_'
+        ),
+    ] = None
+    source_type: Annotated[
+        str | None, Field(description='Defines the source type of the reward redemption.')
+    ] = None
+    state: Annotated[State | None, Field(description='State of the reward redemption.')] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the reward redemption was last updated in the ISO 8601 format.'
+        ),
+    ] = None
+    voucher_id: Annotated[
+        str | None, Field(description='Unique identifier of the voucher.', pattern='^v_')
+    ] = None
+
+
+class Type18(Enum):
+    """
+    Campaign type.
+    """
+
+    DISCOUNT_COUPONS = 'DISCOUNT_COUPONS'
+    PROMOTION = 'PROMOTION'
+    GIFT_VOUCHERS = 'GIFT_VOUCHERS'
+    REFERRAL_PROGRAM = 'REFERRAL_PROGRAM'
+    LOYALTY_PROGRAM = 'LOYALTY_PROGRAM'
+
+
+class Campaign5(BaseModel):
+    """
+    Objects stores information about the campaign related to the reward.
+    """
+
+    balance: Annotated[
+        int | None,
+        Field(
+            description='The incremental amout to be added to the current balance on the gift card. The value is multiplied by 100 to precisely represent 2 decimal places. For example, $100 amount is written as 10000.'
+        ),
+    ] = None
+    id: Annotated[str, Field(description='Unique identifier of the campaign.')]
+    type: Annotated[Type18, Field(description='Campaign type.')]
+
+
+class Coin1(BaseModel):
+    """
+    Defines the ratio by mapping the number of loyalty points in points_ratio to a predefined cash amount in exchange_ratio.
+    """
+
+    exchange_ratio: Annotated[
+        float,
+        Field(
+            description='The cash equivalent of the points defined in the points_ratio property.'
+        ),
+    ]
+    points_ratio: Annotated[
+        int | None,
+        Field(
+            description='The number of loyalty points that will map to the predefined cash amount defined by the exchange_ratio property.'
+        ),
+    ] = None
+
+
+class Product3(BaseModel):
+    """
+    Contains information about the product given as a reward.
+    """
+
+    id: Annotated[str, Field(description='Unique product ID assigned by Voucherify.')]
+    sku_id: Annotated[
+        str | None,
+        Field(description='Unique SKU ID assigned by Voucherify, of the SKU given as a reward.'),
+    ]
+
+
+class RewardType(BaseModel):
+    campaign: Annotated[
+        Campaign5 | None,
+        Field(description='Objects stores information about the campaign related to the reward.'),
+    ] = None
+    coin: Annotated[
+        Coin1 | None,
+        Field(
+            description='Defines the ratio by mapping the number of loyalty points in points_ratio to a predefined cash amount in exchange_ratio.'
+        ),
+    ] = None
+    product: Annotated[
+        Product3 | None,
+        Field(description='Contains information about the product given as a reward.'),
+    ] = None
+
+
+class Type19(Enum):
+    """
+    Defines whether the campaign can be updated with new vouchers after campaign creation or if the campaign consists of standalone vouchers.
+
+    - `AUTO_UPDATE`: the campaign is dynamic, i.e. vouchers will generate based on set criteria
+    -  `STATIC`: vouchers need to be manually published
+    - `STANDALONE`: campaign for single vouchers
+    """
+
+    AUTO_UPDATE = 'AUTO_UPDATE'
+    STATIC = 'STATIC'
+    STANDALONE = 'STANDALONE'
+
+
+class Redemption5(BaseModel):
+    """
+    Defines the redemption limits on vouchers.
+    """
+
+    quantity: Annotated[
+        int | None,
+        Field(
+            description='How many times a voucher can be redeemed. A `null` value means unlimited.'
+        ),
+    ]
+    redeemed_quantity: Annotated[
+        int | None, Field(description='How many times a voucher has already been redeemed.')
+    ] = None
+
+
+class Type20(Enum):
+    """
+    Type of the voucher.
+    """
+
+    DISCOUNT_VOUCHER = 'DISCOUNT_VOUCHER'
+    LOYALTY_CARD = 'LOYALTY_CARD'
+    GIFT_VOUCHER = 'GIFT_VOUCHER'
+
+
+class SimpleCustomer(BaseModel):
+    """
+    Simplified customer data.
+    """
+
+    email: Annotated[str | None, Field(description="Customer's email address.")] = None
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of an existing customer. It is assigned by Voucherify.',
+            pattern='^cust_',
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that are attached to the customer. It stores all custom attributes assigned to the customer.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description="Customer's first and last name.")] = None
+    object: Annotated[
+        Literal['customer'] | None, Field(description='The type of the object represented by JSON.')
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='A unique identifier of the customer. It can be a customer ID or email from a CRM system, database, or a third-party service.'
+        ),
+    ] = None
+
+
+class SimpleCustomerRequiredObjectType(BaseModel):
+    """
+    Simplified customer data with limited properties used in Event Tracking endpoints.
+    """
+
+    email: Annotated[str | None, Field(description="Customer's email address.")] = None
+    id: Annotated[
+        str | None,
+        Field(description='Unique identifier of a customer. It is assigned by Voucherify.'),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a customer. The metadata object stores all custom attributes assigned to the customer.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description="Customer's first and last name.")] = None
+    object: Annotated[
+        str,
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the customer.'
+        ),
+    ]
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='A unique identifier of the customer. It can be a customer ID or email from a CRM system, database, or a third-party service.'
+        ),
+    ] = None
+
+
+class CustomEvent6(BaseModel):
+    schema_id: str
+
+
+class Event4(Enum):
+    """
+    Defines the event which triggers the earning rule to add points to a loyalty card.
+    """
+
+    ORDER_PAID = 'order.paid'
+    CUSTOMER_SEGMENT_ENTERED = 'customer.segment.entered'
+    CUSTOM_EVENT = 'custom_event'
+    CUSTOMER_LOYALTY_TIER_UPGRADED = 'customer.loyalty.tier.upgraded'
+    CUSTOMER_LOYALTY_TIER_DOWNGRADED = 'customer.loyalty.tier.downgraded'
+    CUSTOMER_LOYALTY_TIER_PROLONGED = 'customer.loyalty.tier.prolonged'
+    CUSTOMER_LOYALTY_TIER_JOINED = 'customer.loyalty.tier.joined'
+    CUSTOMER_LOYALTY_TIER_LEFT = 'customer.loyalty.tier.left'
+
+
+class CustomEvent7(BaseModel):
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ]
+
+
+class Amount2(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class Order4(BaseModel):
+    amount: Annotated[
+        Amount2 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    total_amount: Annotated[
+        TotalAmount | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+
+
+class Amount3(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class Quantity1(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class SubtotalAmount1(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class OrderItems1(BaseModel):
+    amount: Annotated[
+        Amount3 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    quantity: Annotated[
+        Quantity1 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    subtotal_amount: Annotated[
+        SubtotalAmount1 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+
+
+class Type21(Enum):
+    FIXED = 'FIXED'
+    PROPORTIONAL = 'PROPORTIONAL'
+
+
+class Loyalty3(BaseModel):
+    calculation_type: CalculationType | None = None
+    custom_event: CustomEvent7 | None = None
+    customer: Customer | None = None
+    order: Order4 | None = None
+    order_items: OrderItems1 | None = None
+    points: Annotated[
+        int | None,
+        Field(
+            description='Defines how the points are added to the loyalty card. FIXED adds a fixed number of points.'
+        ),
+    ] = None
+    type: Type21 | None = None
+
+
+class CalculationType2(Enum):
+    """
+    `CUSTOM_EVENT_METADATA`: Custom event metadata (X points for every Y in metadata attribute).
+    """
+
+    CUSTOM_EVENT_METADATA = 'CUSTOM_EVENT_METADATA'
+
+
+class Event5(Enum):
+    ORDER_PAID = 'order.paid'
+    CUSTOMER_SEGMENT_ENTERED = 'customer.segment.entered'
+    CUSTOMER_LOYALTY_TIER_JOINED = 'customer.loyalty.tier.joined'
+    CUSTOMER_LOYALTY_TIER_LEFT = 'customer.loyalty.tier.left'
+    CUSTOMER_LOYALTY_TIER_UPGRADED = 'customer.loyalty.tier.upgraded'
+    CUSTOMER_LOYALTY_TIER_DOWNGRADED = 'customer.loyalty.tier.downgraded'
+    CUSTOMER_LOYALTY_TIER_PROLONGED = 'customer.loyalty.tier.prolonged'
+
+
+class CalculationType3(Enum):
+    ORDER_AMOUNT = 'ORDER_AMOUNT'
+    ORDER_TOTAL_AMOUNT = 'ORDER_TOTAL_AMOUNT'
+    ORDER_METADATA = 'ORDER_METADATA'
+    ORDER_ITEMS_QUANTITY = 'ORDER_ITEMS_QUANTITY'
+    ORDER_ITEMS_AMOUNT = 'ORDER_ITEMS_AMOUNT'
+    ORDER_ITEMS_SUBTOTAL_AMOUNT = 'ORDER_ITEMS_SUBTOTAL_AMOUNT'
+    CUSTOMER_METADATA = 'CUSTOMER_METADATA'
+    CUSTOM_EVENT_METADATA = 'CUSTOM_EVENT_METADATA'
+
+
+class Amount4(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class Order5(BaseModel):
+    amount: Annotated[
+        Amount4 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    total_amount: Annotated[
+        TotalAmount | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+
+
+class Amount5(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class Quantity2(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class SubtotalAmount2(BaseModel):
+    """
+    Defines the ratio based on the property defined in the `calculation_type` parameter.
+    """
+
+    every: Annotated[
+        int,
+        Field(
+            description='The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 order amount is written as 1000.'
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='unique identifier of the resource, i.e. pc_75U0dHlr7u75BJodrW1AE3t6, prod_0bae32322150fd0546, or sku_0b7d7dfb090be5c619.'
+        ),
+    ]
+    object: Annotated[Object, Field(description='Type of object taken under consideration.')]
+    points: Annotated[
+        int,
+        Field(
+            description='Number of points to be awarded, i.e. how many points to be added to the loyalty card.'
+        ),
+    ]
+
+
+class OrderItems2(BaseModel):
+    amount: Annotated[
+        Amount5 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    quantity: Annotated[
+        Quantity2 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+    subtotal_amount: Annotated[
+        SubtotalAmount2 | None,
+        Field(
+            description='Defines the ratio based on the property defined in the `calculation_type` parameter.'
+        ),
+    ] = None
+
+
+class Loyalty4(BaseModel):
+    """
+    An object that defines the number of points that will be added to a loyalty card and how the points will be added.
+
+    - `FIXED` adds a fixed number of `points`
+    - `PROPORTIONAL` adds points proportionally based on a pre-defined ratio
+    """
+
+    calculation_type: CalculationType3 | None = None
+    custom_event: CustomEvent7 | None = None
+    customer: Customer | None = None
+    order: Order5 | None = None
+    order_items: OrderItems2 | None = None
+    points: Annotated[
+        int | None,
+        Field(
+            description='Defines how the points are added to the loyalty card. FIXED adds a fixed number of points.'
+        ),
+    ] = None
+    type: Type21 | None = None
+
+
+class LoyaltyTier5(BaseModel):
+    """
+    Defines the tier associated with the earning rule definition.
+    """
+
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the loyalty tier associated with the earning rule.'
+        ),
+    ] = None
+
+
+class Segment3(BaseModel):
+    """
+    Contains the id of a customer segment. **Required** for the `customer.segment.entered` option in `event`.
+    """
+
+    id: Annotated[
+        str | None,
+        Field(
+            description='Contains a unique identifier of a customer segment. Assigned by the Voucherify API.'
+        ),
+    ] = None
+
+
+class Source9(BaseModel):
+    """
+    Contains the custom earning rule name and parent campaign.
+    """
+
+    banner: Annotated[
+        str | None,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ] = None
+    object_id: Annotated[str | None, Field(description='Unique identifier of the campaign.')] = None
+    object_type: Annotated[
+        str | None,
+        Field(
+            description='Defines the object associated with the earning rule. Defaults to `campaign`.'
+        ),
+    ] = None
+
+
+class Type23(Enum):
+    """
+    Defines how the points are added to the loyalty card. PROPORTIONAL adds points based on a pre-defined ratio.
+    """
+
+    PROPORTIONAL = 'PROPORTIONAL'
+
+
+class ValidityTimeframe3(BaseModel):
+    """
+    Set recurrent time periods when the earning rule is valid. For example, valid for 1 hour every other day.`start_date` **required** when including the `validity_timeframe`.
+    """
+
+    duration: Annotated[
+        str | None,
+        Field(
+            description='Defines the amount of time an earning rule will be active in ISO 8601 format. For example, an earning rule with a `duration` of `PT1H` will be valid for a duration of one hour.'
+        ),
+    ] = None
+    interval: Annotated[
+        str | None,
+        Field(
+            description='Defines the intervening time between two time points in ISO 8601 format, expressed as a duration. For example, an earning rule with an `interval` of `P2D` will be valid every other day.'
+        ),
+    ] = None
+
+
+class Segment4(BaseModel):
+    """
+    Contains the id of a customer segment. Required for the `customer.segment.entered` option in event.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique identifier of a customer segment assigned by Voucherify.')
+    ]
+
+
+class Source10(BaseModel):
+    """
+    Contains the custom earning rule name and parent campaign.
+    """
+
+    banner: Annotated[
+        str | None,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ] = None
+    object_id: Annotated[
+        str, Field(description='A unique campaign identifier assigned by Voucherify.')
+    ]
+    object_type: Annotated[
+        ObjectType,
+        Field(
+            description='Defines the object associated with the earning rule. Defaults to `campaign`.'
+        ),
+    ]
+
+
+class Category2(Enum):
+    """
+    Type of the event.
+    """
+
+    EFFECT = 'EFFECT'
+    ACTION = 'ACTION'
+
+
+class SimpleEvent(BaseModel):
+    """
+    Simplified event data.
+    """
+
+    category: Annotated[Category2 | None, Field(description='Type of the event.')] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the event was created in the ISO 8601 format.'
+        ),
+    ] = None
+    entity_id: Annotated[
+        str | None,
+        Field(description='ID of the entity that initiated the event.', pattern='^cust_'),
+    ] = None
+    group_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the request that triggered the event.', pattern='^v-'
+        ),
+    ] = None
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier assigned by Voucherify that will be linked to the this event.',
+            pattern='^evcus_',
+        ),
+    ] = None
+    type: Annotated[str | None, Field(description='Type of the triggering event.')] = None
+
+
+class Status2(Enum):
+    """
+    The order status.
+    """
+
+    CREATED = 'CREATED'
+    PAID = 'PAID'
+    CANCELED = 'CANCELED'
+    FULFILLED = 'FULFILLED'
+
+
+class RelatedObject4(Enum):
+    """
+    Used along with the source_id property. It can be set to either SKU or product.
+    """
+
+    PRODUCT = 'product'
+    SKU = 'sku'
+
+
+class SimpleOrderItem(BaseModel):
+    """
+    Simplified order item data.
+    """
+
+    amount: Annotated[
+        int | None, Field(description='The total amount of the order item (price * quantity).')
+    ] = None
+    applied_discount_amount: Annotated[
+        int | None, Field(description='The order-level discount applied.')
+    ] = None
+    discount_amount: Annotated[
+        int | None,
+        Field(description='The sum of all order-item-level discounts applied to the order.'),
+    ] = None
+    discount_quantity: Annotated[int | None, Field(description='Number of dicounted items.')] = None
+    id: Annotated[str | None, Field(pattern='^ordli_')] = None
+    object: Annotated[
+        Literal['order_item'] | None,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the `order_item`.'
+        ),
+    ] = None
+    price: Annotated[
+        int | None,
+        Field(
+            description='Unit price of an item. Value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 discount is written as 1000.'
+        ),
+    ] = None
+    product_id: Annotated[
+        str | None,
+        Field(description='A unique product ID assigned by Voucherify.', pattern='^prod_'),
+    ] = None
+    quantity: Annotated[
+        int | None, Field(description='The quantity of the particular item in the cart.')
+    ] = None
+    related_object: Annotated[
+        RelatedObject4 | None,
+        Field(
+            description='Used along with the source_id property. It can be set to either SKU or product.'
+        ),
+    ] = None
+    sku_id: Annotated[
+        str | None, Field(description='A unique SKU ID assigned by Voucherify.', pattern='^sku_')
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='The merchant’s product/SKU ID (if it is different from the Voucherify product/SKU ID).'
+        ),
+    ] = None
+    subtotal_amount: Annotated[
+        int | None, Field(description='Final order amount after the applied discount.')
+    ] = None
+
+
+class SimpleProduct(BaseModel):
+    """
+    Simplified product data.
+    """
+
+    id: Annotated[str | None, Field(description='Unique product ID.', pattern='^prod_')] = None
+    name: Annotated[str | None, Field(description='Product name.')] = None
+    source_id: Annotated[str | None, Field(description='Product source ID.')] = None
+
+
+class SimpleProductDiscountUnit(BaseModel):
+    """
+    Simplified product discount unit data.
+    """
+
+    id: Annotated[str, Field(description='Unique product ID, assigned by Voucherify.')]
+    name: Annotated[str, Field(description='Product name.')]
+    source_id: Annotated[str | None, Field(description="Product's source ID.")] = None
+
+
+class SimplePromotionTierCampaign(BaseModel):
+    """
+    Simplified promotion tier campaign data.
+    """
+
+    id: Annotated[str | None, Field(description='Unique identifier of the campaign.')] = None
+
+
+class ChannelType1(Enum):
+    """
+    The source of the channel for the redemption:
+    `USER` - the redemption was made in the Voucherify Dashboard by a user,
+     `API` - redemption was made through the API,
+    `AUTO_REDEEM - the redemption was made for a reward and it was made automatically.
+    """
+
+    API = 'API'
+    AUTO_REDEEM = 'AUTO_REDEEM'
+    USER = 'USER'
+
+
+class Channel1(BaseModel):
+    """
+    Defines the details of the channel through which the redemption was issued.
+    """
+
+    channel_id: Annotated[
+        str | None,
+        Field(
+            description='Unique channel ID of the user performing the redemption. This is either a user ID from a user using the Voucherify Dashboard, an X-APP-Id of a user using the API, or the reward assignment ID for automatic reward redemption.'
+        ),
+    ] = None
+    channel_type: Annotated[
+        ChannelType1 | None,
+        Field(
+            description='The source of the channel for the redemption:\n`USER` - the redemption was made in the Voucherify Dashboard by a user,\n `API` - redemption was made through the API,\n`AUTO_REDEEM - the redemption was made for a reward and it was made automatically.'
+        ),
+    ] = None
+
+
+class Status3(Enum):
+    SUCCEEDED = 'SUCCEEDED'
+    FAILED = 'FAILED'
+    ROLLED_BACK = 'ROLLED BACK'
+    NONE_TYPE_NONE = None
+
+
+class Type24(Enum):
+    """
+    Campaign type.
+    """
+
+    DISCOUNT_COUPONS = 'DISCOUNT_COUPONS'
+    GIFT_VOUCHERS = 'GIFT_VOUCHERS'
+    LOYALTY_PROGRAM = 'LOYALTY_PROGRAM'
+
+
+class Campaign6(BaseModel):
+    """
+    Objects stores information about the campaign related to the reward.
+    """
+
+    balance: int | None = None
+    id: Annotated[
+        str, Field(description='Unique identifier of the campaign assigned by Voucherify.')
+    ]
+    type: Annotated[Type24, Field(description='Campaign type.')]
+
+
+class Coin2(BaseModel):
+    """
+    Defines the ratio by mapping the number of loyalty points in `points_ratio` to a predefined cash amount in `exchange_ratio`.
+    """
+
+    exchange_ratio: Annotated[
+        int | None,
+        Field(
+            description='The cash equivalent of the points defined in the `points_ratio` property.'
+        ),
+    ] = None
+    points_ratio: Annotated[
+        int | None,
+        Field(
+            description='The number of loyalty points that will map to the predefined cash amount defined by the `exchange_ratio` property.'
+        ),
+    ] = None
+
+
+class Product4(BaseModel):
+    """
+    Contains information about the product given as a reward.
+    """
+
+    id: Annotated[
+        str | None, Field(description='Unique identifier of the product assigned by Voucherify.')
+    ] = None
+    sku_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the SKU assigned by Voucherify for the SKU given as a reward.'
+        ),
+    ] = None
+
+
+class Parameters3(BaseModel):
+    """
+    Defines how the reward is generated.
+    """
+
+    campaign: Annotated[
+        Campaign6 | None,
+        Field(description='Objects stores information about the campaign related to the reward.'),
+    ] = None
+    coin: Annotated[
+        Coin2 | None,
+        Field(
+            description='Defines the ratio by mapping the number of loyalty points in `points_ratio` to a predefined cash amount in `exchange_ratio`.'
+        ),
+    ] = None
+    product: Annotated[
+        Product4 | None,
+        Field(description='Contains information about the product given as a reward.'),
+    ] = None
+
+
+class Type25(Enum):
+    """
+    Reward type.
+    """
+
+    CAMPAIGN = 'CAMPAIGN'
+    COIN = 'COIN'
+    MATERIAL = 'MATERIAL'
+
+
+class CustomEvent10(BaseModel):
+    id: Annotated[str | None, Field(description='Unique identifier of the custome event.')] = None
+
+
+class Distribution(BaseModel):
+    id: Annotated[str | None, Field(description='Unique identifier of the distribution.')] = None
+
+
+class Segment5(BaseModel):
+    id: Annotated[str | None, Field(description='Unique identifier of the segment.')] = None
+
+
+class Parameters4(BaseModel):
+    """
+    Referral tier parameters.
+    """
+
+    custom_event: CustomEvent10 | None = None
+    distribution: Distribution | None = None
+    event_type: Annotated[str | None, Field(description='Type of the event.')] = None
+    segment: Segment5 | None = None
+
+
+class SimpleReferralTier(BaseModel):
+    """
+    Simplified referral tier data.
+    """
+
+    banner: Annotated[
+        str | None, Field(description='Text displayed to customers on the website.')
+    ] = None
+    campaign_id: Annotated[str | None, Field(description='Campaign ID.')] = None
+    id: Annotated[str | None, Field(description='Unique referral tier ID.')] = None
+    parameters: Annotated[Parameters4 | None, Field(description='Referral tier parameters.')] = None
+
+
+class SimpleSegment(BaseModel):
+    """
+    Simplified segment data.
+    """
+
+    id: Annotated[str, Field(description='Unique segment ID.')]
+    name: Annotated[str, Field(description='Segment name.')]
+    object: Annotated[
+        Literal['segment'], Field(description='The type of the object represented by the ID.')
+    ]
+
+
+class SimpleSku(BaseModel):
+    """
+    Simplified SKU data.
+    """
+
+    id: Annotated[str | None, Field(description='Unique SKU ID.')] = None
+    sku: Annotated[str | None, Field(description='SKU name.')] = None
+    source_id: Annotated[str | None, Field(description='SKU source id.')] = None
+
+
+class SimpleSkuDiscountUnit(BaseModel):
+    """
+    Simplified SKU discount unit data.
+    """
+
+    id: Annotated[str, Field(description='Unique SKU ID, assigned by Voucherify.')]
+    name: Annotated[str, Field(description='SKU name.')]
+    source_id: Annotated[str | None, Field(description="Product variant's source ID.")] = None
+
+
+class LoyaltyCard3(BaseModel):
+    """
+    Simplified loyalty card data.
+    """
+
+    balance: Annotated[
+        int | None,
+        Field(
+            description='Points available for reward redemption. This is calculated as follows: `balance` = `points` - `expired_points` - `subtracted_points` - `redemption.redeemed_points`.'
+        ),
+    ] = None
+    expired_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the total number of expired points over the lifetime of the loyalty card.'
+        ),
+    ] = None
+    next_expiration_date: Annotated[
+        str | None,
+        Field(description='The next closest date when the next set of points are due to expire.'),
+    ] = None
+    next_expiration_points: Annotated[
+        int | None, Field(description='The amount of points that are set to expire next.')
+    ] = None
+    pending_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the number of pending points that will be added to the loyalty card when they are activated automatically or manually.'
+        ),
+    ] = None
+    points: Annotated[
+        int,
+        Field(description='Total number of points added to the loyalty card over its lifespan.'),
+    ]
+    subtracted_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the total number of subtracted points over the lifetime of the loyalty card.'
+        ),
+    ] = None
+
+
+class Redemption6(BaseModel):
+    """
+    Defines the redemption limits on vouchers.
+    """
+
+    quantity: Annotated[
+        int | None,
+        Field(
+            description='How many times a voucher can be redeemed. A `null` value means unlimited.'
+        ),
+    ]
+    redeemed_points: int | None = None
+    redeemed_quantity: Annotated[
+        int, Field(description='How many times a voucher has already been redeemed.')
+    ]
+
+
+class Type26(Enum):
+    """
+    Type of the voucher.
+    """
+
+    DISCOUNT_VOUCHER = 'DISCOUNT_VOUCHER'
+    LOYALTY_CARD = 'LOYALTY_CARD'
+    GIFT_VOUCHER = 'GIFT_VOUCHER'
+
+
+class Sku(BaseModel):
+    """
+    Object representing a product SKU.
+    """
+
+    attributes: Annotated[
+        dict[str, Any],
+        Field(
+            description='The attributes object stores values for all custom attributes inherited by the SKU from the parent product. A set of key/value pairs that are attached to a SKU object and are unique to each SKU within a product family.'
+        ),
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the SKU was created in the ISO 8601 format.'
+        ),
+    ]
+    currency: Annotated[str | None, Field(description='SKU price currency.')] = None
+    id: Annotated[
+        str,
+        Field(
+            description='A unique identifier that represents the SKU and is assigned by Voucherify.'
+        ),
+    ]
+    image_url: Annotated[
+        str | None,
+        Field(
+            description='The HTTPS URL pointing to the .png or .jpg file that will be used to render the SKU image.'
+        ),
+    ]
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='The metadata object stores all custom attributes assigned to the SKU. A set of key/value pairs that you can attach to a SKU object. It can be useful for storing additional information about the SKU in a structured format.'
+        ),
+    ]
+    object: Annotated[
+        Literal['sku'],
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the `SKU`.'
+        ),
+    ]
+    price: Annotated[
+        int | None,
+        Field(
+            description='Unit price. It is represented by a value multiplied by 100 to accurately reflect 2 decimal places, such as `$100.00` being expressed as `10000`.'
+        ),
+    ]
+    product_id: Annotated[str, Field(description="The parent product's unique ID.")]
+    sku: Annotated[str | None, Field(description='Unique user-defined SKU name.')]
+    source_id: Annotated[
+        str | None, Field(description='A unique SKU identifier from your inventory system.')
+    ]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the SKU was updated in the ISO 8601 format.'
+        ),
+    ]
+
+
+class SkusListForProduct(BaseModel):
+    """
+    Contains information about child SKUs.
+    """
+
+    data: Annotated[list[Sku], Field(description='A dictionary that contains an array of SKUs.')]
+    data_ref: Annotated[
+        str,
+        Field(
+            description='Identifies the name of the JSON property that contains the array of SKUs.'
+        ),
+    ]
+    object: Annotated[
+        str,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about SKUs.'
+        ),
+    ]
+    total: Annotated[int, Field(description='Total number of SKUs in the product.')]
+
+
+class RelatedObjectType3(Enum):
+    """
+    The type of resource to which the validation rule was assigned.
+    """
+
+    VOUCHER = 'voucher'
+    CAMPAIGN = 'campaign'
+    EARNING_RULE = 'earning_rule'
+    REWARD_ASSIGNMENT = 'reward_assignment'
+    PROMOTION_TIER = 'promotion_tier'
+    DISTRIBUTION = 'distribution'
+
+
+class ValidationRuleAssignment(BaseModel):
+    """
+    Object representing a validation rule assignment.
+    """
+
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the validation rule assignment was created in the ISO 8601 format.'
+        ),
+    ]
+    id: Annotated[str, Field(description='Validation rule assignment ID.')]
+    object: Annotated[
+        Literal['validation_rules_assignment'],
+        Field(description='The type of the object represented by the ID.'),
+    ]
+    related_object_id: Annotated[
+        str, Field(description='The resource ID to which the validation rule was assigned.')
+    ]
+    related_object_type: Annotated[
+        RelatedObjectType3,
+        Field(description='The type of resource to which the validation rule was assigned.'),
+    ]
+    rule_id: Annotated[str, Field(description='Validation rule ID.')]
+
+
+class ValidationRuleAssignmentsList(BaseModel):
+    """
+    Validation Rule Assignments List
+    """
+
+    data: Annotated[
+        list[ValidationRuleAssignment],
+        Field(description='A dictionary that contains an array of validation rule assignments.'),
+    ]
+    data_ref: Annotated[
+        str,
+        Field(
+            description='Identifies the name of the JSON property that contains the array of validation rule assignments.'
+        ),
+    ]
+    object: Annotated[
+        str,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about validation rule assignments.'
+        ),
+    ]
+    total: Annotated[int, Field(description='Total number of validation rule assignments.')]
+
+
+class DataRef(Enum):
+    """
+    Identifies the name of the attribute that contains the array of validation rules assignments.
+    """
+
+    DATA = 'data'
+
+
+class ValidationRulesAssignmentsList(BaseModel):
+    """
+    List of Validation Rules Assignments
+    """
+
+    data: Annotated[
+        list[BusValRuleAssignment],
+        Field(description='Contains array of validation rules assignments.'),
+    ]
+    data_ref: Annotated[
+        DataRef,
+        Field(
+            description='Identifies the name of the attribute that contains the array of validation rules assignments.'
+        ),
+    ]
+    object: Annotated[
+        Literal['list'],
+        Field(
+            description='The type of the object represented by JSON. This object stores information about validation rules assignments.'
+        ),
+    ]
+    total: Annotated[int, Field(description='Total number of validation rules assignments.')]
+
+
+class DailyItem(BaseModel):
+    """
+    Defines the reccuring period/s of time when the happy hour promotion will be active.
+    """
+
+    days_of_week: Annotated[
+        list[Any] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the campaign is valid.\n\n- `0`  Sunday  \n- `1`  Monday  \n- `2`  Tuesday  \n- `3`  Wednesday  \n- `4`  Thursday  \n- `5`  Friday  \n- `6`  Saturday'
+        ),
+    ] = None
+    expiration_time: Annotated[
+        str | None,
+        Field(
+            description='Defines the ending hour for the happy hours promotion in HH:mm format. Happy hours are *inactive after* this time.'
+        ),
+    ] = None
+    start_time: Annotated[
+        str | None,
+        Field(
+            description='Defines the starting hour for the happy hours promotion in HH:mm format. Happy hours are *inactive before* this time.'
+        ),
+    ] = None
+
+
+class ValidityHours(BaseModel):
+    """
+    Allows to create Happy Hours scenario.
+    """
+
+    daily: Annotated[
+        list[DailyItem] | None,
+        Field(
+            description='Defines the reccuring period/s of time when the happy hour promotion will be active.'
+        ),
+    ] = None
+
+
+class Gift2(BaseModel):
+    """
+    Object representing gift parameters. Child attributes are present only if `type` is `GIFT_VOUCHER`. Defaults to `null`.
+    """
+
+    amount: Annotated[
+        int | None,
+        Field(
+            description='Total gift card income over the lifetime of the card. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $100 amount is written as 10000.'
+        ),
+    ] = None
+    balance: Annotated[
+        int | None,
+        Field(
+            description='Available funds. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $100 amount is written as 10000.'
+        ),
+    ] = None
+    effect: Annotated[
+        Effect2 | None,
+        Field(description="Defines how the credits are applied to the customer's order."),
+    ] = None
+
+
+class LoyaltyCard4(BaseModel):
+    """
+    Object representing loyalty card parameters. Child attributes are present only if `type` is `LOYALTY_CARD`. Defaults to `null`.
+    """
+
+    balance: Annotated[
+        int | None,
+        Field(
+            description='Points available for reward redemption. This is calculated as follows: `balance` = `points` - `expired_points` - `subtracted_points` - `redemption.redeemed_points`.'
+        ),
+    ] = None
+    expired_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the total number of expired points over the lifetime of the loyalty card.'
+        ),
+    ] = None
+    next_expiration_date: Annotated[
+        date_aliased | None,
+        Field(description='The next closest date when the next set of points are due to expire.'),
+    ] = None
+    next_expiration_points: Annotated[
+        int | None, Field(description='The amount of points that are set to expire next.')
+    ] = None
+    pending_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the number of pending points that will be added to the loyalty card when they are activated automatically or manually.'
+        ),
+    ] = None
+    points: Annotated[
+        int | None,
+        Field(description='Total number of points added to the loyalty card over its lifespan.'),
+    ] = None
+    subtracted_points: Annotated[
+        int | None,
+        Field(
+            description='Shows the total number of subtracted points over the lifetime of the loyalty card.'
+        ),
+    ] = None
+
+
+class Publish(BaseModel):
+    """
+    This object stores a summary of publish events: an events counter and an endpoint which can be called to return details of each event.  A publication is required for loyalty cards and referral codes. This object gets updated whenever a voucher has been published. Publication means assigning a code to a particular customer.
+    """
+
+    count: Annotated[int | None, Field(description='Publication events counter.')] = None
+    object: Annotated[
+        Literal['list'] | None,
+        Field(
+            description='The type of the object represented is by default `list`. To get this list, you need to make a call to the endpoint returned in the `url` attribute.'
+        ),
+    ] = None
+    url: Annotated[
+        str | None,
+        Field(
+            description='The endpoint where this list of publications can be accessed using a GET method. `/v1/vouchers/{voucher_code}/publications`'
+        ),
+    ] = None
+
+
+class Redemption7(BaseModel):
+    """
+    Stores a summary of redemptions that have been applied to the voucher.
+    """
+
+    object: Annotated[
+        Literal['list'] | None,
+        Field(
+            description='The type of the object represented is by default `list`. To get this list, you need to make a call to the endpoint returned in the url attribute.'
+        ),
+    ] = None
+    quantity: Annotated[
+        int | None,
+        Field(
+            description='How many times a voucher can be redeemed. A `null` value means unlimited.'
+        ),
+    ] = None
+    redeemed_amount: Annotated[
+        int | None,
+        Field(
+            description='Total amount redeemed. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $100 balance is written as 10000.'
+        ),
+    ] = None
+    redeemed_points: Annotated[int | None, Field(description='Total loyalty points redeemed.')] = (
+        None
+    )
+    redeemed_quantity: Annotated[
+        int | None, Field(description='How many times a voucher has already been redeemed.')
+    ] = None
+    url: Annotated[
+        str | None,
+        Field(
+            description='The endpoint where this list of redemptions can be accessed using a GET method. `/v1/vouchers/{voucher_code}/redemptions`'
+        ),
+    ] = None
+
+
+class Type27(Enum):
+    """
+    Defines the type of the voucher.
+    """
+
+    GIFT_VOUCHER = 'GIFT_VOUCHER'
+    DISCOUNT_VOUCHER = 'DISCOUNT_VOUCHER'
+    LOYALTY_CARD = 'LOYALTY_CARD'
+
+
+class ValidityTimeframe4(BaseModel):
+    """
+    Set recurrent time periods when the voucher is valid. For example, valid for 1 hour every other day. `start_date` **required** when including the `validity_timeframe`.
+    """
+
+    duration: Annotated[
+        str | None,
+        Field(
+            description='Defines the amount of time the voucher will be active in ISO 8601 format. For example, a voucher with a `duration` of `PT1H` will be valid for a duration of one hour.'
+        ),
+    ] = None
+    interval: Annotated[
+        str | None,
+        Field(
+            description='Defines the intervening time between two time points in ISO 8601 format, expressed as a duration. For example, a voucher with an `interval` of `P2D` will be active every other day.'
+        ),
+    ] = None
+
+
+class Barcode(BaseModel):
+    """
+    Stores barcode representation of encrypted code.
+    """
+
+    id: Annotated[str | None, Field(description='Encrypted voucher code ID.')] = None
+    url: Annotated[str | None, Field(description='URL to a barcode.')] = None
+
+
+class Qr(BaseModel):
+    """
+    Stores Quick Response (QR) representation of encrypted code.
+    """
+
+    id: Annotated[str | None, Field(description='Encrypted voucher code ID.')] = None
+    url: Annotated[str | None, Field(description='URL to a QR code.')] = None
+
+
+class VoucherAssets(BaseModel):
+    """
+    Stores links to images of QR and barcode that correspond to an encrypted voucher code.
+    """
+
+    barcode: Annotated[
+        Barcode | None, Field(description='Stores barcode representation of encrypted code.')
+    ] = None
+    qr: Annotated[
+        Qr | None, Field(description='Stores Quick Response (QR) representation of encrypted code.')
+    ] = None
+
+
+class OperationType(Enum):
+    """
+    The type of the operation being performed. The operation type is `AUTOMATIC` if it is an automatic redemption.
+    """
+
+    MANUAL = 'MANUAL'
+    AUTOMATIC = 'AUTOMATIC'
+
+
+class Type28(Enum):
+    """
+    The object being modified, i.e. voucher.
+    """
+
+    VOUCHER = 'voucher'
+
+
+class RelatedObject5(BaseModel):
+    """
+    Defines the resource that is being modified with the values that are returned in the balance object.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description='Identifies the voucher that is being modified. The ID is assigned by the Voucherify API.',
+            pattern='^v_',
+        ),
+    ]
+    type: Annotated[Type28, Field(description='The object being modified, i.e. voucher.')]
+
+
+class Type29(Enum):
+    """
+    The type of voucher whose balance is being adjusted due to the transaction.
+    """
+
+    LOYALTY_CARD = 'loyalty_card'
+    GIFT_VOUCHER = 'gift_voucher'
+
+
+class VoucherBalance(BaseModel):
+    """
+    Contains information on how the balance was affected by the transaction.
+    """
+
+    amount: Annotated[
+        int | None, Field(description='Credits added or subtracted on a gift card.')
+    ] = None
+    balance: Annotated[
+        int | None,
+        Field(
+            description='The available points or credits on the card after the transaction as affected by redemption or rollback.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['balance'], Field(description='The type of the object represented by the JSON.')
+    ]
+    operation_type: Annotated[
+        OperationType | None,
+        Field(
+            description='The type of the operation being performed. The operation type is `AUTOMATIC` if it is an automatic redemption.'
+        ),
+    ] = None
+    points: Annotated[
+        int | None,
+        Field(description='Points added or subtracted in the transaction of a loyalty card.'),
+    ] = None
+    related_object: Annotated[
+        RelatedObject5,
+        Field(
+            description='Defines the resource that is being modified with the values that are returned in the balance object.'
+        ),
+    ]
+    total: Annotated[
+        int,
+        Field(
+            description='The number of all points or credits accumulated on the card as affected by add or subtract operations.'
+        ),
+    ]
+    type: Annotated[
+        Type29 | None,
+        Field(
+            description='The type of voucher whose balance is being adjusted due to the transaction.'
+        ),
+    ] = None
+
+
+class CustomEvent11(BaseModel):
+    """
+    Contains information about the custom event that triggers the point accrual.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the event.')]
+    type: Annotated[str, Field(description='Type of the custom event.')]
+
+
+class Source11(BaseModel):
+    """
+    Contains the custom earning rule name.
+    """
+
+    banner: Annotated[
+        str,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ]
+
+
+class EarningRule4(BaseModel):
+    """
+    Contains information about the earning rule.
+    """
+
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of an earning rule, assigned by Voucherify.',
+            pattern='^ern_',
+        ),
+    ]
+    source: Annotated[Source11, Field(description='Contains the custom earning rule name.')]
+
+
+class Event6(BaseModel):
+    """
+    Contains information about the event that triggers the point accrual.
+    """
+
+    id: Annotated[str, Field(description='Unique event ID.', pattern='^evcus_')]
+    type: Annotated[str, Field(description='Type of event.')]
+
+
+class EventSchema(BaseModel):
+    """
+    Contains information about the custom event metadata schema.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the metadata schema.')]
+    name: Annotated[str, Field(description='Type of the custom event.')]
+
+
+class HolderLoyaltyTier3(BaseModel):
+    """
+    Loyalty tier of the loyalty card holder at the moment when the transaction occurred. The loyalty tier is the tier in which the holder was before the loyalty point balance changed.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique identifier of the loyalty tier, assigned by Voucherify.')
+    ]
+    name: Annotated[str, Field(description='User-defined name of the loyalty tier.')]
+
+
+class LoyaltyTier6(BaseModel):
+    """
+    Contains information about the loyalty tier that is mapped for the earning rule and used in the transaction.
+    """
+
+    id: Annotated[
+        str, Field(description='Unique identifier of the loyalty tier, assigned by Voucherify.')
+    ]
+    name: Annotated[str, Field(description='User-defined name of the loyalty tier.')]
+
+
+class Order6(BaseModel):
+    """
+    Contains information about the original order.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the order.', pattern='^ord_')]
+    source_id: Annotated[
+        str | None,
+        Field(
+            description="Unique identifier of the merchant's order if it is different from the Voucherify order ID."
+        ),
+    ]
+
+
+class Redemption8(BaseModel):
+    """
+    Contains information about the original redemption.
+    """
+
+    id: Annotated[str, Field(description='Unique redemption ID.')]
+
+
+class Reward(BaseModel):
+    """
+    Contains information about the pay with points reward.
+    """
+
+    id: Annotated[str, Field(description='Unique reward ID.')]
+    name: Annotated[str, Field(description='Reward name.')]
+
+
+class Rollback3(BaseModel):
+    """
+    Contains information about the redemption rollback.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the redemption rollback.')]
+
+
+class Segment6(BaseModel):
+    """
+    Contains information about the segment.
+    """
+
+    id: Annotated[str, Field(description='Unique identifier of the segment.')]
+    name: Annotated[str, Field(description='Name of the segment.')]
+
+
+class Source12(Enum):
+    """
+    The channel through which the transaction took place, whether through the API, Dashboard, or integrated tool. In case of a redemption, this value is null.
+    """
+
+    VOUCHERIFY_WEB_UI = 'voucherify-web-ui'
+    VOUCHERIFY_MOBILE_UI = 'voucherify-mobile-ui'
+    VOUCHERIFY_COCKPITS_UI = 'voucherify-cockpits-ui'
+    BIGCOMMERCE_INTEGRATION = 'bigcommerce-integration'
+    BIGCOMMERCE_WEBHOOK_HANDLER = 'bigcommerce-webhook-handler'
+    BIGCOMMERCE_PRIORITY_WEBHOOK_HANDLER = 'bigcommerce.priority-webhook-handler'
+    SHOPIFY_PUBLIC_WEBHOOK_HANDLER = 'shopify_public-webhook-handler'
+    SHOPIFY_PUBLIC_PRIORITY_WEBHOOK_HANDLER = 'shopify_public.priority-webhook-handler'
+    ACTIVECAMPAIGN_WEBHOOK_HANDLER = 'activecampaign-webhook-handler'
+    MPARTICLE_WEBHOOK_HANDLER = 'mparticle-webhook-handler'
+    API = 'API'
+    AUTOMATION = 'Automation'
+    NONE_TYPE_NONE = None
+
+
+class Type30(Enum):
+    """
+    Type of transaction.
+    """
+
+    PENDING_POINTS_ACTIVATION = 'PENDING_POINTS_ACTIVATION'
+    POINTS_ACCRUAL = 'POINTS_ACCRUAL'
+    POINTS_REDEMPTION = 'POINTS_REDEMPTION'
+    POINTS_REFUND = 'POINTS_REFUND'
+    POINTS_ADDITION = 'POINTS_ADDITION'
+    POINTS_REMOVAL = 'POINTS_REMOVAL'
+    POINTS_EXPIRATION = 'POINTS_EXPIRATION'
+    POINTS_TRANSFER_IN = 'POINTS_TRANSFER_IN'
+    POINTS_TRANSFER_OUT = 'POINTS_TRANSFER_OUT'
+    CREDITS_REDEMPTION = 'CREDITS_REDEMPTION'
+    CREDITS_REFUND = 'CREDITS_REFUND'
+    CREDITS_ADDITION = 'CREDITS_ADDITION'
+    CREDITS_REMOVAL = 'CREDITS_REMOVAL'
+
+
+class CustomEvent(BaseModel):
+    """
+    Details about the custom event.
+    """
+
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the custom event was created in the ISO 8601 format.'
+        ),
+    ] = None
+    customer: Annotated[
+        SimpleCustomerRequiredObjectType, Field(description='A simple customer object')
+    ]
+    id: Annotated[str | None, Field(description='Unique custom event ID.')] = None
+    loyalty: Annotated[Loyalty, Field(description='Loyalty object.')]
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a customer. The metadata object stores all custom attributes assigned to the customer object.'
+        ),
+    ] = None
+    object: Annotated[Literal['event'], Field(description='The object represented is an `event`.')]
+    referral: Annotated[Referral, Field(description='Referral object.')]
+    type: Annotated[str, Field(description='The event name.')]
+
+
+class CustomerSummary(BaseModel):
+    orders: CustomerSummaryOrders
+    redemptions: CustomerSummaryRedemptions
+
+
+class CustomerWithSummaryLoyaltyReferrals(BaseModel):
+    """
+    Customer details with details about loyalty and referral programs.
+    """
+
+    address: Annotated[Address | None, Field(description="Customer's address.")] = None
+    assets: Annotated[
+        Assets | None, Field(description="Contains information about the customer's cockpit.")
+    ] = None
+    birthdate: Annotated[
+        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
+        ),
+    ] = None
+    description: Annotated[
+        str | None,
+        Field(description='An arbitrary string that you can attach to a customer object.'),
+    ] = None
+    email: Annotated[str | None, Field(description="Customer's email address.")] = None
+    id: Annotated[
+        str | None,
+        Field(
+            description='The ID of an existing customer that will be linked to the redemption in this request.',
+            pattern='^cust_',
+        ),
+    ] = None
+    loyalty: CustomerLoyalty | None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a customer. The metadata object stores all custom attributes assigned to the customer.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description="Customer's first and last name.")] = None
+    object: Annotated[
+        Literal['customer'], Field(description='The type of the object represented by JSON.')
+    ]
+    phone: Annotated[
+        str | None,
+        Field(
+            description="Customer's phone number. This parameter is mandatory for sending out codes to customers via an SMS channel."
+        ),
+    ] = None
+    referrals: CustomerReferrals | None
+    source_id: Annotated[
+        str | None,
+        Field(description='A unique identifier of the customer who validates a voucher.'),
+    ] = None
+    summary: CustomerSummary | None
+    system_metadata: Annotated[
+        dict[str, Any] | None,
+        Field(description='Object used to store system metadata information.'),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class DiscountUnitMultipleOneUnit(BaseModel):
+    effect: Annotated[
+        Effect1, Field(description="Defines how the unit is added to the customer's order.")
+    ]
+    product: Annotated[
+        SimpleProductDiscountUnit | None,
+        Field(description='Contains information about the product.'),
+    ] = None
+    sku: Annotated[
+        SimpleSkuDiscountUnit | None, Field(description='Contains information about the sku.')
+    ] = None
+    unit_off: Annotated[
+        float | None, Field(description='Number of units granted a full value discount.')
+    ] = None
+    unit_off_formula: str | None = None
+    unit_type: Annotated[
+        str,
+        Field(
+            description='The product deemed as free, chosen from product inventory (e.g. time, items).'
+        ),
+    ]
+
+
+class EarningRule(BaseModel):
+    """
+    Earning rule data.
+    """
+
+    active: Annotated[
+        bool | None,
+        Field(
+            description='Shows whether the earning rule is turned on or off. `true` indicates an active earning rule\n- `false` indicates an inactive earning rule'
+        ),
+    ] = None
+    automation_id: Annotated[
+        str, Field(description='For internal use by Voucherify.', pattern='^auto_')
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the earning rule was created in the ISO 8601 format.'
+        ),
+    ]
+    custom_event: CustomEvent3 | None = None
+    event: Annotated[
+        Event | None,
+        Field(
+            description='Defines the event which triggers the earning rule to add points to a loyalty card.'
+        ),
+    ] = None
+    expiration_date: Annotated[
+        str | None,
+        Field(
+            description='Expiration date defines when the earning rule expires. Expiration timestamp in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[
+        str,
+        Field(
+            description='Unique earning rule identifier assigned by Voucherify.', pattern='^ern_'
+        ),
+    ]
+    loyalty: Loyalty1
+    loyalty_tier: Annotated[
+        LoyaltyTier3 | None,
+        Field(description='Defines the tier associated with the earning rule definition.'),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='The metadata object stores all custom attributes assigned to the earning rule. A set of key/value pairs that is attached to an earning rule object.'
+        ),
+    ]
+    object: Annotated[
+        Literal['earning_rule'],
+        Field(description='The type of the object represented by JSON. Default is `earning_rule`.'),
+    ]
+    pending_points: Annotated[
+        PendingPoints | None,
+        Field(
+            description='Defines the configuration for pending points. Pending points can be used only with the `order.paid` event.'
+        ),
+    ] = None
+    segment: Annotated[
+        Segment | None,
+        Field(
+            description='Contains the id of a customer segment. Required for the customer.segment.entered option in event.'
+        ),
+    ] = None
+    source: Annotated[
+        Source, Field(description='Contains the custom earning rule name and parent campaign.')
+    ]
+    start_date: Annotated[
+        str | None,
+        Field(
+            description='Activation timestamp defines when the earning rule starts to be active in the ISO 8601 format.'
+        ),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the earning rule was last updated in the ISO 8601 format.'
+        ),
+    ]
+    validation_rule_id: Annotated[
+        str | None, Field(description='A unique validation rule identifier assigned by Voucherify.')
+    ]
+    validity_day_of_week: Annotated[
+        list[ValidityDayOfWeekEnum] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the earning rule is valid.\n\n- `0` Sunday\n- `1` Monday\n- `2` Tuesday\n- `3` Wednesday\n- `4` Thursday\n- `5` Friday\n- `6` Saturday'
+        ),
+    ] = None
+    validity_hours: ValidityHours | None = None
+    validity_timeframe: Annotated[
+        ValidityTimeframe | None,
+        Field(description='Sets recurrent time periods when the earning rule is valid.'),
+    ] = None
+
+
+class LoyaltyPendingPoints(BaseModel):
+    """
+    Contains details about the pending point entry.
+    """
+
+    activates_at: Annotated[
+        date_aliased,
+        Field(
+            description="Date when the pending points are activated and added to the customer's loyalty card."
+        ),
+    ]
+    campaign_id: Annotated[
+        str,
+        Field(description='Unique campaign identifier, assigned by Voucherify.', pattern='^camp_'),
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the pending point entry was created. The value is shown in the ISO 8601 format.'
+        ),
+    ]
+    customer_id: Annotated[
+        str,
+        Field(description='Unique customer identifier, assigned by Voucherify.', pattern='^cust_'),
+    ]
+    details: LoyaltyPendingPointsDetails
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the pending point entry, assigned by Voucherify.',
+            pattern='^lopp_',
+        ),
+    ]
+    order_id: Annotated[
+        str, Field(description='Unique order identifier, assigned by Voucherify.', pattern='^ord_')
+    ]
+    points: Annotated[int, Field(description='Number of points in the pending state.')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the pending point entry was modified. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    voucher_id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the loyalty card, assigned by Voucherify.',
+            pattern='^v_',
+        ),
+    ]
+
+
+class LoyaltyTier(BaseModel):
+    """
+    Loyalty tier data.
+    """
+
+    campaign_id: Annotated[str, Field(description='Unique parent campaign ID.', pattern='^camp_')]
+    config: Annotated[Config, Field(description='Defines loyalty tier range in points.')]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the loyalty tier was created in the ISO 8601 format.'
+        ),
+    ]
+    earning_rules: Annotated[
+        dict[str, MappingPoints],
+        Field(
+            description='Contains a list of earning rule IDs and their points mapping for the given earning rule.'
+        ),
+    ]
+    expiration: LoyaltyTierExpiration | None = None
+    id: Annotated[str, Field(description='Unique loyalty tier ID.', pattern='^ltr_')]
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the loyalty tier. A set of key/value pairs that can be attached to a loyalty tier object.'
+        ),
+    ]
+    name: Annotated[str, Field(description='Loyalty Tier name.')]
+    object: Annotated[
+        Literal['loyalty_tier'],
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the loyalty.'
+        ),
+    ]
+    points: Annotated[Points, Field(description='Defines range of loyalty tier in points.')]
+    rewards: Annotated[
+        dict[str, MappingPoints],
+        Field(
+            description='Contains a list of reward IDs and their points mapping for the given reward.'
+        ),
+    ]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the loyalty tier was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class Customer3(BaseModel):
+    address: Annotated[Address | None, Field(description="Customer's address.")] = None
+    assets: Annotated[
+        Assets | None, Field(description="Contains information about the customer's cockpit.")
+    ] = None
+    birthdate: Annotated[
+        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
+        ),
+    ] = None
+    description: Annotated[
+        str | None,
+        Field(description='An arbitrary string that you can attach to a customer object.'),
+    ] = None
+    email: Annotated[str | None, Field(description="Customer's email address.")] = None
+    id: Annotated[str | None, Field(pattern='^cust_')] = None
+    loyalty: CustomerLoyalty | None = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a customer. The metadata object stores all custom attributes assigned to the customer.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description="Customer's first and last name.")] = None
+    object: Annotated[
+        Literal['customer'], Field(description='The type of the object represented by JSON.')
+    ]
+    phone: Annotated[
+        str | None,
+        Field(
+            description="Customer's phone number. This parameter is mandatory for sending out codes to customers via an SMS channel."
+        ),
+    ] = None
+    referrals: CustomerReferrals | None = None
+    source_id: Annotated[
+        str | None,
+        Field(description='A unique identifier of the customer who validates a voucher.'),
+    ] = None
+    summary: CustomerSummary | None = None
+    system_metadata: Annotated[
+        dict[str, Any] | None,
+        Field(description='Object used to store system metadata information.'),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class Referrer(BaseModel):
+    address: Annotated[Address | None, Field(description="Customer's address.")] = None
+    assets: Annotated[
+        Assets | None, Field(description="Contains information about the customer's cockpit.")
+    ] = None
+    birthdate: Annotated[
+        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
+        ),
+    ] = None
+    description: Annotated[
+        str | None,
+        Field(description='An arbitrary string that you can attach to a customer object.'),
+    ] = None
+    email: Annotated[str | None, Field(description="Customer's email address.")] = None
+    id: str | None = None
+    loyalty: CustomerLoyalty | None = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a customer. The metadata object stores all custom attributes assigned to the customer.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description="Customer's first and last name.")] = None
+    object: Annotated[
+        Literal['customer'], Field(description='The type of the object represented by JSON.')
+    ]
+    phone: Annotated[
+        str | None,
+        Field(
+            description="Customer's phone number. This parameter is mandatory for sending out codes to customers via an SMS channel."
+        ),
+    ] = None
+    referrals: CustomerReferrals | None = None
+    source_id: Annotated[
+        str | None,
+        Field(description='A unique identifier of the customer who validates a voucher.'),
+    ] = None
+    summary: CustomerSummary | None = None
+    system_metadata: Annotated[
+        dict[str, Any] | None,
+        Field(description='Object used to store system metadata information.'),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class OrderCalculated(BaseModel):
+    """
+    Order information.
+    """
+
+    amount: Annotated[
+        int | None,
+        Field(
+            description="A positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the total amount of the order. This is the sum of the order items' amounts."
+        ),
+    ] = None
+    applied_discount_amount: Annotated[
+        int | None, Field(description='This field shows the order-level discount applied.')
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the order was created in the ISO 8601 format.'
+        ),
+    ] = None
+    customer: Customer3 | None = None
+    customer_id: Annotated[
+        str | None,
+        Field(
+            description='Unique customer identifier of the customer making the purchase. The ID is assigned by Voucherify.',
+            pattern='^cust_',
+        ),
+    ]
+    discount_amount: Annotated[
+        int | None, Field(description='Sum of all order-level discounts applied to the order.')
+    ] = None
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier assigned by Voucherify of an existing order that is linked to the redemption of this request.',
+            pattern='^ord_',
+        ),
+    ]
+    initial_amount: Annotated[
+        int | None,
+        Field(
+            description="A positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the total amount of the order. This is the sum of the order items' amounts."
+        ),
+    ] = None
+    items: Annotated[
+        list[OrderItemCalculated] | None, Field(description='Array of items applied to the order.')
+    ] = None
+    items_applied_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all product-specific discounts applied in a particular request.  \n`sum(items, i => i.applied_discount_amount)`'
+        ),
+    ] = None
+    items_discount_amount: Annotated[
+        int | None, Field(description='Sum of all product-specific discounts applied to the order.')
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to an order. It can be useful for storing additional information about the order in a structured format.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['order'], Field(description='The type of the object represented by JSON.')
+    ]
+    redemptions: dict[str, OrderRedemptions] | None = None
+    referrer: Referrer | None = None
+    referrer_id: Annotated[
+        str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
+    ]
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='Unique source ID of an existing order that is linked to the redemption of this request.'
+        ),
+    ]
+    status: Annotated[Status | None, Field(description='Order status.')] = None
+    total_amount: Annotated[
+        int | None,
+        Field(
+            description='Order amount after undoing all the discounts through the rollback redemption.'
+        ),
+    ] = None
+    total_applied_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all order-level AND all product-specific discounts applied in a particular request.  \n`total_applied_discount_amount` = `applied_discount_amount` + `items_applied_discount_amount`'
+        ),
+    ] = None
+    total_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all order-level AND all product-specific discounts applied to the order.'
+        ),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the order was last updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class Product1(BaseModel):
+    """
+    Object representing a product.
+    """
+
+    attributes: Annotated[
+        list[str] | None,
+        Field(
+            description='A list of product attributes whose values you can customize for given SKUs: `["color","size","ranking"]`. Each child SKU can have a unique value for a given attribute.'
+        ),
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the product was created in the ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[
+        str, Field(description='Unique product ID assigned by Voucherify.', pattern='^prod_')
+    ]
+    image_url: Annotated[
+        str | None,
+        Field(
+            description='The HTTPS URL pointing to the .png or .jpg file that will be used to render the product image.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the product. A set of key/value pairs that you can attach to a product object. It can be useful for storing additional information about the product in a structured format.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Unique user-defined product name.')]
+    object: Annotated[
+        Literal['product'] | None,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the product.'
+        ),
+    ] = None
+    price: Annotated[
+        int | None,
+        Field(
+            description='Unit price. It is represented by a value multiplied by 100 to accurately reflect 2 decimal places, such as `$100.00` being expressed as `10000`.'
+        ),
+    ] = None
+    skus: SkusListForProduct | None = None
+    source_id: Annotated[str | None, Field(description='Unique product source ID.')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the product was updated in the ISO 8601 format.'
+        ),
+    ] = None
+
+
+class Campaign3(BaseModel):
+    """
+    Contains details about promotion tier's parent campaign.
+    """
+
+    active: Annotated[
+        bool | None,
+        Field(
+            description="A flag indicating whether the campaign is active or not active. A campaign can be disabled even though it's within the active period defined by the `start_date` and `expiration_date` using the [Disable Campaign](ref:disable-campaign) endpoint.  \n\n- `true` indicates an *active* campaign\n- `false` indicates an *inactive* campaign"
+        ),
+    ] = None
+    category_id: Annotated[
+        str | None, Field(description='Unique category ID that this campaign belongs to.')
+    ] = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Expiration timestamp defines when the campaign expires in the ISO 8601 format.  Campaign is *inactive after* this date.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique campaign ID.')] = None
+    object: Annotated[
+        str | None,
+        Field(
+            description='The type of the object represented by the campaign object. This object stores information about the campaign.'
+        ),
+    ] = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the campaign starts to be active in the ISO 8601 format. Campaign is *inactive before* this date.'
+        ),
+    ] = None
+    validity_day_of_week: Annotated[
+        list[ValidityDayOfWeekEnum] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the campaign is valid.\n\n- `0` Sunday\n- `1` Monday\n- `2` Tuesday\n- `3` Wednesday\n- `4` Thursday\n- `5` Friday\n- `6` Saturday'
+        ),
+    ] = None
+    validity_hours: ValidityHours | None = None
+    validity_timeframe: Annotated[
+        ValidityTimeframe1 | None,
+        Field(
+            description='Recurrent time periods when the campaign is valid. For example, valid for 1 hour every other day.'
+        ),
+    ] = None
+
+
+class Reward2(BaseModel):
+    attributes: Annotated[
+        Attributes | None,
+        Field(description='These properties are configurable for **material rewards**.'),
+    ] = None
+    created_at: Any
+    id: Annotated[str, Field(description='Unique reward ID assigned by Voucherify.')]
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='The metadata object stores all custom attributes assigned to the reward. A set of key/value pairs that you can attach to a reward object. It can be useful for storing additional information about the reward in a structured format.'
+        ),
+    ]
+    name: Annotated[str, Field(description='Reward name.')]
+    object: Annotated[
+        Literal['reward'],
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the reward.'
+        ),
+    ]
+    parameters: Annotated[
+        RewardType | None, Field(description='Defines how the reward is generated.')
+    ] = None
+    redeemed: Annotated[
+        int | None,
+        Field(description='Defines the number of already invoked (successful) reward redemptions.'),
+    ]
+    stock: Annotated[
+        int | None,
+        Field(
+            description='Configurable for **material rewards**. The number of units of the product that you want to share as reward.'
+        ),
+    ]
+    type: Annotated[Type17, Field(description='Reward type.')]
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the reward was updated. The value is shown in the ISO 8601 format.'
+        ),
+    ]
+
+
+class Parameters2(BaseModel):
+    active: Annotated[
+        bool | None, Field(description='A flag to toggle the earning rule on or off.')
+    ] = None
+    automation_id: Annotated[str | None, Field(description='For internal use by Voucherify.')] = (
+        None
+    )
+    banner: Annotated[
+        str | None,
+        Field(
+            description='Name of the earning rule. This is displayed as a header for the earning rule in the Dashboard.'
+        ),
+    ] = None
+    calculation_type: Annotated[
+        CalculationType2 | None,
+        Field(
+            description='`CUSTOM_EVENT_METADATA`: Custom event metadata (X points for every Y in metadata attribute).'
+        ),
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the earning rule was created in ISO 8601 format.'
+        ),
+    ] = None
+    custom_event: CustomEvent7 | None = None
+    event: Event5 | None = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Expiration date defines when the earning rule expires. Expiration timestamp in ISO 8601 format.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique identifier of the earning rule.')] = None
+    loyalty: Annotated[
+        Loyalty4 | None,
+        Field(
+            description='An object that defines the number of points that will be added to a loyalty card and how the points will be added.\n\n- `FIXED` adds a fixed number of `points`\n- `PROPORTIONAL` adds points proportionally based on a pre-defined ratio'
+        ),
+    ] = None
+    loyalty_tier: Annotated[
+        LoyaltyTier5 | None,
+        Field(description='Defines the tier associated with the earning rule definition.'),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the earning rule. A set of key/value pairs that you can attach to an earning rule object. It can be useful for storing additional information about the earning rule in a structured format.'
+        ),
+    ] = None
+    object: Annotated[
+        str | None,
+        Field(description='The type of the object represented by JSON. Default is `earning_rule`.'),
+    ] = None
+    segment: Annotated[
+        Segment3 | None,
+        Field(
+            description='Contains the id of a customer segment. **Required** for the `customer.segment.entered` option in `event`.'
+        ),
+    ] = None
+    source: Annotated[
+        Source9 | None,
+        Field(description='Contains the custom earning rule name and parent campaign.'),
+    ] = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Start date defines when the earning rule starts to be active. Activation timestamp in ISO 8601 format.'
+        ),
+    ] = None
+    type: Annotated[
+        Type23 | None,
+        Field(
+            description='Defines how the points are added to the loyalty card. PROPORTIONAL adds points based on a pre-defined ratio.'
+        ),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the earning rule was last updated in ISO 8601 format.'
+        ),
+    ] = None
+    validation_rule_id: Annotated[
+        str | None, Field(description='Unique identifier of the validation rule.')
+    ] = None
+    validity_day_of_week: Annotated[
+        list[ValidityDayOfWeekEnum] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the earning rule is valid.\n\n- `0` Sunday\n- `1` Monday\n- `2` Tuesday\n- `3` Wednesday\n- `4` Thursday\n- `5` Friday\n- `6` Saturday'
+        ),
+    ] = None
+    validity_hours: ValidityHours | None = None
+    validity_timeframe: Annotated[
+        ValidityTimeframe3 | None,
+        Field(
+            description='Set recurrent time periods when the earning rule is valid. For example, valid for 1 hour every other day.`start_date` **required** when including the `validity_timeframe`.'
+        ),
+    ] = None
+
+
+class SimpleEarningRule(BaseModel):
+    """
+    Simplified earning rule data.
+    """
+
+    active: Annotated[
+        bool | None, Field(description='A flag to toggle the earning rule on or off.')
+    ] = None
+    automation_id: Annotated[
+        str | None, Field(description='For internal use by Voucherify.', pattern='^auto_')
+    ] = None
+    campaign_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the parent campaign assigned by Voucherify.',
+            pattern='^camp_',
+        ),
+    ] = None
+    custom_event: CustomEvent6 | None = None
+    event: Annotated[
+        Event4 | None,
+        Field(
+            description='Defines the event which triggers the earning rule to add points to a loyalty card.'
+        ),
+    ] = None
+    id: Annotated[
+        str,
+        Field(
+            description='Unique earning rule identifier assigned by Voucherify.', pattern='^ern_'
+        ),
+    ]
+    loyalty: Loyalty3 | None = None
+    loyalty_tier: Annotated[
+        str | None, Field(description="Customer's loyalty tier within the campaign.")
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the earning rule. A set of key/value pairs that is attached to an earning rule object.'
+        ),
+    ] = None
+    parameters: Parameters2 | None = None
+    segment: Annotated[
+        Segment4 | None,
+        Field(
+            description='Contains the id of a customer segment. Required for the `customer.segment.entered` option in event.'
+        ),
+    ] = None
+    source: Annotated[
+        Source10 | None,
+        Field(description='Contains the custom earning rule name and parent campaign.'),
+    ] = None
+    validation_rule_id: Annotated[
+        str | None, Field(description='A unique validation rule identifier assigned by Voucherify.')
+    ] = None
+
+
+class SimpleOrder(BaseModel):
+    """
+    Order information.
+    """
+
+    amount: Annotated[
+        int | None,
+        Field(
+            description="A positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the total amount of the order. This is the sum of the order items' amounts."
+        ),
+    ] = None
+    applied_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='This field shows the order-level discount applied. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
+        ),
+    ] = None
+    created_at: AwareDatetime | None = None
+    customer_id: Annotated[
+        str | None,
+        Field(
+            description='Unique customer identifier of the customer making the purchase. The ID is assigned by Voucherify.',
+            pattern='^cust_',
+        ),
+    ] = None
+    discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all order-level discounts applied to the order. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
+        ),
+    ] = None
+    id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of an existing order that will be linked to the redemption of this request.',
+            pattern='^ord_',
+        ),
+    ] = None
+    items: Annotated[
+        list[SimpleOrderItem] | None,
+        Field(description='Array of items applied to the order. It can include up to 500 items.'),
+    ] = None
+    items_applied_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all product-specific discounts applied in a particular request. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).  \n`sum(items, i => i.applied_discount_amount)`'
+        ),
+    ] = None
+    items_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all product-specific discounts applied to the order.  It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to an order. It can be useful for storing additional information about the order in a structured format. It can be used to define business validation rules or discount formulas.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['order'], Field(description='The type of the object represented by JSON.')
+    ]
+    referrer_id: Annotated[
+        str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description='Unique source identifier of an existing order that will be linked to the redemption of this request.'
+        ),
+    ] = None
+    status: Annotated[Status2 | None, Field(description='The order status.')] = None
+    total_amount: Annotated[
+        int | None,
+        Field(
+            description='Order amount after undoing all the discounts through the rollback redemption. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
+        ),
+    ] = None
+    total_applied_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all order-level AND all product-specific discounts applied in a particular request. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).\n`total_applied_discount_amount` = `applied_discount_amount` + `items_applied_discount_amount`'
+        ),
+    ] = None
+    total_discount_amount: Annotated[
+        int | None,
+        Field(
+            description='Sum of all order-level AND all product-specific discounts applied to the order. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
+        ),
+    ] = None
+    updated_at: AwareDatetime | None = None
+
+
+class SimplePromotionTier(BaseModel):
+    """
+    Simplified promotion tier data.
+    """
+
+    banner: Annotated[
+        str | None, Field(description='Text to be displayed to your customers on your website.')
+    ] = None
+    campaign: SimplePromotionTierCampaign | None = None
+    id: Annotated[str | None, Field(description='Unique promotion tier ID.')] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a promotion tier. The metadata object stores all custom attributes assigned to the promotion tier.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Name of the promotion tier.')] = None
+
+
+class Discount(BaseModel):
+    """
+    Contains information about discount.
+    """
+
+    aggregated_amount_limit: Annotated[
+        int | None, Field(description='Maximum discount amount per order.')
+    ] = None
+    amount_limit: Annotated[
+        float | None,
+        Field(
+            description='Upper limit allowed to be applied as a discount. Value is multiplied by 100 to precisely represent 2 decimal places. For example, a $6 maximum discount is written as 600.'
+        ),
+    ] = None
+    amount_off: Annotated[
+        float | None,
+        Field(
+            description='Amount taken off the subtotal of a price. Value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 discount is written as 1000.'
+        ),
+    ] = None
+    amount_off_formula: str | None = None
+    effect: Effect | None = None
+    fixed_amount: Annotated[
+        float | None,
+        Field(
+            description='Sets a fixed value for an order total or the item price. The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 discount is written as 1000. If the fixed amount is calculated by the formula, i.e. the `fixed_amount_formula` parameter is present in the fixed amount definition, this value becomes the **fallback value**. As a result, if the formula cannot be calculated due to missing metadata, for example, this value will be used as the fixed value.'
+        ),
+    ] = None
+    fixed_amount_formula: str | None = None
+    is_dynamic: Annotated[
+        bool | None,
+        Field(description='Flag indicating whether the discount was calculated using a formula.'),
+    ] = None
+    percent_off: Annotated[
+        float | None, Field(description='The percent discount that the customer will receive.')
+    ] = None
+    percent_off_formula: str | None = None
+    product: Annotated[
+        SimpleProductDiscountUnit | None,
+        Field(description='Contains information about the product.'),
+    ] = None
+    sku: SimpleSkuDiscountUnit | None = None
+    type: Type
+    unit_off: Annotated[
+        int | None, Field(description='Number of units granted a full value discount.')
+    ] = None
+    unit_off_formula: str | None = None
+    unit_type: Annotated[
+        str | None,
+        Field(
+            description='The product deemed as free, chosen from product inventory (e.g. time, items).'
+        ),
+    ] = None
+    units: list[DiscountUnitMultipleOneUnit] | None = None
+
+
+class Action(BaseModel):
+    """
+    Contains details about the discount applied by the promotion tier.
+    """
+
+    discount: Discount | None = None
+
+
+class PromotionTier(BaseModel):
+    """
+    Object representing a promotion tier. Promotion tiers are always assigned to a campaign and cannot be used standalone.
+    """
+
+    action: Annotated[
+        Action | None,
+        Field(description='Contains details about the discount applied by the promotion tier.'),
+    ] = None
+    active: Annotated[
+        bool | None,
+        Field(
+            description="A flag to toggle the promotion tier on or off. You can disable a promotion tier even though it's within the active period defined by the `start_date` and `expiration_date`.  \n\n- `true` indicates an *active* promotion tier\n- `false` indicates an *inactive* promotion tier"
+        ),
+    ] = None
+    banner: Annotated[
+        str | None, Field(description='Text to be displayed to your customers on your website.')
+    ] = None
+    campaign: Annotated[
+        Campaign3 | None,
+        Field(description="Contains details about promotion tier's parent campaign."),
+    ] = None
+    campaign_id: Annotated[
+        str | None, Field(description="Promotion tier's parent campaign's unique ID.")
+    ] = None
+    categories: list[Category] | None = None
+    category_id: Annotated[str | None, Field(description='Promotion tier category ID.')] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the promotion tier was created in the ISO 8601 format.'
+        ),
+    ] = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the promotion tier expires in the ISO 8601 format. Promotion tier is *inactive after* this date.'
+        ),
+    ] = None
+    hierarchy: Annotated[
+        int | None,
+        Field(
+            description="The promotions hierarchy defines the order in which the discounts from different tiers will be applied to a customer's order. If a customer qualifies for discounts from more than one tier, discounts will be applied in the order defined in the hierarchy."
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique promotion tier ID.')] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the promotion tier. A set of key/value pairs that you can attach to a promotion tier object. It can be useful for storing additional information about the promotion tier in a structured format.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Name of the promotion tier.')] = None
+    object: Annotated[
+        str | None,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the promotion tier.'
+        ),
+    ] = None
+    promotion_id: Annotated[str | None, Field(description='Promotion unique ID.')] = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the promotion tier starts to be active in the ISO 8601 format. Promotion tier is *inactive before* this date.'
+        ),
+    ] = None
+    summary: Annotated[
+        Summary | None,
+        Field(description='Contains statistics about promotion tier redemptions and orders.'),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the promotion tier was updated in the ISO 8601 format.'
+        ),
+    ] = None
+    validation_rule_assignments: ValidationRuleAssignmentsList | None = None
+    validity_day_of_week: Annotated[
+        list[ValidityDayOfWeekEnum] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the promotion tier is valid.\n\n- `0` Sunday\n- `1` Monday\n- `2` Tuesday\n- `3` Wednesday\n- `4` Thursday\n- `5` Friday\n- `6` Saturday'
+        ),
+    ] = None
+    validity_hours: ValidityHours | None = None
+    validity_timeframe: Annotated[
+        ValidityTimeframe2 | None,
+        Field(
+            description='Set recurrent time periods when the promotion tier is valid. For example, valid for 1 hour every other day. `start_date` **required** when including the `validity_timeframe`.'
+        ),
+    ] = None
+
+
+class SimpleCampaignVoucher(BaseModel):
+    """
+    Simplified campaign voucher data.
+    """
+
+    code_config: CodeConfigRequiredLengthCharsetPattern
+    discount: Annotated[
+        Discount | None,
+        Field(
+            description='Defines the voucher discount type and details. It will not be returned at all or it will return a `null` for `LOYALTY_CARD`.'
+        ),
+    ] = None
+    gift: Annotated[
+        Gift | None,
+        Field(
+            description='Defines the voucher gift details. It will not be returned at all or it will return a `null` for `LOYALTY_CARD`.'
+        ),
+    ] = None
+    loyalty_card: Annotated[
+        CampaignLoyaltyCard | None,
+        Field(
+            description='Defines the voucher loyalty card details.  It will not be returned at all or it will return a `null` for `DISCOUNT_VOUCHER` or `GIFT_CARD`.'
+        ),
+    ] = None
+    redemption: Annotated[
+        Redemption5, Field(description='Defines the redemption limits on vouchers.')
+    ]
+    type: Annotated[Type20, Field(description='Type of the voucher.')]
+
+
+class SimpleVoucher(BaseModel):
+    """
+    Simplified voucher data.
+    """
+
+    active: Annotated[
+        bool | None,
+        Field(
+            description='Shows whether the voucher is on or off. `true` indicates an *active* voucher and `false` indicates an *inactive* voucher.'
+        ),
+    ] = None
+    campaign: Annotated[str | None, Field(description='Campaign name.')] = None
+    campaign_id: Annotated[
+        str | None, Field(description='Campaign unique ID.', pattern='^camp_')
+    ] = None
+    categories: Annotated[
+        list[Category] | None, Field(description='Contains details about the category.')
+    ] = None
+    category: str | None = None
+    category_id: Annotated[
+        str | None,
+        Field(
+            description='Unique identifier of the category that this voucher belongs to.',
+            pattern='^cat_',
+        ),
+    ] = None
+    code: Annotated[str, Field(description='Voucher code.')]
+    created_at: Annotated[
+        str,
+        Field(
+            description='Timestamp representing the date and time when the order was created in the ISO 8601 format.'
+        ),
+    ]
+    discount: Discount | None = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
+        ),
+    ] = None
+    gift: Annotated[Gift | None, Field(description='Gift object response.')] = None
+    holder_id: Annotated[
+        str | None,
+        Field(
+            description='Unique customer identifier of the redeemable holder. It equals to the customer ID assigned by Voucherify.',
+            pattern='^cust_',
+        ),
+    ] = None
+    id: Annotated[
+        str | None,
+        Field(
+            description='A unique identifier that represents the voucher assigned by Voucherify.',
+            pattern='^v_',
+        ),
+    ] = None
+    is_referral_code: Annotated[
+        bool | None,
+        Field(
+            description='Flag indicating whether this voucher is a referral code; `true` for campaign type `REFERRAL_PROGRAM`.'
+        ),
+    ] = None
+    loyalty_card: Annotated[
+        LoyaltyCard3 | None, Field(description='Simplified loyalty card data.')
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a voucher. The metadata object stores all custom attributes assigned to the voucher.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['voucher'], Field(description='The type of the object represented by JSON.')
+    ]
+    redemption: Annotated[
+        Redemption6 | None, Field(description='Defines the redemption limits on vouchers.')
+    ] = None
+    referrer_id: Annotated[
+        str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
+    ] = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
+        ),
+    ] = None
+    type: Annotated[Type26, Field(description='Type of the voucher.')]
+    updated_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the order was created. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
 
 
 class Voucher(BaseModel):
-    active: bool
-    campaign: str
-    campaign_id: Annotated[str, Field(pattern='^camp_')]
-    category_id: Annotated[str | None, Field(pattern='^cat_')]
-    code: str
-    created_at: AwareDatetime
-    expiration_date: Annotated[None, Field(None)] = None
-    holder_id: Annotated[str, Field(pattern='^cust_')]
-    id: Annotated[str, Field(pattern='^v_')]
-    is_referral_code: bool
-    loyalty_card: LoyaltyCard1
-    metadata: dict[str, Any] | None = None
-    object: Literal['voucher']
-    redemption: Redemption1
-    start_date: Annotated[None, Field(None)] = None
-    type: str
-    updated_at: AwareDatetime
+    """
+    Object representing a voucher.
+    """
+
+    active: Annotated[
+        bool | None,
+        Field(
+            description="A flag to toggle the voucher on or off. You can disable a voucher even though it's within the active period defined by the `start_date` and `expiration_date`.  \n\n- `true` indicates an *active* voucher\n- `false` indicates an *inactive* voucher"
+        ),
+    ] = None
+    additional_info: Annotated[
+        str | None,
+        Field(
+            description='An optional field to keep any extra textual information about the code such as a code description and details.'
+        ),
+    ] = None
+    assets: VoucherAssets | None = None
+    campaign: Annotated[
+        str | None,
+        Field(description="A unique campaign name, identifies the voucher's parent campaign."),
+    ] = None
+    campaign_id: Annotated[
+        str | None,
+        Field(
+            description="Assigned by the Voucherify API, identifies the voucher's parent campaign.",
+            pattern='^camp_',
+        ),
+    ] = None
+    categories: Annotated[
+        list[Category] | None, Field(description='Contains details about the category.')
+    ] = None
+    category: Annotated[
+        str | None,
+        Field(
+            description='Tag defining the category that this voucher belongs to. Useful when listing vouchers using the List Vouchers endpoint.'
+        ),
+    ] = None
+    category_id: Annotated[
+        str | None, Field(description='Unique category ID assigned by Voucherify.')
+    ] = None
+    code: Annotated[
+        str | None,
+        Field(
+            description='A code that identifies a voucher. Pattern can use all letters of the English alphabet, Arabic numerals, and special characters.'
+        ),
+    ] = None
+    created_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the voucher was created in ISO 8601 format.'
+        ),
+    ] = None
+    discount: Discount | None = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
+        ),
+    ] = None
+    gift: Annotated[
+        Gift2 | None,
+        Field(
+            description='Object representing gift parameters. Child attributes are present only if `type` is `GIFT_VOUCHER`. Defaults to `null`.'
+        ),
+    ] = None
+    holder_id: Annotated[
+        str | None, Field(description='Unique customer ID of voucher owner.', pattern='^cust_')
+    ] = None
+    id: Annotated[
+        str | None,
+        Field(description='Assigned by the Voucherify API, identifies the voucher.', pattern='^v_'),
+    ] = None
+    is_referral_code: Annotated[
+        bool | None,
+        Field(
+            description='Flag indicating whether this voucher is a referral code; `true` for campaign type `REFERRAL_PROGRAM`.'
+        ),
+    ] = None
+    loyalty_card: Annotated[
+        LoyaltyCard4 | None,
+        Field(
+            description='Object representing loyalty card parameters. Child attributes are present only if `type` is `LOYALTY_CARD`. Defaults to `null`.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the code. A set of key/value pairs that you can attach to a voucher object. It can be useful for storing additional information about the voucher in a structured format.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['voucher'] | None,
+        Field(description='The type of the object represented by JSON. Default is `voucher`.'),
+    ] = None
+    publish: Annotated[
+        Publish | None,
+        Field(
+            description='This object stores a summary of publish events: an events counter and an endpoint which can be called to return details of each event.  A publication is required for loyalty cards and referral codes. This object gets updated whenever a voucher has been published. Publication means assigning a code to a particular customer.'
+        ),
+    ] = None
+    redemption: Annotated[
+        Redemption7 | None,
+        Field(description='Stores a summary of redemptions that have been applied to the voucher.'),
+    ] = None
+    referrer_id: Annotated[
+        str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
+    ] = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
+        ),
+    ] = None
+    type: Annotated[Type27 | None, Field(description='Defines the type of the voucher.')] = None
+    updated_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the voucher was last updated in ISO 8601 format.'
+        ),
+    ] = None
+    validation_rules_assignments: ValidationRulesAssignmentsList | None = None
+    validity_day_of_week: Annotated[
+        list[ValidityDayOfWeekEnum] | None,
+        Field(
+            description='Integer array corresponding to the particular days of the week in which the voucher is valid.\n\n- `0` Sunday\n- `1` Monday\n- `2` Tuesday\n- `3` Wednesday\n- `4` Thursday\n- `5` Friday\n- `6` Saturday'
+        ),
+    ] = None
+    validity_hours: ValidityHours | None = None
+    validity_timeframe: Annotated[
+        ValidityTimeframe4 | None,
+        Field(
+            description='Set recurrent time periods when the voucher is valid. For example, valid for 1 hour every other day. `start_date` **required** when including the `validity_timeframe`.'
+        ),
+    ] = None
+
+
+class Details(BaseModel):
+    """
+    Contains the detailed information about the transaction.
+    """
+
+    balance: VoucherBalance | None = None
+    custom_event: Annotated[
+        CustomEvent11 | None,
+        Field(
+            description='Contains information about the custom event that triggers the point accrual.'
+        ),
+    ] = None
+    destination_voucher: Annotated[
+        SimpleVoucher | None,
+        Field(
+            description='Contains information on how the balance on the receiving loyalty card was affected by the transaction.'
+        ),
+    ] = None
+    earning_rule: Annotated[
+        EarningRule4 | None, Field(description='Contains information about the earning rule.')
+    ] = None
+    event: Annotated[
+        Event6 | None,
+        Field(description='Contains information about the event that triggers the point accrual.'),
+    ] = None
+    event_schema: Annotated[
+        EventSchema | None,
+        Field(description='Contains information about the custom event metadata schema.'),
+    ] = None
+    holder_loyalty_tier: Annotated[
+        HolderLoyaltyTier3 | None,
+        Field(
+            description='Loyalty tier of the loyalty card holder at the moment when the transaction occurred. The loyalty tier is the tier in which the holder was before the loyalty point balance changed.'
+        ),
+    ] = None
+    loyalty_tier: Annotated[
+        LoyaltyTier6 | None,
+        Field(
+            description='Contains information about the loyalty tier that is mapped for the earning rule and used in the transaction.'
+        ),
+    ] = None
+    order: Annotated[
+        Order6 | None, Field(description='Contains information about the original order.')
+    ] = None
+    pending_points: LoyaltyPendingPoints | None = None
+    redemption: Annotated[
+        Redemption8 | None, Field(description='Contains information about the original redemption.')
+    ] = None
+    reward: Annotated[
+        Reward | None, Field(description='Contains information about the pay with points reward.')
+    ] = None
+    rollback: Annotated[
+        Rollback3 | None, Field(description='Contains information about the redemption rollback.')
+    ] = None
+    segment: Annotated[
+        Segment6 | None, Field(description='Contains information about the segment.')
+    ] = None
+    source_voucher: Annotated[
+        SimpleVoucher | None,
+        Field(
+            description='Contains information on how the balance on the donor loyalty card was affected by the transaction.'
+        ),
+    ] = None
+
+
+class VoucherTransaction(BaseModel):
+    """
+    Transaction details of the voucher.
+    """
+
+    campaign_id: Annotated[
+        str,
+        Field(
+            description="Unqiue identifier of the voucher's parent campaign if it is part of campaign that generates bulk codes.",
+            pattern='^camp_',
+        ),
+    ]
+    created_at: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the transaction was created in ISO 8601 format.'
+        ),
+    ]
+    details: Annotated[
+        Details | None,
+        Field(description='Contains the detailed information about the transaction.'),
+    ]
+    id: Annotated[str, Field(description='Unique identifier of the transaction.', pattern='^vtx_')]
+    reason: Annotated[
+        str | None,
+        Field(
+            description='Reason why the transaction occurred. In case of a redemption, this value is null.'
+        ),
+    ] = None
+    related_transaction_id: Annotated[
+        str | None,
+        Field(description='The related identifier of the transaction on the receiving card.'),
+    ] = None
+    source: Annotated[
+        Source12 | None,
+        Field(
+            description='The channel through which the transaction took place, whether through the API, Dashboard, or integrated tool. In case of a redemption, this value is null.'
+        ),
+    ] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description="The merchant's product ID (if it is different than Voucherify's product ID)."
+        ),
+    ] = None
+    type: Annotated[Type30, Field(description='Type of transaction.')]
+    voucher_id: Annotated[
+        str | None, Field(description='Unique identifier of the voucher.', pattern='^v_')
+    ] = None
+
+
+class PublicationsVoucher(BaseModel):
+    """
+    Publication with a voucher.
+    """
+
+    channel: Annotated[str, Field(description='How the publication was originated.')]
+    created_at: Annotated[
+        str,
+        Field(
+            description='Timestamp representing the date and time when the publication was created in the ISO 8601 format.'
+        ),
+    ]
+    customer: CustomerWithSummaryLoyaltyReferrals
+    customer_id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the customer receiving the publication.',
+            pattern='^cust_',
+        ),
+    ]
+    id: Annotated[
+        str,
+        Field(
+            description='Unique identifier of the publication assigned by Voucherify.',
+            pattern='^pub_',
+        ),
+    ]
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='The metadata object stores all custom attributes assigned to the publication.'
+        ),
+    ]
+    object: Annotated[
+        Literal['publication'],
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the `publication`.'
+        ),
+    ]
+    result: Annotated[Result | None, Field(description='Status of the publication attempt.')] = None
+    source_id: Annotated[
+        str | None,
+        Field(
+            description="Unique identifier of the merchant's publication if it is different from the Voucherify publication ID."
+        ),
+    ]
+    tracking_id: Annotated[str | None, Field(description="Customer's `source_id`.")] = None
+    voucher: Annotated[Voucher, Field(description='Defines the voucher reward.')]
+    vouchers_id: Annotated[
+        list[VouchersIdItem],
+        Field(
+            description='Contains the unique internal voucher ID that was assigned by Voucherify.'
+        ),
+    ]
+
+
+class RedemptionRewardResult(BaseModel):
+    assignment_id: Annotated[
+        str | None, Field(description='Unique reward assignment ID assigned by Voucherify.')
+    ]
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the redemption was created. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    customer: SimpleCustomer | None
+    id: Annotated[str | None, Field(description='Unique reward ID.')] = None
+    loyalty_tier_id: Annotated[
+        str | None, Field(description='Unique loyalty tier ID assigned by Voucherify.')
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a reward. The metadata object stores all custom attributes assigned to the reward.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Name of the reward.')] = None
+    object: Annotated[
+        Literal['reward'] | None,
+        Field(description='The type of the object represented by the JSON'),
+    ] = None
+    parameters: Annotated[
+        Parameters | None, Field(description='Defines how the reward is generated.')
+    ] = None
+    product: Annotated[Product1 | None, Field(description='Defines the product reward.')]
+    reward: Any | None = None
+    sku: Annotated[Sku | None, Field(description='Defines the SKU reward.')] = None
+    type: Annotated[Type15 | None, Field(description='Reward type.')] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(description='Timestamp in ISO 8601 format indicating when the reward was updated.'),
+    ] = None
+    voucher: Annotated[Voucher | None, Field(description='Defines the voucher reward.')] = None
+
+
+class SimpleCampaign(BaseModel):
+    """
+    Simplified campaign data.
+    """
+
+    active: Annotated[
+        bool | None, Field(description='Indicates whether the campaign is active.')
+    ] = None
+    auto_join: Annotated[
+        bool | None,
+        Field(
+            description='Indicates whether customers will be able to auto-join the campaign if any earning rule is fulfilled.'
+        ),
+    ] = None
+    campaign_type: Annotated[str | None, Field(description='Type of campaign.')] = None
+    categories: Annotated[
+        list[Category] | None, Field(description='Contains details about the category.')
+    ] = None
+    category: Annotated[str | None, Field(description='Unique category name.')] = None
+    category_id: Annotated[
+        str | None, Field(description='The unique category ID that this campaign belongs to.')
+    ] = None
+    created_at: Annotated[
+        str | None,
+        Field(
+            description='Timestamp representing the date and time when the campaign was created. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    description: Annotated[
+        str | None,
+        Field(
+            description='An optional field to keep extra textual information about the campaign such as a campaign description and details.'
+        ),
+    ] = None
+    expiration_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Expiration timestamp defines when the campaign expires in ISO 8601 format.  Campaign is inactive *after* this date.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Campaign ID.', pattern='^camp_')] = None
+    is_referral_code: Annotated[
+        bool | None,
+        Field(
+            description='Flag indicating whether this voucher is a referral code; `true` for campaign type `REFERRAL_PROGRAM`.'
+        ),
+    ] = None
+    join_once: Annotated[
+        bool | None,
+        Field(
+            description='If this value is set to `true`, customers will be able to join the campaign only once. It is always `false` for standalone voucher campaigns and it cannot be changed in them. It is always `true` for loyalty campaigns.'
+        ),
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a campaign. The metadata object stores all custom attributes assigned to the campaign.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Campaign name.')] = None
+    object: Annotated[
+        Literal['campaign'] | None,
+        Field(
+            description='The type of the object represented by JSON. This object stores information about the campaign.'
+        ),
+    ] = None
+    referral_program: ReferralProgram | None = None
+    start_date: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Activation timestamp defines when the campaign starts to be active in ISO 8601 format. Campaign is inactive *before* this date.'
+        ),
+    ] = None
+    type: Annotated[
+        Type19 | None,
+        Field(
+            description='Defines whether the campaign can be updated with new vouchers after campaign creation or if the campaign consists of standalone vouchers.\n\n- `AUTO_UPDATE`: the campaign is dynamic, i.e. vouchers will generate based on set criteria\n-  `STATIC`: vouchers need to be manually published\n- `STANDALONE`: campaign for single vouchers'
+        ),
+    ] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the campaign was updated in the ISO 8601 format.'
+        ),
+    ] = None
+    voucher: SimpleCampaignVoucher | None = None
+
+
+class SimpleRedemptionRewardResult(BaseModel):
+    """
+    Simplified redemption reward result data
+    """
+
+    assignment_id: Annotated[
+        str | None, Field(description='Unique reward assignment ID assigned by Voucherify.')
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the reward was created in the ISO 8601 format.'
+        ),
+    ] = None
+    customer: SimpleCustomer | None = None
+    id: Annotated[str | None, Field(description='Unique reward ID, assigned by Voucherify.')] = None
+    loyalty_tier_id: Annotated[
+        str | None, Field(description='Unique loyalty tier ID assigned by Voucherify.')
+    ] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='A set of custom key/value pairs that you can attach to a reward. The metadata object stores all custom attributes assigned to the reward.'
+        ),
+    ] = None
+    name: Annotated[str | None, Field(description='Reward name.')] = None
+    object: Annotated[
+        Literal['reward'] | None,
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the reward.'
+        ),
+    ] = None
+    parameters: Annotated[
+        Parameters3 | None, Field(description='Defines how the reward is generated.')
+    ] = None
+    product: Annotated[SimpleProduct | None, Field(description='Defines the product reward.')] = (
+        None
+    )
+    sku: Annotated[SimpleSku | None, Field(description='Defines the SKU reward.')] = None
+    type: Annotated[Type25 | None, Field(description='Reward type.')] = None
+    updated_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the reward was updated. The value is shown in the ISO 8601 format.'
+        ),
+    ] = None
+    voucher: Annotated[SimpleVoucher | None, Field(description='Defines the voucher reward.')] = (
+        None
+    )
+
+
+class RedemptionInternal(BaseModel):
+    """
+    Redemption data used for internal communication
+    """
+
+    amount: Annotated[
+        int | None,
+        Field(
+            description='For gift cards, this is a positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the number of redeemed credits.\nFor loyalty cards, this is the number of loyalty points used in the transaction.\nIn the case of redemption rollback, the numbers are expressed as negative integers.'
+        ),
+    ] = None
+    campaign_name: Annotated[str | None, Field(description='Campaign name')] = None
+    channel_id: Annotated[
+        str | None,
+        Field(
+            description='Unique channel ID of the user performing the redemption. This is either a user ID from a user using the Voucherify Dashboard or an X-APP-Id of a user using the API.'
+        ),
+    ] = None
+    channel_type: Annotated[
+        ChannelType | None,
+        Field(
+            description='The source of the channel for the redemption rollback. A `USER` corresponds to the Voucherify Dashboard and an `API` corresponds to the API.'
+        ),
+    ] = None
+    created_at: Annotated[
+        AwareDatetime | None,
+        Field(
+            description='Timestamp representing the date and time when the redemption was created in the ISO 8601 format.'
+        ),
+    ] = None
+    customer: SimpleCustomer | None = None
+    customer_id: Annotated[
+        str | None,
+        Field(description='Unique customer ID of the redeeming customer.', pattern='^cust_'),
+    ] = None
+    date: AwareDatetime | None = None
+    failure_code: Annotated[
+        str | None,
+        Field(
+            description='If the result is `FAILURE`, this parameter will provide a generic reason as to why the redemption failed.'
+        ),
+    ] = None
+    failure_message: Annotated[
+        str | None,
+        Field(
+            description='If the result is `FAILURE`, this parameter will provide an expanded reason as to why the redemption failed.'
+        ),
+    ] = None
+    id: Annotated[str | None, Field(description='Unique redemption ID.', pattern='^r_')] = None
+    metadata: Annotated[
+        dict[str, Any] | None,
+        Field(
+            description='The metadata object stores all custom attributes assigned to the redemption.'
+        ),
+    ] = None
+    object: Annotated[
+        Literal['redemption'] | None,
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the `redemption`.'
+        ),
+    ] = None
+    order: OrderCalculated | None = None
+    parent_redemption_id: Annotated[
+        str | None, Field(description='Unique redemption ID of the parent redemption.')
+    ] = None
+    previous_order: OrderCalculated | None = None
+    promotion_tier: Annotated[
+        PromotionTier | None,
+        Field(description='Contains details of the promotion tier and the parent campaign.'),
+    ] = None
+    reason: Annotated[
+        str | None,
+        Field(
+            description='System generated cause for the redemption being invalid in the context of the provided parameters.'
+        ),
+    ] = None
+    redemption: Annotated[
+        str | None, Field(description='Unique redemption ID of the parent redemption.')
+    ] = None
+    related_object_id: Annotated[
+        str | None,
+        Field(
+            description='Unique related object ID assigned by Voucherify, i.e. v_lfZi4rcEGe0sN9gmnj40bzwK2FH6QUno for a voucher.'
+        ),
+    ] = None
+    related_object_parent_id: Annotated[
+        str | None,
+        Field(
+            description='Unique related parent object ID assigned by Voucherify, i.e. v_lfZi4rcEGe0sN9gmnj40bzwK2FH6QUno for a voucher.'
+        ),
+    ] = None
+    related_object_type: Annotated[
+        RelatedObjectType1 | None, Field(description='Defines the related object.')
+    ] = None
+    related_redemptions: RelatedRedemptions | None = None
+    result: Annotated[Result1 | None, Field(description='Redemption result.')] = None
+    reward: RedemptionRewardResult | None = None
+    status: Annotated[Status1 | None, Field(description='Redemption status.')] = None
+    tracking_id: Annotated[str | None, Field(description='Hashed customer source ID.')] = None
+    voucher: Annotated[
+        Voucher | None, Field(description='Defines the details of the voucher being redeemed.')
+    ] = None
+
+
+class SimpleRedemption(BaseModel):
+    """
+    Simplified redemption data.
+    """
+
+    amount: Annotated[
+        int | None,
+        Field(
+            description='For gift cards, this is a positive integer in the smallest currency unit (e.g. 100 cents for $1.00) representing the number of redeemed credits.\nFor loyalty cards, this is the number of loyalty points used in the transaction.\nIn the case of redemption rollback, the numbers are expressed as negative integers.'
+        ),
+    ] = None
+    channel: Annotated[
+        Channel1 | None,
+        Field(
+            description='Defines the details of the channel through which the redemption was issued.'
+        ),
+    ] = None
+    customer: SimpleCustomer | None = None
+    customer_id: Annotated[
+        str | None, Field(description='Unique customer ID of the redeeming customer.')
+    ] = None
+    date: Annotated[
+        AwareDatetime,
+        Field(
+            description='Timestamp representing the date and time when the redemption was created in the ISO 8601 format.'
+        ),
+    ]
+    failure_code: Annotated[
+        str | None,
+        Field(
+            description='If the result is `FAILURE`, this parameter will provide a generic reason as to why the redemption failed.'
+        ),
+    ] = None
+    failure_message: Annotated[
+        str | None,
+        Field(
+            description='If the result is `FAILURE`, this parameter will provide an expanded reason as to why the redemption failed.'
+        ),
+    ] = None
+    id: Annotated[str, Field(description='Unique redemption ID.')]
+    metadata: Annotated[
+        dict[str, Any],
+        Field(
+            description='The metadata object stores all custom attributes in the form of key/value pairs assigned to the redemption.'
+        ),
+    ]
+    object: Annotated[
+        str,
+        Field(
+            description='The type of the object represented by the JSON. This object stores information about the `redemption`.'
+        ),
+    ]
+    order: SimpleOrder | None = None
+    promotion_tier: SimplePromotionTier | None = None
+    reason: Annotated[str | None, Field(description='The reason for the redemption rollback.')] = (
+        None
+    )
+    redemption: Annotated[
+        str | None, Field(description='Unique redemption ID of the parent redemption.')
+    ] = None
+    result: Annotated[Result1 | None, Field(description='Redemption result.')] = None
+    reward: SimpleRedemptionRewardResult | None = None
+    status: Status3 | None
+    tracking_id: Annotated[str | None, Field(description='Hashed customer source ID.')] = None
+    voucher: Annotated[
+        SimpleVoucher | None,
+        Field(description='Defines the details of the voucher being redeemed.'),
+    ] = None

@@ -14,10 +14,10 @@ class VoucherLoyaltyCardPendingPointsActivated(BaseModel):
     The EVENTS.VOUCHER.LOYALTY_CARD.PENDING_POINTS.ACTIVATED event indicates that loyalty pending points have been successfully activated and added to a customer's loyalty card associated with a voucher. The pending points can be activated automatically after a predefined time set in days or manually with the POST Activate Member Pending Points endpoint.
     """
 
-    balance: shared.Balance
-    campaign: shared.Campaign
-    customer: shared.Customer
-    order: shared.Order
-    pending_points: shared.PendingPoints
-    transaction: shared.Transaction
-    voucher: shared.Voucher
+    balance: shared.VoucherBalance
+    campaign: shared.SimpleCampaign
+    customer: shared.SimpleCustomer
+    order: shared.SimpleOrder
+    pending_points: shared.LoyaltyPendingPoints
+    transaction: shared.VoucherTransaction
+    voucher: shared.SimpleVoucher
