@@ -150,7 +150,7 @@ def _check_values(values: dict[str, Any], source: str) -> None:
             raise ConfigError(f"{source}: severity.{kind} must be one of {', '.join(SEVERITIES)}")
     for key in ("fixtures", "events"):
         if not all(isinstance(item, str) and item for item in values.get(key, [])):
-            raise ConfigError(f"{source}: {key} must be a list of non-empty strings")
+            raise ConfigError(f"{source}: {key} must be a list of strings")
     threshold = values.get("detect_threshold", 0.6)
     if not 0 < float(threshold) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")

@@ -243,11 +243,13 @@ class _Normaliser:
         node = self.normalise(schema, where, 0)
         return self.deref(node), component
 
-    def deref(self, node: dict[str, Any]) -> dict[str, Any]:
+    def deref(self, node: dict[str, Any], where: str = "/") -> dict[str, Any]:
         """A normalised node with its reference (if it is one) replaced by the definition."""
         ref, nullable = ref_of(node)
         if ref is None:
             return node
+        if ref not in self.defs:
+            raise self.error(where, f"a composition contains the component {ref} it is part of")
         out = dict(self.defs[ref])
         if nullable:
             out["type"] = _types_out(set(_types(out)) | {"null"})
@@ -373,7 +375,7 @@ class _Normaliser:
         if not isinstance(branches, list) or not branches:
             raise self.error(where, "a composition must be a non-empty list")
         parts = [self.normalise(branch, f"{where}/{i}", depth + 1) for i, branch in enumerate(branches)]
-        return parts[0] if len(parts) == 1 else unite([self.deref(p) for p in parts])
+        return parts[0] if len(parts) == 1 else unite([self.deref(p, where) for p in parts])
 
     def _intersect(self, parts: list[dict[str, Any]], where: str) -> dict[str, Any]:
         """All of *parts* at once (`allOf`, or a `$ref` with sibling keywords)."""
@@ -382,7 +384,7 @@ class _Normaliser:
         if not parts:
             return {}
         # Compositions refer to components to combine them, not to name the result.
-        bodies = [self.deref(p) for p in parts]
+        bodies = [self.deref(p, where) for p in parts]
         out: dict[str, Any] = {}
         type_sets = [set(_types(b)) for b in bodies if "type" in b]
         if type_sets:
