@@ -144,14 +144,15 @@ def _fixture_paths(settings: Settings) -> list[Path]:
 
 
 def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
-    from .regen import read_pages
+    from .regen import read_pages, read_specs
     from .validation import ContractValidator, parse_json
 
     try:
         registry = load_registry(settings.schemas_dir)
-        pages = read_pages(settings)
+        pages = read_pages(settings, allow_none=True)
+        specs = read_specs(settings, pages)
     except WebhookContractsError as exc:
-        yield _finding("fixture_violation", f"cannot load contracts or doc pages: {exc}")
+        yield _finding("fixture_violation", f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}")
         return
     validator = ContractValidator(registry, threshold=settings.detect_threshold)
     samples: list[tuple[str, Any, str | None]] = []
@@ -166,6 +167,18 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
                     yield _finding("fixture_violation", str(exc), page.source)
                     continue
                 yield from _violations(result, page.source)
+    # The provider's official examples: a contract must accept what its own provider shows.
+    for version, spec in sorted(specs.items()):
+        validator_for_version = ContractValidator(registry, api_version=version, threshold=settings.detect_threshold)
+        for name, event in sorted(spec.events.items()):
+            for i, example in enumerate(event.examples, 1):
+                source = f"{spec.source} ({name}, example {i})"
+                try:
+                    result = validator_for_version.validate(example, source=source, event=name)
+                except WebhookContractsError as exc:
+                    yield _finding("fixture_violation", str(exc), spec.source)
+                    continue
+                yield from _violations(result, spec.source)
     for path in _fixture_paths(settings):
         rel = settings.rel(path)
         try:

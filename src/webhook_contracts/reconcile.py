@@ -369,9 +369,8 @@ class _Builder:
                 out["const"] = non_null[0]
             else:
                 out["enum"] = values
-        elif key in TAG_KEYS and types == {"string"} and seen is not None and len(seen.values) == 1:
-            if not seen.many_values:
-                out["const"] = next(iter(seen.values))
+        # Where the OpenAPI allows any string (`"object": {"type": "string", "default": "voucher"}`), the
+        # contract does too: a tag is pinned from the examples only where the OpenAPI does not describe it.
 
     def _row(
         self, owner: str, path: str, page: str, openapi: str, decided: str, sources: tuple[str, ...],

@@ -3180,7 +3180,7 @@ class Publish(BaseModel):
 
     count: Annotated[int | None, Field(description='Publication events counter.')] = None
     object: Annotated[
-        Literal['list'] | None,
+        str | None,
         Field(
             description='The type of the object represented is by default `list`. To get this list, you need to make a call to the endpoint returned in the `url` attribute.'
         ),
@@ -3199,7 +3199,7 @@ class Redemption7(BaseModel):
     """
 
     object: Annotated[
-        Literal['list'] | None,
+        str | None,
         Field(
             description='The type of the object represented is by default `list`. To get this list, you need to make a call to the endpoint returned in the url attribute.'
         ),
@@ -4861,7 +4861,7 @@ class Voucher(BaseModel):
         ),
     ] = None
     object: Annotated[
-        Literal['voucher'] | None,
+        str | None,
         Field(description='The type of the object represented by JSON. Default is `voucher`.'),
     ] = None
     publish: Annotated[
@@ -5313,7 +5313,7 @@ class RedemptionInternal(BaseModel):
         ),
     ] = None
     object: Annotated[
-        Literal['redemption'] | None,
+        str | None,
         Field(
             description='The type of the object represented by the JSON. This object stores information about the `redemption`.'
         ),
