@@ -49,7 +49,7 @@ def test_extract_bad_page_is_one_line_exit_2(cli: Invoke, tmp_path: Path) -> Non
 def test_validate_bare_seed_detected_by_shape(cli: Invoke, tmp_path: Path) -> None:
     result = cli("validate", write(tmp_path, "rewarded.json", REWARDED), root=REPO)
     assert result.exit_code == 0, result.output
-    expected = "customer.rewarded.loyalty_points (v2024-01-01 r1, detected by shape, confidence 1.00): valid"
+    expected = "customer.rewarded.loyalty_points (v2024-01-01 r2, detected by shape, confidence 1.00): valid"
     assert expected in result.stdout
 
 
@@ -67,14 +67,16 @@ def test_validate_reports_paths_not_values(cli: Invoke, tmp_path: Path) -> None:
     bad = copy.deepcopy(REWARDED)
     bad["balance"]["points"] = "900"
     bad["customer"]["name"] = 7
-    del bad["order"]["status"]
+    del bad["balance"]["total"]
+    bad["order"]["status"] = "REFUNDED"
     bad["holder"]["id"] = "usr_Jack.Webhook@example.com"
     path = write(tmp_path, "bad.json", bad)
     result = cli("validate", path, "--event", "customer.rewarded.loyalty_points", root=REPO)
     assert result.exit_code == 1
     assert "/balance/points: expected integer, got string [type]" in result.stdout
     assert "/customer/name: expected string, got integer [type]" in result.stdout
-    assert "/order: missing required field 'status' [required]" in result.stdout
+    assert "/balance: missing required field 'total' [required]" in result.stdout
+    assert "/order/status: not one of the 4 documented values [enum]" in result.stdout
     assert "/holder/id: does not match the pattern ^cust_ [pattern]" in result.stdout
     assert "Jack.Webhook@example.com" not in result.stdout
     shown = cli("validate", path, "--event", "customer.rewarded.loyalty_points", "--show-values", root=REPO)

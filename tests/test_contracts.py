@@ -52,8 +52,24 @@ def test_models_name_their_revisions() -> None:
 
 
 def test_recurring_objects_are_shared_definitions() -> None:
+    """The shipped contracts: a shared definition is one and the same in every event that holds it."""
     registry = load_registry(SCHEMAS)
     schemas = {e: registry.load(registry.latest(e)) for e in registry.events()}
+    seen: dict[str, str] = {}
+    for schema in schemas.values():
+        for name, definition in schema.get("$defs", {}).items():
+            text = json.dumps(definition, sort_keys=True)
+            assert seen.setdefault(name, text) == text, name
+    for event in ("customer.rewarded.loyalty_points", "customer.voucher.loyalty_card.pending_points.added"):
+        customer = schemas[event]["properties"]["customer"]
+        assert {"$ref": "#/$defs/SimpleCustomer"} in customer.get("anyOf", [customer])
+    uses = schemas["customer.rewarded.loyalty_points"]["x-webhook-contracts"]["definitions"]["SimpleCustomer"]
+    assert "voucher.loyalty_card.pending_points.activated" in uses
+
+
+def test_doc_pages_alone_share_recurring_objects() -> None:
+    """An API version without an OpenAPI document: definitions inferred from the pages, merged across events."""
+    schemas = build_contracts([read_doc_page(p) for p in PAGES]).schemas
     for schema in schemas.values():
         assert schema["properties"]["customer"] == {
             "$ref": "#/$defs/Customer", **{k: v for k, v in schema["properties"]["customer"].items() if k != "$ref"}
@@ -80,16 +96,27 @@ def test_disagreements_between_events_are_reported() -> None:
 
 
 def test_documented_fields_shape_the_contract() -> None:
-    schema = load_registry(SCHEMAS).load(load_registry(SCHEMAS).latest("customer.rewarded.loyalty_points"))
+    schema = build_contracts([read_doc_page(p) for p in PAGES]).schemas["customer.rewarded.loyalty_points"]
     props = schema["properties"]
     assert props["loyalty_tier"]["type"] == ["object", "null"]
     assert "publication" in props and "publication" not in schema["required"]
     assert props["publication"]["type"] == "object"
     assert props["customer"]["title"] == "Simple Customer"
     meta = schema["x-webhook-contracts"]
-    assert meta["source"]["page"] == "docs/voucherify/v2024-01-01/customer.rewarded.loyalty_points.txt"
+    assert meta["source"]["page"].endswith("docs/voucherify/v2024-01-01/customer.rewarded.loyalty_points.txt")
     assert meta["source"]["last_modified"] == "2025-11-25"
     assert len(meta["source"]["sha256"]) == 64
     order = schema["$defs"]["Order"]["properties"]
     assert order["redemptions"]["propertyNames"] == {"pattern": "^r_"}
     assert order["metadata"] == {"type": "object"}
+
+
+def test_shipped_contracts_name_both_sources() -> None:
+    registry = load_registry(SCHEMAS)
+    meta = registry.load(registry.latest("customer.rewarded.loyalty_points"))["x-webhook-contracts"]
+    assert meta["source"]["page"] == "docs/voucherify/v2024-01-01/customer.rewarded.loyalty_points.txt"
+    assert meta["source"]["last_modified"] == "2025-11-25"
+    assert meta["source"]["openapi"] == "docs/voucherify/v2024-01-01/OpenAPIWebhooks.json"
+    assert len(meta["source"]["openapi_sha256"]) == 64
+    tier = registry.load(registry.latest("customer.loyalty.tier.joined"))["x-webhook-contracts"]
+    assert tier["source"]["page"] is None and tier["source"]["openapi"] is not None

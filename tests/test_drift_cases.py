@@ -42,7 +42,7 @@ def test_case(name: str) -> None:
         findings = tuple(check_payload(data, contract(case["event"])))
     got = [{"kind": f.kind, "path": f.path, "expected": f.expected, "observed": f.observed} for f in findings]
     assert sorted(got, key=lambda g: (g["path"], g["kind"])) == expected
-    assert all(f.event == case["event"] and f.api_version == "v2024-01-01" and f.revision == 1 for f in findings)
+    assert all(f.event == case["event"] and f.api_version == "v2024-01-01" and f.revision == 2 for f in findings)
 
 
 def test_values_only_when_asked() -> None:

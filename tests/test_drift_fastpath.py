@@ -7,6 +7,7 @@ splits plain files into byte ranges. Reports must be identical as JSON.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
 import random
@@ -60,8 +61,25 @@ def _bare_log(tmp_path: Path) -> Path:
     return path
 
 
+@functools.cache
 def _gate() -> DriftGate:
+    """The gate of the shipped contracts (compiled once: 26 contracts take about a second)."""
     return DriftScanner(registry()).gate()
+
+
+@functools.cache
+def _shapes() -> dict[str, dict[str, Any]]:
+    reg = registry()
+    return {e: reg.load(reg.latest(e)) for e in reg.events()}
+
+
+def _distribution(event: str, data: dict[str, Any]) -> dict[str, Any]:
+    """A distribution's delivery: its own name in `type`, the event in `event.type`."""
+    wrapped = envelope(event, data)
+    wrapped["type"] = "Loyalty welcome mail"
+    wrapped["source"] = {"id": "distr_1", "object": "distribution", "target_url": "https://example.com/hook"}
+    wrapped["event"] = {"id": "evcus_1", "type": event}
+    return wrapped
 
 
 @pytest.mark.parametrize("name", ["production.ndjson", "production.ndjson.gz"])
@@ -95,7 +113,8 @@ def test_bare_log_mostly_takes_the_fast_path(tmp_path: Path) -> None:
     gate = _gate()
     lines = _bare_log(tmp_path).read_bytes().splitlines()
     passed = [line for line in lines if gate.check(line) is not None]
-    assert len(passed) > 0.9 * LABELS["payloads"] - sum(g["count"] for g in LABELS["findings"])
+    # Payloads of known events (bare data of ambiguous shape is unknown), less the labelled drift.
+    assert len(passed) > 0.9 * sum(LABELS["events"].values()) - sum(g["count"] for g in LABELS["findings"])
 
 
 @pytest.mark.usefixtures("small_ranges")
@@ -166,21 +185,23 @@ def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     pick=st.integers(0, len(_EXAMPLES) - 1), seed=st.integers(0, 2**32), count=st.integers(0, 3),
-    noise=_NOISE, wrap=st.booleans(),
+    noise=_NOISE, wrap=st.sampled_from(["bare", "webhook", "distribution"]),
 )
-def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise: Any, wrap: bool) -> None:
+def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise: Any, wrap: str) -> None:
+    """The law of the fast path: what the gate lets through, the walker finds clean (enums, presence
+    levels and identifier prefixes included: mutations delete keys, add keys and edit strings)."""
     event, seed_example = _EXAMPLES[pick]
     data = example(event, [e for n, e in _EXAMPLES if n == event].index(seed_example))
     rng = random.Random(seed)
     for _ in range(count):
         _mutate(data, rng, noise)
-    line = json.dumps(envelope(event, data) if wrap else data).encode()
+    wrapped = {"bare": data, "webhook": envelope(event, data), "distribution": _distribution(event, data)}[wrap]
+    line = json.dumps(wrapped).encode()
     found = _gate().check(line)
     if found is None:
         return
     unwrapped = unwrap(orjson.loads(line), "line")
-    shapes = {e: registry().load(registry().latest(e)) for e in registry().events()}
-    assert found.event == (unwrapped.event or detect_event(unwrapped.data, shapes, 0.6).event)
+    assert found.event == (unwrapped.event or detect_event(unwrapped.data, _shapes(), 0.6).event)
     assert check_payload(unwrapped.data, contract(found.event)) == []
 
 
@@ -189,4 +210,8 @@ def test_gate_passes_every_clean_example(event: str, data: dict[str, Any]) -> No
     assert check_payload(data, contract(event)) == []
     gate = _gate()
     assert gate.check(json.dumps(envelope(event, data)).encode()) is not None
-    assert gate.check(json.dumps(data).encode()) is not None
+    bare = gate.check(json.dumps(data).encode())
+    if detect_event(data, _shapes(), 0.6).ambiguous:
+        assert bare is None  # sibling events share this data shape: the detailed path reports it ambiguous
+    else:
+        assert bare is not None

@@ -129,14 +129,16 @@ class _Compiler:
         if spec is None:
             raise _Unsupported("a position without a spec")
         kinds = spec.types or _ALL_KINDS
-        if spec.enum is not None and set(kinds) - {"string", "null"}:
-            raise _Unsupported("an enum beside other types than string")
+        if spec.enum is not None and set(kinds) - {"string", "integer", "null"}:
+            raise _Unsupported("an enum of numbers or booleans")
         options: list[Any] = []
         for kind in kinds:
             if kind == "null":
                 options.append(None)
             elif kind == "boolean":
                 options.append(bool)
+            elif kind == "integer" and spec.enum is not None:
+                options.append(self._integer_enum(spec.enum))
             elif kind == "integer":
                 if "number" not in kinds:
                     options.append(_INT)
@@ -155,6 +157,14 @@ class _Compiler:
         for option in options[1:]:
             out = out | option
         return out
+
+    @staticmethod
+    def _integer_enum(enum: tuple[Any, ...]) -> Any:
+        """`Literal` of the integer values (msgspec refuses `1.0` and `true` for it, as the walker does)."""
+        values = tuple(v for v in enum if isinstance(v, int) and not isinstance(v, bool))
+        if not values or any(v is not None and not isinstance(v, (int, str)) or isinstance(v, bool) for v in enum):
+            raise _Unsupported("an enum of numbers or booleans")
+        return Literal[values]
 
     def _object(self, node: Node) -> Any:
         if node.free_form:
@@ -255,9 +265,9 @@ class _Compiler:
         assert spec is not None
         prefix, shape = self._string_tests(node)
         if spec.enum is not None:
-            values = tuple(v for v in spec.enum if v is not None)
-            if not values or not all(isinstance(v, str) for v in values):
-                raise _Unsupported("an enum of other values than strings")
+            values = tuple(v for v in spec.enum if isinstance(v, str))
+            if not values:
+                raise _Unsupported("a string position whose enum holds no string")
             for value in values:
                 if (prefix is not None and not value.startswith(prefix)) or (
                     shape is not None and not re.fullmatch(shape, value)

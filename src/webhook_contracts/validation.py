@@ -257,6 +257,9 @@ def _message(error: ValidationError) -> str:
         return f"does not match the pattern {expected}"
     if keyword == "format":
         return f"not a valid {expected}"
+    if keyword == "enum":
+        values = [v for v in expected if v is not None] if isinstance(expected, list) else []
+        return f"not one of the {len(values)} documented values"
     if keyword == "const":
         return f"expected the constant {json.dumps(expected)}"
     if keyword == "propertyNames":
