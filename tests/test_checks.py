@@ -126,11 +126,11 @@ def test_missing_changelog_entry_then_regen_mends_it(repo: Path) -> None:
     regen(load_settings(repo))
     changelog = repo / "CHANGELOG.md"
     with_entry = changelog.read_text("utf-8")
-    entry = next(line for line in with_entry.splitlines() if "revision 2" in line)
+    entry = next(line for line in with_entry.splitlines() if "revision 3" in line)
     changelog.write_text(with_entry.replace(entry, ""), "utf-8")
     problems = failing(check(repo))
     assert "changelog" in problems
-    assert f"has no new entry for `{EVENT}` revision 2" in problems["changelog"][0]
+    assert f"has no new entry for `{EVENT}` revision 3" in problems["changelog"][0]
     changelog.write_text(with_entry, "utf-8")
     assert failing(check(repo)) == {}
 

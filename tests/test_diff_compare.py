@@ -118,7 +118,7 @@ def test_hand_edits_are_classified(r1: dict[str, Any]) -> None:
 
 def test_provenance_is_not_a_change(r1: dict[str, Any]) -> None:
     registry = load_registry(SCHEMAS)
-    old = resolve_contract(EVENT, registry)
+    old = resolve_contract(f"{EVENT}@v2024-01-01/r1", registry)
     moved = {**r1, "x-webhook-contracts": {**r1["x-webhook-contracts"], "revision": 2}}
     new = old.__class__(**{**old.__dict__, "schema": moved})
     assert diff_contracts(old, new).findings == ()
@@ -158,7 +158,7 @@ def test_bad_references_are_named(text: str, message: str) -> None:
 
 
 def test_diff_of_a_revision_with_itself(cli: Invoke, project: Path) -> None:
-    result = cli("diff", EVENT, f"{EVENT}@v2024-01-01/r1", root=project)
+    result = cli("diff", EVENT, f"{EVENT}@v2024-01-01/r2", root=project)
     assert result.exit_code == ExitCode.OK, result.output
     assert result.stdout.startswith("diff: no findings")
 
@@ -169,7 +169,7 @@ def test_diff_golden(
 ) -> None:
     write(project / "edited.json", edited(r1))
     result = cli(
-        "diff", f"{EVENT}@v2024-01-01", str(project / "edited.json"), "--format", fmt, root=project
+        "diff", f"{EVENT}@v2024-01-01/r1", str(project / "edited.json"), "--format", fmt, root=project
     )
     assert result.exit_code == ExitCode.FINDINGS
     suffix = {"text": "txt", "json": "json", "markdown": "md"}[fmt]
@@ -209,11 +209,11 @@ def test_diff_fail_on_from_config(cli: Invoke, project: Path, r1: dict[str, Any]
     (project / "webhook-contracts.toml").write_text('fail-on = "warning"\n', "utf-8")
     write(project / "compatible.json", compatible_only(r1))
     assert (
-        cli("diff", EVENT, str(project / "compatible.json"), root=project).exit_code
+        cli("diff", f"{EVENT}@v2024-01-01/r1", str(project / "compatible.json"), root=project).exit_code
         == ExitCode.FINDINGS
     )
     result = cli(
-        "diff", EVENT, str(project / "compatible.json"), "--fail-on", "error", root=project
+        "diff", f"{EVENT}@v2024-01-01/r1", str(project / "compatible.json"), "--fail-on", "error", root=project
     )
     assert result.exit_code == ExitCode.OK
 

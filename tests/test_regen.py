@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ from golden import assert_golden
 from webhook_contracts import RegistryError, fsio
 from webhook_contracts.config import load_settings
 from webhook_contracts.regen import plan_regen, regen
+from webhook_contracts.registry import load_registry
 
 ACTIVATED = "docs/voucherify/v2024-01-01/voucher.loyalty_card.pending_points.activated.txt"
 GOLDEN = DATA / "golden" / "regen"
@@ -45,8 +47,10 @@ def test_second_run_changes_nothing(project: Path, cli: Invoke) -> None:
 def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, update_goldens: bool) -> None:
     """Schemas and models generated from the doc pages alone, byte for byte."""
     root = tmp_path / "fresh"
-    (root / "docs").mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(REPO / "docs" / "voucherify"), str(root / "docs")], check=True)
+    folder = root / "docs" / "voucherify" / "v2024-01-01"
+    folder.mkdir(parents=True)
+    for page in sorted((REPO / "docs" / "voucherify" / "v2024-01-01").glob("*.txt")):
+        shutil.copy2(page, folder / page.name)
     first = cli("regen", root=root)
     assert first.exit_code == 0, first.output
     produced = snapshot(root)
@@ -59,6 +63,27 @@ def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, update_go
         assert golden_files == {r for r in produced if r.startswith(("schemas/", "contracts/", "CHANGELOG.md"))}
 
 
+def test_fresh_regen_from_both_sources_matches_the_committed_contracts(tmp_path: Path, cli: Invoke) -> None:
+    """Doc pages and the provider's OpenAPI, built from nothing: the committed latest revisions, byte for byte
+    (a fresh tree numbers every contract r1; the committed one has older revisions of the seeded events)."""
+    root = tmp_path / "fresh"
+    (root / "docs").mkdir(parents=True)
+    shutil.copytree(REPO / "docs" / "voucherify", root / "docs" / "voucherify")
+    assert cli("regen", root=root).exit_code == 0
+    fresh = load_registry(root / "schemas")
+    committed = load_registry(REPO / "schemas")
+    assert set(fresh.events()) == set(committed.events())
+    for event in fresh.events():
+        mine = json.loads((root / "schemas" / fresh.latest(event).path).read_text("utf-8"))
+        theirs = json.loads((REPO / "schemas" / committed.latest(event).path).read_text("utf-8"))
+        mine["x-webhook-contracts"]["revision"] = theirs["x-webhook-contracts"]["revision"]
+        assert mine == theirs, event
+    package = Path("contracts/voucherify_webhooks/v2024_01_01")
+    for module in sorted((REPO / package).glob("*.py")):
+        if module.name != "__init__.py":
+            assert (root / package / module.name).read_bytes() == module.read_bytes(), module.name
+
+
 def edit_activated_page(project: Path) -> None:
     page = project / ACTIVATED
     text = page.read_text("utf-8")
@@ -69,39 +94,40 @@ def edit_activated_page(project: Path) -> None:
 
 
 def test_docs_change_adds_a_revision_models_and_changelog(project: Path, cli: Invoke) -> None:
-    r1 = project / "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r1.json"
-    r1_before = r1.read_bytes()
+    r2 = project / "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r2.json"
+    r2_before = r2.read_bytes()
     edit_activated_page(project)
 
     stale = cli("regen", "--check", root=project)
     assert stale.exit_code == 1
-    assert "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r2.json" in stale.stdout
+    assert "schemas/v2024-01-01/voucher.loyalty_card.pending_points.activated/r3.json" in stale.stdout
     assert "contracts/voucherify_webhooks/v2024_01_01/__init__.py" in stale.stdout
 
     result = cli("regen", root=project)
     assert result.exit_code == 0, result.output
-    assert "voucher.loyalty_card.pending_points.activated v2024-01-01: revision 2 (breaking)" in result.stdout
-    assert r1.read_bytes() == r1_before, "published revisions are never rewritten"
-    r2 = json.loads(r1.with_name("r2.json").read_text("utf-8"))
-    assert r2["x-webhook-contracts"]["revision"] == 2
-    assert r2["properties"]["channel"]["type"] == "string"
-    # Only the edited event moved.
+    assert "voucher.loyalty_card.pending_points.activated v2024-01-01: revision 3 (breaking)" in result.stdout
+    assert r2.read_bytes() == r2_before, "published revisions are never rewritten"
+    r3 = json.loads(r2.with_name("r3.json").read_text("utf-8"))
+    assert r3["x-webhook-contracts"]["revision"] == 3
+    assert r3["properties"]["channel"]["type"] == "string"
+    # Only the edited event moved, and the events that share the definition the edit widened.
+    sharing = set(r3["x-webhook-contracts"]["definitions"]["VoucherTransaction"])
+    assert "voucher.loyalty_card.transaction.created" in sharing
     index = json.loads((project / "schemas/index.json").read_text("utf-8"))["api_versions"]["v2024-01-01"]
-    assert {e: v["latest"] for e, v in index.items()} == {
-        "customer.rewarded.loyalty_points": 1,
-        "customer.voucher.loyalty_card.pending_points.added": 1,
-        "voucher.loyalty_card.pending_points.activated": 2,
-    }
+    before = {"customer.rewarded.loyalty_points": 2, "customer.voucher.loyalty_card.pending_points.added": 2,
+              "voucher.loyalty_card.pending_points.activated": 2}
+    expected = {e: before.get(e, 1) + (e in sharing) for e in index}
+    assert {e: v["latest"] for e, v in index.items()} == expected
     models = (project / "contracts/voucherify_webhooks/v2024_01_01/__init__.py").read_text("utf-8")
-    assert '"voucher.loyalty_card.pending_points.activated": 2,' in models
+    assert '"voucher.loyalty_card.pending_points.activated": 3,' in models
     module = project / "contracts/voucherify_webhooks/v2024_01_01/voucher_loyalty_card_pending_points_activated.py"
     assert "channel: str" in module.read_text("utf-8")
     changelog = (project / "CHANGELOG.md").read_text("utf-8")
-    entry = next(line for line in changelog.splitlines() if "revision 2" in line)
+    entry = next(line for line in changelog.splitlines() if "revision 3" in line)
     assert "`voucher.loyalty_card.pending_points.activated`" in entry
     assert "**breaking**" in entry
-    assert "retyped `/transaction/reason`: null → integer" in entry
-    assert "added `/channel` (string, required)" in entry
+    assert "retyped `/transaction/reason`: string|null → string|integer|null" in entry
+    assert "added `/channel` (string, optional)" in entry
     assert changelog.index("### Changed") > changelog.index("### Added")
     # And now it is fresh again, and stays so.
     assert cli("regen", "--check", root=project).exit_code == 0

@@ -186,6 +186,16 @@ def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
             f"{group_title(event, info.get('api_version', ''))}: {info.get('payloads', 0)} payload(s){shape}, "
             f"checked against r{info.get('revision')}, {match}"
         )
+    deliveries = summary.get("deliveries")
+    if isinstance(deliveries, dict) and deliveries:
+        yield "deliveries: " + ", ".join(f"{count} {kind}" for kind, count in sorted(deliveries.items()))
+    distributions = summary.get("distributions")
+    names = distributions.get("names", {}) if isinstance(distributions, dict) else {}
+    if isinstance(names, dict) and names:
+        listed = sorted(names.items(), key=lambda item: (-item[1], item[0]))
+        text = ", ".join(f"{name!r} {count}" for name, count in listed[:_LISTED])
+        rest = len(listed) - _LISTED + (1 if distributions.get("other") else 0)
+        yield f"distributions: {text}" + (f" and {rest} more" if rest > 0 else "")
     for title, section in (("unparseable", unparseable), ("unknown event", unknown)):
         lines = section.get("lines", [])
         for item in lines[:_LISTED] if isinstance(lines, list) else ():
