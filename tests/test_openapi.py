@@ -45,14 +45,19 @@ def test_event_names_from_webhook_keys() -> None:
 
 
 def test_nullable_beside_a_ref_and_on_a_scalar() -> None:
-    root, defs, _ = _read({
-        "Data": {"type": "object", "properties": {
-            "customer": {"nullable": True, "$ref": "#/components/schemas/Customer"},
-            "holder": {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Customer"}]},
-            "email": {"type": "string", "nullable": True, "enum": ["a", "b"]},
-        }},
-        "Customer": {"type": "object", "properties": {"id": {"type": "string"}}},
-    })
+    root, defs, _ = _read(
+        {
+            "Data": {
+                "type": "object",
+                "properties": {
+                    "customer": {"nullable": True, "$ref": "#/components/schemas/Customer"},
+                    "holder": {"nullable": True, "allOf": [{"$ref": "#/components/schemas/Customer"}]},
+                    "email": {"type": "string", "nullable": True, "enum": ["a", "b"]},
+                },
+            },
+            "Customer": {"type": "object", "properties": {"id": {"type": "string"}}},
+        }
+    )
     nullable_ref = {"anyOf": [{"$ref": "#/$defs/Customer"}, {"type": "null"}]}
     assert root["properties"]["customer"] == nullable_ref
     assert root["properties"]["holder"] == nullable_ref
@@ -61,26 +66,57 @@ def test_nullable_beside_a_ref_and_on_a_scalar() -> None:
 
 
 def test_all_of_members_that_each_close_are_read_as_one_object() -> None:
-    root, _, notes = _read({
-        "Data": {"allOf": [
-            {"type": "object", "additionalProperties": False, "properties": {"a": {"type": "string"}}, "required": ["a"]},
-            {"type": "object", "additionalProperties": False, "properties": {"b": {"type": "integer"}}},
-        ]},
-    })
+    root, _, notes = _read(
+        {
+            "Data": {
+                "allOf": [
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"a": {"type": "string"}},
+                        "required": ["a"],
+                    },
+                    {"type": "object", "additionalProperties": False, "properties": {"b": {"type": "integer"}}},
+                ]
+            },
+        }
+    )
     assert set(root["properties"]) == {"a", "b"}
     assert root["required"] == ["a"]
     assert any("only null satisfies it" in note for note in notes)
 
 
 def test_overlapping_one_of_branches_are_united() -> None:
-    root, _, _ = _read({
-        "Data": {"type": "object", "properties": {"discount": {"oneOf": [
-            {"type": "object", "properties": {"type": {"type": "string", "enum": ["AMOUNT"]}, "amount_off": {"type": "number"}},
-             "required": ["type", "amount_off"]},
-            {"type": "object", "properties": {"type": {"type": "string", "enum": ["PERCENT"]}, "amount_off": {"type": "number"},
-                                              "percent_off": {"type": "number"}}, "required": ["type"]},
-        ]}}},
-    })
+    root, _, _ = _read(
+        {
+            "Data": {
+                "type": "object",
+                "properties": {
+                    "discount": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "type": {"type": "string", "enum": ["AMOUNT"]},
+                                    "amount_off": {"type": "number"},
+                                },
+                                "required": ["type", "amount_off"],
+                            },
+                            {
+                                "type": "object",
+                                "properties": {
+                                    "type": {"type": "string", "enum": ["PERCENT"]},
+                                    "amount_off": {"type": "number"},
+                                    "percent_off": {"type": "number"},
+                                },
+                                "required": ["type"],
+                            },
+                        ]
+                    }
+                },
+            },
+        }
+    )
     discount = root["properties"]["discount"]
     assert discount["required"] == ["type"]
     assert discount["properties"]["type"]["enum"] == ["AMOUNT", "PERCENT"]
@@ -88,10 +124,15 @@ def test_overlapping_one_of_branches_are_united() -> None:
 
 
 def test_ref_cycles_become_recursive_definitions() -> None:
-    root, defs, _ = _read({
-        "Data": {"type": "object", "properties": {"node": {"$ref": "#/components/schemas/Node"}}},
-        "Node": {"type": "object", "properties": {"child": {"$ref": "#/components/schemas/Node", "nullable": True}}},
-    })
+    root, defs, _ = _read(
+        {
+            "Data": {"type": "object", "properties": {"node": {"$ref": "#/components/schemas/Node"}}},
+            "Node": {
+                "type": "object",
+                "properties": {"child": {"$ref": "#/components/schemas/Node", "nullable": True}},
+            },
+        }
+    )
     assert root["properties"]["node"] == {"$ref": "#/$defs/Node"}
     assert defs["Node"]["properties"]["child"] == {"anyOf": [{"$ref": "#/$defs/Node"}, {"type": "null"}]}
 
@@ -101,8 +142,11 @@ def test_ref_cycles_become_recursive_definitions() -> None:
     [
         ({"Data": {"$ref": "https://example.com/x.json"}}, "/components/schemas/Data/$ref", "nothing is ever fetched"),
         ({"Data": {"$ref": "#/components/schemas/Nope"}}, "/components/schemas/Data/$ref", "does not resolve"),
-        ({"Data": {"allOf": [{"$ref": "#/components/schemas/Data"}, {"type": "object"}]}}, "/components/schemas/Data/allOf",
-         "contains the component"),
+        (
+            {"Data": {"allOf": [{"$ref": "#/components/schemas/Data"}, {"type": "object"}]}},
+            "/components/schemas/Data/allOf",
+            "contains the component",
+        ),
         ({"Data": {"type": 5}}, "/components/schemas/Data/type", "must be a string"),
         ({"Data": []}, "/components/schemas/Data", "must be an object"),
     ],
@@ -166,10 +210,13 @@ def test_a_new_optional_property_on_a_shared_schema_is_a_new_revision(project: P
     assert "customer.rewarded.loyalty_points v2024-01-01: revision 3 (compatible)" in result.stdout
     r3 = json.loads((project / "schemas/v2024-01-01/customer.rewarded.loyalty_points/r3.json").read_text("utf-8"))
     assert r3["$defs"]["VoucherBalance"]["properties"]["expires_soon"] == {
-        "description": "New in the docs.", "type": "boolean",
+        "description": "New in the docs.",
+        "type": "boolean",
     }
     changelog = (project / "CHANGELOG.md").read_text("utf-8")
-    entry = next(line for line in changelog.splitlines() if "`customer.rewarded.loyalty_points`" in line and "revision 3" in line)
+    entry = next(
+        line for line in changelog.splitlines() if "`customer.rewarded.loyalty_points`" in line and "revision 3" in line
+    )
     assert "added `/balance/expires_soon` (boolean, optional)" in entry
     assert "**breaking**" not in entry
     module = project / "contracts/voucherify_webhooks/v2024_01_01/shared.py"

@@ -162,7 +162,7 @@ class _Compiler:
     def _integer_enum(enum: tuple[Any, ...]) -> Any:
         """`Literal` of the integer values (msgspec refuses `1.0` and `true` for it, as the walker does)."""
         values = tuple(v for v in enum if isinstance(v, int) and not isinstance(v, bool))
-        if not values or any(v is not None and not isinstance(v, (int, str)) or isinstance(v, bool) for v in enum):
+        if not values or any(isinstance(v, (bool, float)) for v in enum):
             raise _Unsupported("an enum of numbers or booleans")
         return Literal[values]
 
@@ -341,9 +341,8 @@ class DriftGate:
             return False
         if self.event is not None:
             return True
-        required = {
-            k for k, c in contract.root.children.items() if c.spec is not None and (c.spec.required or c.spec.documented)
-        }
+        children = contract.root.children.items()
+        required = {k for k, c in children if c.spec is not None and (c.spec.required or c.spec.documented)}
         own = EventShape.of(shapes.get(event, {}))
         if own.properties != keys or own.required != required or not required or threshold > 1.0:
             return False

@@ -120,7 +120,10 @@ def is_provider_spec(path: Path) -> bool:
 
 
 def read_provider_spec(
-    path: Path, *, source: str | None = None, events: Iterable[str] = DEFAULT_EVENTS,
+    path: Path,
+    *,
+    source: str | None = None,
+    events: Iterable[str] = DEFAULT_EVENTS,
     always: Iterable[str] = (),
 ) -> ProviderSpec:
     """Read and normalise the webhook events of *path* whose names match one of *events* (globs).
@@ -139,7 +142,11 @@ def read_provider_spec(
 
 
 def normalise_spec(
-    document: Any, *, source: str, sha256: str = "", events: Iterable[str] = DEFAULT_EVENTS,
+    document: Any,
+    *,
+    source: str,
+    sha256: str = "",
+    events: Iterable[str] = DEFAULT_EVENTS,
     always: Iterable[str] = (),
 ) -> ProviderSpec:
     """:func:`read_provider_spec` for a parsed document."""
@@ -169,11 +176,17 @@ def normalise_spec(
             raise ProviderSpecError(source, "a webhook without a JSON request body schema", where=pointer)
         root, component = reader.event_root(media["schema"], f"{pointer}/schema")
         if event in found:
-            raise ProviderSpecError(source, f"event {event} is described twice", where=f"/webhooks/{escape_pointer(key)}")
+            raise ProviderSpecError(
+                source, f"event {event} is described twice", where=f"/webhooks/{escape_pointer(key)}"
+            )
         found[event] = ProviderEvent(event, pointer, root, tuple(_examples(media)), component)
     return ProviderSpec(
-        source=source, sha256=sha256, api_version=api_version_of(version), events=found,
-        definitions=dict(sorted(reader.defs.items())), notes=tuple(sorted(set(reader.notes), key=str)),
+        source=source,
+        sha256=sha256,
+        api_version=api_version_of(version),
+        events=found,
+        definitions=dict(sorted(reader.defs.items())),
+        notes=tuple(sorted(set(reader.notes), key=str)),
     )
 
 
@@ -239,7 +252,7 @@ class _Normaliser:
         if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and len(schema) == 1:
             ref = schema["$ref"]
             if ref.startswith(_COMPONENT):
-                component = unescape_pointer(ref[len(_COMPONENT):])
+                component = unescape_pointer(ref[len(_COMPONENT) :])
         node = self.normalise(schema, where, 0)
         return self.deref(node), component
 
@@ -291,7 +304,7 @@ class _Normaliser:
 
     def _ref(self, ref: Any, where: str, depth: int) -> dict[str, Any]:
         pointer, target = self.target(ref, where)
-        name = unescape_pointer(pointer[len(_COMPONENT) - 1:]) if f"#{pointer}".startswith(_COMPONENT) else None
+        name = unescape_pointer(pointer[len(_COMPONENT) - 1 :]) if f"#{pointer}".startswith(_COMPONENT) else None
         if name is None or "/" in name:
             return self.normalise(target, pointer, depth + 1)
         if name in self._kind:
@@ -365,10 +378,15 @@ class _Normaliser:
                 closed += 1
             parts.append(self.normalise(member, f"{where}/{i}", depth + 1))
         if closed and len(members) > 1:
-            self.notes.append(SpecNote(where, (
-                f"{closed} of the {len(members)} allOf members close with additionalProperties: false, so read "
-                "literally only null satisfies it; read as one object with the properties of all members"
-            )))
+            self.notes.append(
+                SpecNote(
+                    where,
+                    (
+                        f"{closed} of the {len(members)} allOf members close with additionalProperties: false, so read "
+                        "literally only null satisfies it; read as one object with the properties of all members"
+                    ),
+                )
+            )
         return parts[0] if len(parts) == 1 else self._intersect(parts, where)
 
     def _one_of(self, branches: Any, where: str, depth: int) -> dict[str, Any]:
@@ -399,7 +417,9 @@ class _Normaliser:
             for key, value in body.get("properties", {}).items():
                 props.setdefault(key, []).append(value)
         if props:
-            out["properties"] = {k: v[0] if len(v) == 1 else self._intersect(v, where) for k, v in sorted(props.items())}
+            out["properties"] = {
+                k: v[0] if len(v) == 1 else self._intersect(v, where) for k, v in sorted(props.items())
+            }
         required = sorted({r for b in bodies for r in b.get("required", [])})
         if required:
             out["required"] = required

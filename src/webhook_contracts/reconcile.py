@@ -79,7 +79,12 @@ class _Evidence:
         self._collect(self.by_source[source], shape_of(example), root, owner, "", 0)
 
     def _collect(
-        self, store: dict[tuple[str, str], Shape], shape: Shape, node: dict[str, Any] | None, owner: str, path: str,
+        self,
+        store: dict[tuple[str, str], Shape],
+        shape: Shape,
+        node: dict[str, Any] | None,
+        owner: str,
+        path: str,
         depth: int,
     ) -> None:
         if node is not None:
@@ -155,10 +160,10 @@ def reconcile(spec: ProviderSpec, pages: Iterable[DocPage]) -> Reconciled:
             users.setdefault(definition, set()).add(name)
     schemas: dict[str, dict[str, Any]] = {}
     for name, body in bodies.items():
-        page = by_event.get(name)
+        doc = by_event.get(name)
         used = sorted(used_by_event[name])
         schema: dict[str, Any] = {"$schema": DRAFT, "title": name}
-        description = (page.description if page else None) or body.pop("description", None)
+        description = (doc.description if doc else None) or body.pop("description", None)
         body.pop("description", None)
         if description:
             schema["description"] = description
@@ -169,23 +174,25 @@ def reconcile(spec: ProviderSpec, pages: Iterable[DocPage]) -> Reconciled:
             "event": name,
             "api_version": spec.api_version,
             "source": {
-                "page": page.source if page else None,
-                "sha256": page.sha256 if page else None,
-                "last_modified": page.last_modified if page else None,
+                "page": doc.source if doc else None,
+                "sha256": doc.sha256 if doc else None,
+                "last_modified": doc.last_modified if doc else None,
                 "openapi": spec.source if name in spec.events else None,
                 "openapi_sha256": spec.sha256 if name in spec.events else None,
             },
             "definitions": {d: sorted(users[d]) for d in used},
             "provenance": {
-                owner: builder.provenance[owner] for owner in (owner_of_event(name), *used) if owner in builder.provenance
+                owner: builder.provenance[owner]
+                for owner in (owner_of_event(name), *used)
+                if owner in builder.provenance
             },
         }
         schemas[name] = schema
     owners = {owner_of_event(e): (e,) for e in bodies} | {d: tuple(sorted(u)) for d, u in users.items()}
     rows = tuple(r for r in builder.rows if r.owner in owners)
-    disagreements = tuple(
-        Disagreement(r.owner, r.path, d) for r in rows for d in r.disagreements
-    ) + tuple(Disagreement("openapi", note.pointer, note.detail) for note in spec.notes)
+    disagreements = tuple(Disagreement(r.owner, r.path, d) for r in rows for d in r.disagreements) + tuple(
+        Disagreement("openapi", note.pointer, note.detail) for note in spec.notes
+    )
     return Reconciled(spec.api_version, schemas, rows, disagreements, owners)
 
 
@@ -217,15 +224,31 @@ class _Builder:
                 prop = properties[doc.name] = {"type": documented[0] if len(documented) == 1 else documented}
                 if not documented:
                     del prop["type"]
-                self._row(owner, f"/{escape_pointer(doc.name)}", "field list: " + ("|".join(documented) or "any"),
-                          "absent", _describe(prop, "optional"), (_PAGE,), ("only the page's field list names it",))
+                self._row(
+                    owner,
+                    f"/{escape_pointer(doc.name)}",
+                    "field list: " + ("|".join(documented) or "any"),
+                    "absent",
+                    _describe(prop, "optional"),
+                    (_PAGE,),
+                    ("only the page's field list names it",),
+                )
             else:
                 decided = set(_types(prop)) - {"null"}
                 stated = set(documented) - {"null"}
                 if stated and decided and not stated <= decided | ({"integer"} if "number" in decided else set()):
-                    detail = f"the field list says {'|'.join(sorted(stated))}, the contract has {'|'.join(sorted(decided))}"
-                    self._row(owner, f"/{escape_pointer(doc.name)}", f"field list: {'|'.join(sorted(stated))}",
-                              "", _describe(prop, ""), (_PAGE,), (detail,))
+                    detail = (
+                        f"the field list says {'|'.join(sorted(stated))}, the contract has {'|'.join(sorted(decided))}"
+                    )
+                    self._row(
+                        owner,
+                        f"/{escape_pointer(doc.name)}",
+                        f"field list: {'|'.join(sorted(stated))}",
+                        "",
+                        _describe(prop, ""),
+                        (_PAGE,),
+                        (detail,),
+                    )
             if doc.description and "description" not in prop and "$ref" not in prop:
                 prop["description"] = doc.description
         body["properties"] = dict(sorted(properties.items()))
@@ -242,7 +265,13 @@ class _Builder:
             self._building.discard(name)
 
     def build(
-        self, node: dict[str, Any] | None, owner: str, path: str, key: str | None, *, required: bool,
+        self,
+        node: dict[str, Any] | None,
+        owner: str,
+        path: str,
+        key: str | None,
+        *,
+        required: bool,
         presence: str = "",
     ) -> dict[str, Any]:
         page = self.evidence.at(owner, path, _PAGE)
@@ -273,13 +302,27 @@ class _Builder:
             out["items"] = self.build(None, owner, f"{path}/*", None, required=True)
         self._scalars(node, out, types, seen, notes, key)
         sources = _sources(True, self.evidence, owner, path)
-        self._row(owner, path, _describe_shape(page, presence), _describe(node, _presence_word(required, False)),
-                  _describe(out, presence or _presence_word(required, False)), sources, tuple(notes))
+        self._row(
+            owner,
+            path,
+            _describe_shape(page, presence),
+            _describe(node, _presence_word(required, False)),
+            _describe(out, presence or _presence_word(required, False)),
+            sources,
+            tuple(notes),
+        )
         return out
 
     def _reference(
-        self, node: dict[str, Any], ref: str, nullable: bool, owner: str, path: str, seen: Shape | None,
-        page: Shape | None, presence: str,
+        self,
+        node: dict[str, Any],
+        ref: str,
+        nullable: bool,
+        owner: str,
+        path: str,
+        seen: Shape | None,
+        page: Shape | None,
+        presence: str,
     ) -> dict[str, Any]:
         self.definition(ref)
         out = dict(node)
@@ -288,23 +331,51 @@ class _Builder:
             out = make_nullable(out)
             notes.append("an example shows null where the OpenAPI does not allow it")
         if seen is not None and set(seen.types) - {"object", "null"}:
-            notes.append(f"an example shows {'|'.join(_ordered(set(seen.types) - {'object', 'null'}))} where the "
-                         f"OpenAPI says {ref}; not accepted (the contract keeps the definition)")
-        self._row(owner, path, _describe_shape(page, presence), _describe(node, ""), _describe(out, presence),
-                  _sources(True, self.evidence, owner, path), tuple(notes))
+            notes.append(
+                f"an example shows {'|'.join(_ordered(set(seen.types) - {'object', 'null'}))} where the "
+                f"OpenAPI says {ref}; not accepted (the contract keeps the definition)"
+            )
+        self._row(
+            owner,
+            path,
+            _describe_shape(page, presence),
+            _describe(node, ""),
+            _describe(out, presence),
+            _sources(True, self.evidence, owner, path),
+            tuple(notes),
+        )
         return out
 
     def _examples_only(
-        self, seen: Shape | None, owner: str, path: str, key: str | None, page: Shape | None, presence: str,
+        self,
+        seen: Shape | None,
+        owner: str,
+        path: str,
+        key: str | None,
+        page: Shape | None,
+        presence: str,
     ) -> dict[str, Any]:
         out = _demote(render(seen, key=key)) if seen is not None else {}
-        self._row(owner, path, _describe_shape(page, presence), "absent", _describe(out, presence),
-                  _sources(False, self.evidence, owner, path), ())
+        self._row(
+            owner,
+            path,
+            _describe_shape(page, presence),
+            "absent",
+            _describe(out, presence),
+            _sources(False, self.evidence, owner, path),
+            (),
+        )
         return out
 
     def _object(
-        self, node: dict[str, Any], out: dict[str, Any], owner: str, path: str, seen: Shape | None,
-        notes: list[str], key: str | None,
+        self,
+        node: dict[str, Any],
+        out: dict[str, Any],
+        owner: str,
+        path: str,
+        seen: Shape | None,
+        notes: list[str],
+        key: str | None,
     ) -> None:
         props: dict[str, Any] = dict(node.get("properties") or {})
         values = node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None
@@ -332,8 +403,9 @@ class _Builder:
         for name in sorted(set(props) | set(seen_props)):
             child_path = f"{path}/{escape_pointer(name)}"
             presence = "required" if name in required else "documented" if name in documented else "optional"
-            built[name] = self.build(props.get(name), owner, child_path, name, required=name in required,
-                                     presence=presence)
+            built[name] = self.build(
+                props.get(name), owner, child_path, name, required=name in required, presence=presence
+            )
         if built:
             out["properties"] = built
         if required:
@@ -342,7 +414,12 @@ class _Builder:
             out[DOCUMENTED_KEY] = sorted(documented)
 
     def _scalars(
-        self, node: dict[str, Any], out: dict[str, Any], types: set[str], seen: Shape | None, notes: list[str],
+        self,
+        node: dict[str, Any],
+        out: dict[str, Any],
+        types: set[str],
+        seen: Shape | None,
+        notes: list[str],
         key: str | None,
     ) -> None:
         strings = seen is not None and "string" in seen.types
@@ -360,7 +437,9 @@ class _Builder:
             if seen is not None and not seen.many_values:
                 outside = sorted(v for v in seen.values if v not in values)
                 if outside:
-                    notes.append(f"an example has {len(outside)} value(s) outside the OpenAPI enum; the contract adds them")
+                    notes.append(
+                        f"an example has {len(outside)} value(s) outside the OpenAPI enum; the contract adds them"
+                    )
                     values.extend(outside)
             if "null" in types and None not in values:
                 values.append(None)
@@ -373,7 +452,13 @@ class _Builder:
         # contract does too: a tag is pinned from the examples only where the OpenAPI does not describe it.
 
     def _row(
-        self, owner: str, path: str, page: str, openapi: str, decided: str, sources: tuple[str, ...],
+        self,
+        owner: str,
+        path: str,
+        page: str,
+        openapi: str,
+        decided: str,
+        sources: tuple[str, ...],
         notes: tuple[str, ...],
     ) -> None:
         self.rows.append(FieldRow(owner, path, page, openapi, decided, sources, notes))
@@ -433,10 +518,7 @@ def _presence_word(required: bool, documented: bool) -> str:
 def _describe(node: dict[str, Any], presence: str) -> str:
     """A one-line summary of a position of a schema, for the reconciliation report."""
     ref, nullable = ref_of(node)
-    if ref is not None:
-        text = f"{ref}{'|null' if nullable else ''}"
-    else:
-        text = _label(_types(node))
+    text = f"{ref}{'|null' if nullable else ''}" if ref is not None else _label(_types(node))
     parts = [text]
     if presence:
         parts.append(presence)

@@ -149,7 +149,8 @@ def plan_regen(settings: Settings) -> RegenPlan:
     warnings = [f"{p.source}: {w}" for ps in pages.values() for p in ps for w in p.warnings]
     schemas_rel = settings.schemas.rstrip("/")
     for api_version in sorted(pages.keys() | specs.keys()):
-        schemas, disagreements[api_version] = build_version(api_version, pages.get(api_version, []), specs.get(api_version))
+        version_pages = pages.get(api_version, [])
+        schemas, disagreements[api_version] = build_version(api_version, version_pages, specs.get(api_version))
         for event, schema in schemas.items():
             history = registry.history(event, api_version)
             previous = registry.load(history[-1], strict=False) if history else None

@@ -190,7 +190,9 @@ def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
     if isinstance(deliveries, dict) and deliveries:
         yield "deliveries: " + ", ".join(f"{count} {kind}" for kind, count in sorted(deliveries.items()))
     distributions = summary.get("distributions")
-    names = distributions.get("names", {}) if isinstance(distributions, dict) else {}
+    if not isinstance(distributions, dict):
+        distributions = {}
+    names = distributions.get("names", {})
     if isinstance(names, dict) and names:
         listed = sorted(names.items(), key=lambda item: (-item[1], item[0]))
         text = ", ".join(f"{name!r} {count}" for name, count in listed[:_LISTED])
