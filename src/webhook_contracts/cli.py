@@ -92,7 +92,7 @@ def extract(page: Path, api_version: str | None, fmt: str, examples: bool) -> No
 @click.pass_context
 @handle_errors
 def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
-    """Rebuild schemas, index, models and CHANGELOG entries from the doc pages.
+    """Rebuild schemas, index, models and CHANGELOG entries from the doc pages and the provider's OpenAPI.
 
     A contract gets a new revision only when it changed; old revisions are
     kept. The files are written as one transaction.
@@ -105,9 +105,9 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
         click.echo(f"warning: {warning}", err=True)
     for version, notes in sorted(plan.disagreements.items()):
         if notes:
-            hint = ":" if verbose else " (use -v to list them)"
-            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the events' examples of "
-                       f"shared definitions; the merged definitions accept both{hint}", err=True)
+            hint = ":" if verbose else " (use -v or `webhook-contracts reconcile` to list them)"
+            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
+                       f"its schemas or other examples; the contracts accept what is sent{hint}", err=True)
             for note in notes if verbose else ():
                 click.echo(f"  {note}", err=True)
     if check:

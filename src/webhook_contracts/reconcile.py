@@ -24,7 +24,8 @@ reconciliation report and the `provenance` of each schema.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,7 +289,8 @@ class _Builder:
             extra = set(seen.types) - types - ({"integer"} if "number" in types else set())
             if extra:
                 types |= extra
-                notes.append(f"an example shows {'|'.join(_ordered(extra))} where the OpenAPI says {_label(stated)}")
+                who = self._who(owner, path, lambda shape: bool(set(shape.types) & extra))
+                notes.append(f"{'|'.join(_ordered(extra))} in {who} where the OpenAPI says {_label(stated)}")
         out: dict[str, Any] = {}
         if types:
             out["type"] = _types_out(types)
@@ -300,7 +302,7 @@ class _Builder:
             out["items"] = self.build(node["items"], owner, f"{path}/*", None, required=True)
         elif "array" in types and seen is not None and seen.items is not None:
             out["items"] = self.build(None, owner, f"{path}/*", None, required=True)
-        self._scalars(node, out, types, seen, notes, key)
+        self._scalars(node, out, types, seen, notes, key, owner, path)
         sources = _sources(True, self.evidence, owner, path)
         self._row(
             owner,
@@ -329,11 +331,14 @@ class _Builder:
         notes = []
         if seen is not None and "null" in seen.types and not nullable:
             out = make_nullable(out)
-            notes.append("an example shows null where the OpenAPI does not allow it")
+            who = self._who(owner, path, lambda shape: "null" in shape.types)
+            notes.append(f"null in {who} where the OpenAPI does not allow it")
         if seen is not None and set(seen.types) - {"object", "null"}:
+            other = set(seen.types) - {"object", "null"}
+            who = self._who(owner, path, lambda shape: bool(set(shape.types) & other))
             notes.append(
-                f"an example shows {'|'.join(_ordered(set(seen.types) - {'object', 'null'}))} where the "
-                f"OpenAPI says {ref}; not accepted (the contract keeps the definition)"
+                f"{'|'.join(_ordered(other))} in {who} where the OpenAPI says {ref}; "
+                "not accepted (the contract keeps the definition)"
             )
         self._row(
             owner,
@@ -393,7 +398,8 @@ class _Builder:
         for name in promised:
             child = seen_props.get(name)
             if objects and (child is None or child.count < objects):
-                notes.append(f"an example omits `{name}`, which the OpenAPI requires; the contract makes it optional")
+                who = self._who(owner, path, functools.partial(_omits, name=name))
+                notes.append(f"`{name}`, which the OpenAPI requires, is missing from {who}; the contract makes it optional")
             else:
                 required.append(name)
         for name, child in seen_props.items():
@@ -421,12 +427,15 @@ class _Builder:
         seen: Shape | None,
         notes: list[str],
         key: str | None,
+        owner: str = "",
+        path: str = "",
     ) -> None:
         strings = seen is not None and "string" in seen.types
         fmt = node.get("format")
         if isinstance(fmt, str) and "string" in types:
             if strings and seen is not None and seen.formats is not None and fmt not in seen.formats:
-                notes.append(f"an example is not a valid {fmt}; the contract drops the format")
+                who = self._who(owner, path, lambda shape: shape.formats is not None and fmt not in shape.formats)
+                notes.append(f"not a valid {fmt} in {who}; the contract drops the format")
             else:
                 out["format"] = fmt
         if "string" in types and seen is not None and seen.prefixes and len(seen.prefixes) == 1:
@@ -437,9 +446,8 @@ class _Builder:
             if seen is not None and not seen.many_values:
                 outside = sorted(v for v in seen.values if v not in values)
                 if outside:
-                    notes.append(
-                        f"an example has {len(outside)} value(s) outside the OpenAPI enum; the contract adds them"
-                    )
+                    who = self._who(owner, path, lambda shape: bool(set(shape.values) - set(values)))
+                    notes.append(f"{len(outside)} value(s) outside the OpenAPI enum in {who}; the contract adds them")
                     values.extend(outside)
             if "null" in types and None not in values:
                 values.append(None)
@@ -450,6 +458,15 @@ class _Builder:
                 out["enum"] = values
         # Where the OpenAPI allows any string (`"object": {"type": "string", "default": "voucher"}`), the
         # contract does too: a tag is pinned from the examples only where the OpenAPI does not describe it.
+
+    def _who(self, owner: str, path: str, breaks: Callable[[Shape], bool]) -> str:
+        """Which examples break the OpenAPI at a position: the doc pages', the OpenAPI's own, or both."""
+        found = [
+            label
+            for source, label in ((_PAGE, "a doc page's example"), (_EXAMPLE, "an OpenAPI example"))
+            if (shape := self.evidence.at(owner, path, source)) is not None and breaks(shape)
+        ]
+        return " and ".join(found) or "an example"
 
     def _row(
         self,
@@ -464,6 +481,11 @@ class _Builder:
         self.rows.append(FieldRow(owner, path, page, openapi, decided, sources, notes))
         if path:
             self.provenance.setdefault(owner, {})[path] = "+".join(sources)
+
+
+def _omits(shape: Shape, *, name: str) -> bool:
+    child = shape.prop_map.get(name)
+    return shape.objects > 0 and (child is None or child.count < shape.objects)
 
 
 def _demote(schema: dict[str, Any]) -> dict[str, Any]:

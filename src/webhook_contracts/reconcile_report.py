@@ -56,6 +56,8 @@ if TYPE_CHECKING:
 FORMATS = ("json", "markdown", "text")
 _DOCUMENT = "openapi"
 _COLUMNS = ("path", "page", "openapi", "decided", "sources")
+#: Events named in a "used by" line of the text and Markdown reports; more are counted.
+_NAMED = 6
 
 
 class ReconcileReportError(WebhookContractsError):
@@ -184,7 +186,11 @@ def _headline(view: View) -> str:
 def _used_by(section: Section) -> str:
     if section.owner.startswith("event ") and section.used_by == (section.owner[len("event "):],):
         return ""
-    return f"used by {len(section.used_by)} event(s): {', '.join(section.used_by)}"
+    names = section.used_by
+    if len(names) > _NAMED:
+        # A definition most events hold: the count says it; JSON keeps the whole list.
+        return f"used by {len(names)} event(s): {', '.join(names[:3])} and {len(names) - 3} more"
+    return f"used by {len(names)} event(s): {', '.join(names)}"
 
 
 def _cells(row: FieldRow) -> dict[str, str]:
