@@ -399,7 +399,9 @@ class _Builder:
             child = seen_props.get(name)
             if objects and (child is None or child.count < objects):
                 who = self._who(owner, path, functools.partial(_omits, name=name))
-                notes.append(f"`{name}`, which the OpenAPI requires, is missing from {who}; the contract makes it optional")
+                notes.append(
+                    f"`{name}`, which the OpenAPI requires, is missing from {who}; the contract makes it optional"
+                )
             else:
                 required.append(name)
         for name, child in seen_props.items():
