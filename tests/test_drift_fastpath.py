@@ -7,6 +7,7 @@ splits plain files into byte ranges. Reports must be identical as JSON.
 
 from __future__ import annotations
 
+import copy
 import functools
 import gzip
 import json
@@ -215,3 +216,55 @@ def test_gate_passes_every_clean_example(event: str, data: dict[str, Any]) -> No
         assert bare is None  # sibling events share this data shape: the detailed path reports it ambiguous
     else:
         assert bare is not None
+
+
+def _deliveries_log(tmp_path: Path) -> Path:
+    """Every seed example as a webhook, a distribution (some named like another event, one with an empty
+    name, one without `event.type`) and bare data; then drifting copies of each."""
+    lines = []
+    for n, (event, data) in enumerate(all_examples()):
+        other = all_examples()[(n + 1) % len(all_examples())][0]
+        for name in ("Loyalty welcome mail", other, ""):
+            wrapped = _distribution(event, data)
+            wrapped["type"] = name
+            lines.append(wrapped)
+        lines += [envelope(event, data), data]
+        broken = _distribution(event, data)
+        del broken["event"]["type"]
+        lines.append(broken)
+        drifting = copy.deepcopy(data)
+        drifting["customer"]["object"] = "client"
+        lines.append(_distribution(event, drifting))
+    path = tmp_path / "deliveries.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(line) for line in lines) + b"\n")
+    return path
+
+
+@pytest.mark.parametrize("event", [None, "customer.rewarded.loyalty_points"])
+def test_distribution_deliveries_same_report_on_both_paths(tmp_path: Path, event: str | None) -> None:
+    path = _deliveries_log(tmp_path)
+    options = DriftOptions(event=event)
+    fast = _engine(path, None, 1, options)
+    assert fast == _reference(path, None, options)
+    summary = fast["summary"]
+    names = summary["distributions"]["names"]
+    assert names["Loyalty welcome mail"] == 3 * len(all_examples())  # named, broken, drifting
+    assert names[""] == len(all_examples())
+    if event is None:
+        # The distribution's name never decides the event: `event.type` does.
+        assert {e: i["payloads"] for e, i in summary["events"].items()} == {
+            e: 5 if e == "customer.voucher.loyalty_card.pending_points.added" else 7 for e, _ in all_examples()
+        }
+        assert summary["deliveries"]["unknown"] == len(all_examples())
+
+
+def test_the_gate_reads_distributions_by_their_event_type() -> None:
+    gate = _gate()
+    for event, data in all_examples():
+        found = gate.check(orjson.dumps(_distribution(event, data)))
+        assert found is not None and found.event == event and found.kind == "distribution"
+        assert found.distribution == "Loyalty welcome mail"
+        named_like_another = _distribution(event, data)
+        named_like_another["type"] = "voucher.loyalty_card.pending_points.activated"
+        again = gate.check(orjson.dumps(named_like_another))
+        assert again is not None and again.event == event

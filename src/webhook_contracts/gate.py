@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -58,6 +58,8 @@ _ANY_OBJECT = dict[str, Any]
 _ALL_KINDS = ("object", "array", "string", "integer", "number", "boolean", "null")
 #: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
 _ENVELOPE_REST = tuple(sorted(ENVELOPE_KEYS - {"type", "data"}))
+#: The attribute of a decoded envelope that holds its `source`.
+_SOURCE = f"e{_ENVELOPE_REST.index('source')}"
 
 
 class _Unsupported(Exception):
@@ -74,8 +76,10 @@ class Pass:
 
     event: str
     by_shape: int
-    #: "webhook" for a project-settings envelope, "bare" for bare data.
+    #: "webhook" for a project-settings envelope, "distribution", or "bare" for bare data.
     kind: str = "bare"
+    #: A distribution's own name (its envelope's `type`).
+    distribution: str | None = None
 
 
 class _Compiler:
@@ -292,83 +296,131 @@ def _top_keys(field: str | None) -> set[str]:
     return set() if field is None else {field, field.split(".", 1)[0]}
 
 
+#: The root Struct of an event's data, its decoder, and the function that checks its strings.
+_Compiled = tuple[type[msgspec.Struct], msgspec.json.Decoder[Any], Callable[[Any], bool]]
+#: Distribution names a gate keeps a :class:`Pass` for; lines of further names take the detailed path.
+MAX_GATED_DISTRIBUTIONS = 50
+
+
+class _Head(msgspec.Struct, gc=False):
+    """What names the event of an envelope, read when the gate meets an event it has not compiled yet."""
+
+    type: Any = None
+    source: Any = None
+    event: Any = None
+
+
+_HEAD = msgspec.json.Decoder(_Head)
+
+
 class DriftGate:
     """Lets through the lines of clean payloads; :meth:`check` returns None for every other line.
 
-    *contracts* are the contracts in force, by event, of the events to gate;
-    *shapes* the schemas bare payloads are detected by, as the scanner does
-    (unused when *event* is given); *event* the event every payload is taken
-    to be, if given.
+    *contract_of* gives the contract in force of an event (compiled once, when
+    the gate first meets the event: a log holds a few of the contracts' events,
+    and compiling all of them would cost more than scanning a small log);
+    *events* are the events to gate; *shapes* the top-level schemas bare payloads
+    are detected by, as the scanner does (unused when *event* is given); *event*
+    the event every payload is taken to be, if given.
+
+    Both envelopes are read: a project-settings webhook names its event in
+    `type`, a distribution (`source.object` is `distribution`) in `event.type`,
+    with its own name in `type` (reported per name, as the scanner does).
     """
 
     def __init__(
-        self, contracts: Mapping[str, CompiledContract], *, shapes: Mapping[str, dict[str, Any]],
-        event: str | None = None, threshold: float = 0.6, payload_field: str | None = None,
+        self, contract_of: Callable[[str], CompiledContract], *, events: Iterable[str],
+        shapes: Mapping[str, dict[str, Any]], event: str | None = None, threshold: float = 0.6,
+        payload_field: str | None = None,
     ) -> None:
         self.event = event
-        hidden = _top_keys(payload_field)
-        compiler = _Compiler()
-        roots: dict[str, type[msgspec.Struct]] = {}
-        checkers: dict[str, Callable[[Any], bool]] = {}
-        for name, contract in sorted(contracts.items()):
-            if contract.root.values is None:
-                try:
-                    roots[name] = compiler.struct(contract.root)
-                    msgspec.json.Decoder(roots[name])
-                    checkers[name] = compiler.checker(contract.root, roots[name])
-                except (_Unsupported, TypeError, ValueError):
-                    roots.pop(name, None)
-        self._checkers = checkers
+        self._contract_of = contract_of
+        self._events = frozenset(events)
+        self._compiler = _Compiler()
+        #: event -> (root Struct, its decoder, checker), or None when the gate cannot express the contract.
+        self._compiled: dict[str, _Compiled | None] = {}
         self._tags: dict[type, tuple[Pass, Callable[[Any], bool]]] = {}
-        self._envelope = None if hidden & {"type", "data", *_ENVELOPE_REST} else self._envelope_decoder(roots)
-        bare = [e for e in roots if self._bare_ok(e, contracts[e], shapes, threshold, hidden)]
+        self._distributions: dict[tuple[str, str], Pass] = {}
+        hidden = _top_keys(payload_field)
+        self._envelopes = not hidden & {"type", "data", *_ENVELOPE_REST}
+        self._envelope: msgspec.json.Decoder[Any] | None = None
+        self._distribution = self._distribution_decoder() if self._envelopes else None
+        bare = [e for e in sorted(self._events) if self._bare_ok(e, shapes, threshold, hidden)]
         if event is not None:
             bare = [event] if event in bare else []
         by_shape = int(event is None)
         self._bare = sorted(
-            ((Pass(e, by_shape), msgspec.json.Decoder(roots[e]), _signature(e, contracts), checkers[e]) for e in bare),
-            key=lambda entry: entry[2] is None,
+            ((Pass(e, by_shape), e, _signature(e, shapes)) for e in bare), key=lambda entry: entry[2] is None,
         )
 
-    def _bare_ok(
-        self, event: str, contract: CompiledContract, shapes: Mapping[str, dict[str, Any]], threshold: float,
-        hidden: set[str],
-    ) -> bool:
+    def _compile(self, event: str) -> _Compiled | None:
+        """The decoder and checker of *event*, built on first use (None: not gated)."""
+        if event in self._compiled:
+            return self._compiled[event]
+        entry = None
+        if event in self._events:
+            contract = self._contract_of(event)
+            if contract.root.values is None:
+                try:
+                    root = self._compiler.struct(contract.root)
+                    entry = (root, msgspec.json.Decoder(root), self._compiler.checker(contract.root, root))
+                except (_Unsupported, TypeError, ValueError):
+                    entry = None
+        self._compiled[event] = entry
+        return entry
+
+    def _bare_ok(self, event: str, shapes: Mapping[str, dict[str, Any]], threshold: float, hidden: set[str]) -> bool:
         """Whether bare data clean for *event* is surely read as such (not as an envelope, a payload field
         or another event)."""
-        keys = set(contract.root.children)
-        if "type" in keys or hidden & keys:
+        own = EventShape.of(shapes.get(event, {}))
+        keys = set(own.properties)
+        if not keys or "type" in keys or hidden & keys or isinstance(shapes[event].get("additionalProperties"), dict):
             return False
         if self.event is not None:
             return True
-        children = contract.root.children.items()
-        required = {k for k, c in children if c.spec is not None and (c.spec.required or c.spec.documented)}
-        own = EventShape.of(shapes.get(event, {}))
-        if own.properties != keys or own.required != required or not required or threshold > 1.0:
+        if not own.required or threshold > 1.0:
             return False
         # Detection takes the highest score and calls a tie ambiguous: no other event may score 1.0.
         for other, schema in shapes.items():
             shape = EventShape.of(schema)
-            if other != event and shape.properties and shape.required <= keys and required <= shape.properties:
+            if other != event and shape.properties and shape.required <= keys and own.required <= shape.properties:
                 return False
         return True
 
-    def _envelope_decoder(self, roots: Mapping[str, type[msgspec.Struct]]) -> msgspec.json.Decoder[Any] | None:
+    def _envelope_decoder(self) -> msgspec.json.Decoder[Any] | None:
+        """A decoder of the project-settings envelopes of the events compiled so far."""
         rest = [(f"e{i}", Any, None) for i, _ in enumerate(_ENVELOPE_REST)]
         rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST)}
         config: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False, "rename": rename}
+        self._tags = {}
         if self.event is not None:
-            if self.event not in roots:
+            compiled = self._compiled.get(self.event)
+            if compiled is None:
                 return None
-            kind = msgspec.defstruct("Envelope", [("type", str), ("data", roots[self.event]), *rest], **config)
-            self._tags[kind] = (Pass(self.event, 0, "webhook"), self._checkers[self.event])
+            kind = msgspec.defstruct("Envelope", [("type", str), ("data", compiled[0]), *rest], **config)
+            self._tags[kind] = (Pass(self.event, 0, "webhook"), compiled[2])
             return msgspec.json.Decoder(kind)
         union: Any = None
-        for i, (name, root) in enumerate(sorted(roots.items())):
-            kind = msgspec.defstruct(f"Envelope{i}", [("data", root), *rest], tag_field="type", tag=name, **config)
-            self._tags[kind] = (Pass(name, 0, "webhook"), self._checkers[name])
+        for i, (name, compiled) in enumerate(sorted(self._compiled.items())):
+            if compiled is None:
+                continue
+            fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("data", compiled[0]), *rest]
+            kind = msgspec.defstruct(f"Envelope{i}", fields, tag_field="type", tag=name, **config)
+            self._tags[kind] = (Pass(name, 0, "webhook"), compiled[2])
             union = kind if union is None else union | kind
         return None if union is None else msgspec.json.Decoder(union)
+
+    @staticmethod
+    def _distribution_decoder() -> msgspec.json.Decoder[Any]:
+        """A distribution's envelope, its data left raw until the event (in `event.type`) is known."""
+        rest = [(f"e{i}", Any, None) for i, key in enumerate(_ENVELOPE_REST) if key not in ("source", "event")]
+        rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST) if key not in ("source", "event")}
+        kind = msgspec.defstruct(
+            "Distribution", [("type", str), ("data", msgspec.Raw), ("source", dict[str, Any]),
+                             ("event", dict[str, Any]), *rest],
+            kw_only=True, forbid_unknown_fields=True, gc=False, rename=rename,
+        )
+        return msgspec.json.Decoder(kind)
 
     def check(self, line: bytes) -> Pass | None:
         """The event of a clean payload on *line*, or None: then the line needs the detailed path."""
@@ -382,39 +434,78 @@ class DriftGate:
         sends a clean line to the detailed path, it never lets drift through.
         """
         if buf.find(b'"data":', start, end) >= 0:
-            if buf.find(b'"distribution"', start, end) >= 0:
-                # A distribution names the event in `event.type`: the detailed path reads it.
-                return None
-            return self._from_envelope(view[start:end])
+            return self._from_envelope(view[start:end]) if self._envelopes else None
         return self._from_bare(buf, view, start, end)
 
     def _from_envelope(self, line: memoryview) -> Pass | None:
-        if self._envelope is None:
-            return None
+        decoder = self._envelope
+        if decoder is not None:
+            try:
+                envelope = decoder.decode(line)
+                found, check = self._tags[type(envelope)]
+                source = getattr(envelope, _SOURCE)
+                if source.__class__ is dict and source.get("object") == "distribution":
+                    return self._from_distribution(line)
+                return found if check(envelope.data) else None
+            except Exception:  # any failure at all only means "not proven clean"
+                pass
+        return self._from_other(line)
+
+    def _from_other(self, line: memoryview) -> Pass | None:
+        """An envelope the compiled decoders refused: a distribution, or an event not compiled yet."""
         try:
-            envelope = self._envelope.decode(line)
-            found, check = self._tags[type(envelope)]
-            return found if check(envelope.data) else None
-        except Exception:  # any failure at all only means "not proven clean"
+            head = _HEAD.decode(line)
+        except Exception:  # not JSON: the detailed path explains it
             return None
+        if head.source.__class__ is dict and head.source.get("object") == "distribution":
+            return self._from_distribution(line)
+        name = self.event or head.type
+        if name.__class__ is not str or name in self._compiled or name not in self._events:
+            return None
+        if self._compile(name) is None:
+            return None
+        self._envelope = self._envelope_decoder()
+        return self._from_envelope(line)
+
+    def _from_distribution(self, line: memoryview) -> Pass | None:
+        try:
+            envelope = self._distribution.decode(line)  # type: ignore[union-attr]  # set when envelopes are gated
+            named = envelope.event.get("type")
+            event = self.event or named
+            if named.__class__ is not str or event not in self._events:
+                return None
+            compiled = self._compile(event)
+            if compiled is None or not compiled[2](compiled[1].decode(envelope.data)):
+                return None
+        except Exception:  # as above
+            return None
+        key = (event, envelope.type)
+        found = self._distributions.get(key)
+        if found is None:
+            if len(self._distributions) >= MAX_GATED_DISTRIBUTIONS:
+                return None
+            found = self._distributions[key] = Pass(event, 0, "distribution", envelope.type)
+        return found
 
     def _from_bare(self, buf: bytes, view: memoryview, start: int, end: int) -> Pass | None:
-        for found, decoder, signature, check in self._bare:
+        for found, event, signature in self._bare:
             if signature is not None and buf.find(signature, start, end) < 0:
                 continue
+            compiled = self._compiled.get(event) if event in self._compiled else self._compile(event)
+            if compiled is None:
+                continue
             try:
-                if check(decoder.decode(view[start:end])):
+                if compiled[2](compiled[1].decode(view[start:end])):
                     return found
             except Exception:  # as above
                 continue
         return None
 
 
-def _signature(event: str, contracts: Mapping[str, CompiledContract]) -> bytes | None:
-    """A required top-level key of *event* that no other contract has at any depth, as it appears in a line."""
-    root = contracts[event].root
-    others = {key for name, c in contracts.items() if name != event for key in _all_keys(c.root)}
-    own = sorted(k for k, c in root.children.items() if c.spec is not None and c.spec.required and k not in others)
+def _signature(event: str, shapes: Mapping[str, dict[str, Any]]) -> bytes | None:
+    """An expected top-level key of *event* that no other event has at the top, as it appears in a line."""
+    others = {key for name, schema in shapes.items() if name != event for key in schema.get("properties", {})}
+    own = sorted(EventShape.of(shapes[event]).required - others)
     return orjson.dumps(own[0]) + b":" if own else None
 
 

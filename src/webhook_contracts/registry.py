@@ -18,6 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
 from .errors import RegistryError, SchemaFileError
@@ -107,6 +109,16 @@ class Registry:
     def load(self, revision: Revision, *, strict: bool = True) -> dict[str, Any]:
         return load_schema_file(self.root / revision.path, strict=strict)
 
+    def top_level(self, revision: Revision) -> dict[str, Any]:
+        """The top level of a contract: its keys, `required`, `x-documented` and whether it is a map.
+
+        What shape detection compares payloads with, read without checking the
+        whole schema (a log holds a few of the events; the contract of each is
+        checked when its payloads are checked).
+        """
+        path = self.root / revision.path
+        return _top_level(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0)
+
 
 def load_schema_file(path: Path, *, strict: bool = True) -> dict[str, Any]:
     """Read a schema file; refuse anything that is not a JSON object with local refs only.
@@ -124,6 +136,26 @@ def _load_checked(path: Path, mtime: int) -> dict[str, Any]:
     data = _load_schema_cached(path, mtime)
     check_metaschema(data, path)
     return data
+
+
+@cache
+def _top_level(path: Path, _mtime: int) -> dict[str, Any]:
+    try:
+        data = orjson.loads(path.read_bytes())
+    except OSError as exc:
+        raise SchemaFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+    except orjson.JSONDecodeError as exc:
+        raise SchemaFileError(path, f"not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SchemaFileError(path, "a schema must be a JSON object")
+    props = data.get("properties")
+    out: dict[str, Any] = {"properties": {str(k): {} for k in props} if isinstance(props, dict) else {}}
+    for key in ("required", "x-documented"):
+        if isinstance(data.get(key), list):
+            out[key] = [k for k in data[key] if isinstance(k, str)]
+    if isinstance(data.get("additionalProperties"), dict):
+        out["additionalProperties"] = {}
+    return out
 
 
 @cache

@@ -30,8 +30,10 @@ from .validation import EventShape, detect_by_shape, unwrap
 
 #: Bad lines and unknown payloads listed by location (all are counted).
 MAX_LISTED = 1000
-#: Distribution names counted one by one; the rest are counted together.
+#: Distribution names listed in the summary (the most frequent); the rest are counted together.
 MAX_DISTRIBUTIONS = 50
+#: Distribution names counted one by one, so the most frequent are known whatever the reading order.
+MAX_TRACKED_DISTRIBUTIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -163,16 +165,19 @@ class DriftScanner:
         """A gate for the lines of clean payloads, exact for this scanner's options.
 
         A payload clean for the revision in force is not matched against older
-        revisions (see :meth:`_match`), so every event with a contract is gated.
+        revisions (see :meth:`_match`), so every event with a contract is gated;
+        each contract is compiled when the gate first meets its event.
         """
-        contracts = {}
-        for event in self.registry.events(self.options.api_version):
+        events = [e for e in self.registry.events(self.options.api_version) if self._version(e) is not None]
+
+        def contract_of(event: str) -> CompiledContract:
             version = self._version(event)
-            if version is not None:
-                contracts[event] = self._contract(self.registry.latest(event, version))
+            assert version is not None  # only events with a contract in force are gated
+            return self._contract(self.registry.latest(event, version))
+
         version = self.options.api_version or self.registry.latest_api_version()
         return DriftGate(
-            contracts, shapes=self._shapes_of(version), event=self.options.event,
+            contract_of, events=events, shapes=self._shapes_of(version), event=self.options.event,
             threshold=self.options.threshold, payload_field=payload_field,
         )
 
@@ -181,6 +186,8 @@ class DriftScanner:
         self.records += count
         self.inputs.setdefault(file)
         self.deliveries[found.kind] = self.deliveries.get(found.kind, 0) + count
+        if found.distribution is not None:
+            self._distribution(found.distribution, count)
         tally = self._events.get(found.event)
         if tally is None:
             target = self._target(found.event)
@@ -194,9 +201,10 @@ class DriftScanner:
         counts[0] += count
 
     def _shapes_of(self, version: str) -> dict[str, dict[str, Any]]:
+        """The top level of each contract of *version* (its keys are what shape detection compares)."""
         if version not in self._shapes:
             self._shapes[version] = {
-                e: self.registry.load(self.registry.latest(e, version)) for e in self.registry.events(version)
+                e: self.registry.top_level(self.registry.latest(e, version)) for e in self.registry.events(version)
             }
         return self._shapes[version]
 
@@ -272,10 +280,17 @@ class DriftScanner:
             counts[1] += n
 
     def _distribution(self, name: str, count: int) -> None:
-        if name in self.distributions or len(self.distributions) < MAX_DISTRIBUTIONS:
+        if name in self.distributions or len(self.distributions) < MAX_TRACKED_DISTRIBUTIONS:
             self.distributions[name] = self.distributions.get(name, 0) + count
         else:
             self.other_distributions += count
+
+    def _distribution_summary(self) -> dict[str, Any]:
+        """The most frequent names (ties by name), whatever order they were read in; the rest counted."""
+        ranked = sorted(self.distributions.items(), key=lambda item: (-item[1], item[0]))
+        shown = dict(sorted(ranked[:MAX_DISTRIBUTIONS]))
+        other = self.other_distributions + sum(count for _, count in ranked[MAX_DISTRIBUTIONS:])
+        return {"names": shown, "other": other}
 
     def _bad(self, record: Record, reason: str) -> None:
         self.unparseable_count += 1
@@ -341,9 +356,7 @@ class DriftScanner:
             "unknown": {"count": self.unknown_count, "lines": self.unknown},
             "groups_dropped": self.aggregator.dropped,
             "deliveries": dict(sorted(self.deliveries.items())),
-            "distributions": {
-                "names": dict(sorted(self.distributions.items())), "other": self.other_distributions,
-            },
+            "distributions": self._distribution_summary(),
         }
         return Report("drift", findings, summary, tuple(self._notes(events)))
 
