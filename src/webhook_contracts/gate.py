@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import msgspec
-import orjson
 
 from .drift import CompiledContract, Node
 from .formats import prefix_from_pattern
@@ -311,6 +310,8 @@ class _Head(msgspec.Struct, gc=False):
 
 
 _HEAD = msgspec.json.Decoder(_Head)
+#: The top-level keys of a line, its values left as raw bytes (about a quarter of a full parse).
+_TOP_KEYS = msgspec.json.Decoder(dict[str, msgspec.Raw])
 
 
 class DriftGate:
@@ -344,14 +345,18 @@ class DriftGate:
         hidden = _top_keys(payload_field)
         self._envelopes = not hidden & {"type", "data", *_ENVELOPE_REST}
         self._envelope: msgspec.json.Decoder[Any] | None = None
+        #: Events whose envelopes the decoder knows (rebuilt when the gate meets another).
+        self._in_union: set[str] = set()
         self._distribution = self._distribution_decoder() if self._envelopes else None
         bare = [e for e in sorted(self._events) if self._bare_ok(e, shapes, threshold, hidden)]
         if event is not None:
             bare = [event] if event in bare else []
         by_shape = int(event is None)
-        self._bare = sorted(
-            ((Pass(e, by_shape), e, _signature(e, shapes)) for e in bare), key=lambda entry: entry[2] is None,
-        )
+        #: (pass, event, the keys a clean payload has, the keys it may have) of each event bare data may be.
+        self._bare = [
+            (Pass(e, by_shape), e, frozenset(EventShape.of(shapes[e]).required), frozenset(shapes[e]["properties"]))
+            for e in bare
+        ]
 
     def _compile(self, event: str) -> _Compiled | None:
         """The decoder and checker of *event*, built on first use (None: not gated)."""
@@ -393,6 +398,7 @@ class DriftGate:
         rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST)}
         config: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False, "rename": rename}
         self._tags = {}
+        self._in_union = {name for name, compiled in self._compiled.items() if compiled is not None}
         if self.event is not None:
             compiled = self._compiled.get(self.event)
             if compiled is None:
@@ -460,9 +466,9 @@ class DriftGate:
         if head.source.__class__ is dict and head.source.get("object") == "distribution":
             return self._from_distribution(line)
         name = self.event or head.type
-        if name.__class__ is not str or name in self._compiled or name not in self._events:
+        if name.__class__ is not str or name in self._in_union or name not in self._events:
             return None
-        if self._compile(name) is None:
+        if self._compile(name) is None:  # compiled already (for bare data), or now
             return None
         self._envelope = self._envelope_decoder()
         return self._from_envelope(line)
@@ -488,30 +494,23 @@ class DriftGate:
         return found
 
     def _from_bare(self, buf: bytes, view: memoryview, start: int, end: int) -> Pass | None:
-        for found, event, signature in self._bare:
-            if signature is not None and buf.find(signature, start, end) < 0:
+        """Bare data: its top-level keys (read without decoding the values) pick the one event it can be."""
+        if not self._bare:
+            return None
+        line = view[start:end]
+        try:
+            keys = _TOP_KEYS.decode(line).keys()
+        except Exception:  # not a JSON object: the detailed path explains it
+            return None
+        for found, event, expected, allowed in self._bare:
+            if not (keys >= expected and keys <= allowed):
                 continue
-            compiled = self._compiled.get(event) if event in self._compiled else self._compile(event)
+            # No other event accepts these keys (see _bare_ok): this one decides.
+            compiled = self._compiled[event] if event in self._compiled else self._compile(event)
             if compiled is None:
-                continue
+                return None
             try:
-                if compiled[2](compiled[1].decode(view[start:end])):
-                    return found
+                return found if compiled[2](compiled[1].decode(line)) else None
             except Exception:  # as above
-                continue
+                return None
         return None
-
-
-def _signature(event: str, shapes: Mapping[str, dict[str, Any]]) -> bytes | None:
-    """An expected top-level key of *event* that no other event has at the top, as it appears in a line."""
-    others = {key for name, schema in shapes.items() if name != event for key in schema.get("properties", {})}
-    own = sorted(EventShape.of(shapes[event]).required - others)
-    return orjson.dumps(own[0]) + b":" if own else None
-
-
-def _all_keys(node: Node, depth: int = 0) -> set[str]:
-    keys = set(node.children)
-    for child in (*node.children.values(), node.items, node.values):
-        if child is not None and depth < 64:
-            keys |= _all_keys(child, depth + 1)
-    return keys
