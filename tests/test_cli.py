@@ -156,3 +156,17 @@ def test_every_name_of_the_library_api_resolves_and_drift_starts_without_the_hea
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_validate_reads_a_distribution_envelope_by_its_event_type(cli: Invoke, tmp_path: Path) -> None:
+    delivery = {
+        "id": "whs_1", "project_id": "proj_1", "created_at": "2024-01-01T11:11:11.111Z",
+        "type": "voucher.loyalty_card.pending_points.activated",  # the distribution's own name, whatever it is
+        "source": {"id": "distr_1", "object": "distribution", "target_url": "https://example.com/hook"},
+        "event": {"id": "evcus_1", "type": "customer.rewarded.loyalty_points"},
+        "data": REWARDED,
+    }
+    result = cli("validate", write(tmp_path, "delivery.json", delivery), root=REPO)
+    assert result.exit_code == 0, result.output
+    assert "customer.rewarded.loyalty_points (v2024-01-01 r2, from the distribution envelope's event.type): valid" \
+        in result.stdout

@@ -382,6 +382,11 @@ class DriftScanner:
                     f"{event} {info['api_version']}: traffic matches revision r{info['best_revision']} "
                     f"better than the checked r{info['revision']}"
                 )
+        if self.deliveries.get("unknown"):
+            notes.append(
+                f"{self.deliveries['unknown']} envelope(s) of an unknown shape (a distribution without "
+                "event.type): their events were detected by the data's shape"
+            )
         for name, count, listed in (
             ("unparseable", self.unparseable_count, self.unparseable),
             ("unknown", self.unknown_count, self.unknown),

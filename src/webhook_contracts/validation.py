@@ -106,7 +106,7 @@ class Detection:
     """Which contract a payload was matched to, how, and how sure."""
 
     event: str | None
-    method: str  # "given" | "envelope" | "shape"
+    method: str  # "given" | "envelope" | "distribution" | "shape"
     confidence: float = 1.0
     runner_up: str | None = None
     #: Shape detection found two or more events that match equally (the event is then None).
@@ -117,6 +117,8 @@ class Detection:
             return f"ambiguous by shape: matches {' and '.join(self.ambiguous)} equally"
         if self.method == "shape":
             return f"detected by shape, confidence {self.confidence:.2f}"
+        if self.method == "distribution":
+            return "from the distribution envelope's event.type"
         return "from the envelope type" if self.method == "envelope" else "as given"
 
 
@@ -293,7 +295,7 @@ class ContractValidator:
         if event is not None:
             detection = Detection(event, "given")
         elif unwrapped.event is not None:
-            detection = Detection(unwrapped.event, "envelope")
+            detection = Detection(unwrapped.event, "distribution" if unwrapped.kind == "distribution" else "envelope")
         else:
             detection = detect_event(unwrapped.data, self.contracts(version), self.threshold)
         if detection.event is None or detection.event not in self.registry.events(version):
