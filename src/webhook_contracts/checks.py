@@ -26,7 +26,7 @@ from typing import Any
 from .config import Settings
 from .errors import WebhookContractsError
 from .findings import Finding, Location, Report, Severity
-from .inference import unescape_pointer
+from .inference import resolve_pointer
 from .registry import INDEX_NAME, iter_refs, load_registry, load_schema_file, sha256
 from .schemadiff import diff_schemas
 
@@ -68,22 +68,9 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
         for pointer, keyword, ref in iter_refs(schema):
             if keyword != "$ref":
                 continue
-            if _resolve_pointer(schema, ref[1:]) is None:
+            if resolve_pointer(schema, ref[1:]) is None:
                 yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve "
                                "(restore the file from git or run `webhook-contracts regen`)", rel)
-
-
-def _resolve_pointer(doc: Any, pointer: str) -> Any:
-    node = doc
-    for token in pointer.split("/")[1:] if pointer else []:
-        token = unescape_pointer(token)
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
 
 
 def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:

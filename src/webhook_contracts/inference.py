@@ -238,6 +238,20 @@ def unescape_pointer(token: str) -> str:
     return token.replace("~1", "/").replace("~0", "~")
 
 
+def resolve_pointer(document: Any, pointer: str, default: Any = None) -> Any:
+    """The value at the JSON Pointer *pointer* (RFC 6901) in *document*, or *default* where there is none."""
+    node = document
+    for token in pointer.split("/")[1:] if pointer not in ("", "/") else []:
+        token = unescape_pointer(token)
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return default
+    return node
+
+
 __all__ = [
     "DRAFT",
     "EMPTY",

@@ -45,7 +45,7 @@ from typing import Any
 
 from .errors import ProviderSpecError
 from .formats import FORMATS
-from .inference import escape_pointer, unescape_pointer
+from .inference import escape_pointer, resolve_pointer, unescape_pointer
 from .strictjson import parse_strict
 
 #: The provider document's size limit (the Voucherify one is under 1 MiB).
@@ -57,6 +57,7 @@ DEFAULT_EVENTS = ("*loyalty*", "*points*", "*reward*")
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _COMPONENT = "#/components/schemas/"
 _KEPT_ANNOTATIONS = ("description",)
+_MISSING = object()
 _EVENT_KEY = re.compile(r"(?:events\.)?([a-z0-9_]+(?:\.[a-z0-9_]+)+)")
 
 
@@ -225,15 +226,9 @@ class _Normaliser:
         return ProviderSpecError(self.source, message, where=where or "/")
 
     def at(self, pointer: str) -> Any:
-        node: Any = self.document
-        for token in pointer.lstrip("/").split("/") if pointer not in ("", "/") else []:
-            token = unescape_pointer(token)
-            if isinstance(node, dict) and token in node:
-                node = node[token]
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                raise self.error(pointer, "the JSON Pointer does not resolve")
+        node = resolve_pointer(self.document, pointer, _MISSING)
+        if node is _MISSING:
+            raise self.error(pointer, "the JSON Pointer does not resolve")
         return node
 
     def target(self, ref: Any, where: str) -> tuple[str, Any]:
@@ -265,7 +260,7 @@ class _Normaliser:
             raise self.error(where, f"a composition contains the component {ref} it is part of")
         out = dict(self.defs[ref])
         if nullable:
-            out["type"] = _types_out(set(_types(out)) | {"null"})
+            out["type"] = types_keyword(set(schema_types(out)) | {"null"})
             if "enum" in out and None not in out["enum"]:
                 out["enum"] = [*out["enum"], None]
         for key in _KEPT_ANNOTATIONS:
@@ -319,7 +314,7 @@ class _Normaliser:
             body = self.normalise(target, pointer, depth + 1)
         finally:
             self._open.discard(name)
-        if self._kind.get(name) or ("properties" in body and "object" in _types(body) and "$ref" not in body):
+        if self._kind.get(name) or ("properties" in body and "object" in schema_types(body) and "$ref" not in body):
             label = definition_name(name)
             self._kind[name] = label
             self.defs[label] = body
@@ -334,7 +329,7 @@ class _Normaliser:
         if isinstance(types, str):
             out["type"] = types
         elif isinstance(types, list) and all(isinstance(t, str) for t in types):
-            out["type"] = _types_out(set(types))
+            out["type"] = types_keyword(set(types))
         elif types is not None:
             raise self.error(f"{where}/type", "`type` must be a string or a list of strings")
         props = node.get("properties")
@@ -404,14 +399,14 @@ class _Normaliser:
         # Compositions refer to components to combine them, not to name the result.
         bodies = [self.deref(p, where) for p in parts]
         out: dict[str, Any] = {}
-        type_sets = [set(_types(b)) for b in bodies if "type" in b]
+        type_sets = [set(schema_types(b)) for b in bodies if "type" in b]
         if type_sets:
             common = set.intersection(*(s | {"integer"} if "number" in s else s for s in type_sets))
             if {"number", "integer"} <= common:
                 common.discard("integer")
             if not common:
                 raise self.error(where, "the members of this allOf allow no common type")
-            out["type"] = _types_out(common)
+            out["type"] = types_keyword(common)
         props: dict[str, list[dict[str, Any]]] = {}
         for body in bodies:
             for key, value in body.get("properties", {}).items():
@@ -455,7 +450,7 @@ def make_nullable(node: dict[str, Any]) -> dict[str, Any]:
         return {"anyOf": [{"$ref": node["$ref"]}, {"type": "null"}], **rest}
     out = dict(node)
     if "type" in out:
-        out["type"] = _types_out(set(_types(out)) | {"null"})
+        out["type"] = types_keyword(set(schema_types(out)) | {"null"})
     if "enum" in out and None not in out["enum"]:
         out["enum"] = [*out["enum"], None]
     return out
@@ -472,9 +467,9 @@ def unite(parts: list[dict[str, Any]]) -> dict[str, Any]:
         return parts[0]
     types: set[str] = set()
     for part in parts:
-        types |= set(_types(part))
-    out: dict[str, Any] = {"type": _types_out(types)}
-    objects = [p for p in parts if "object" in _types(p)]
+        types |= set(schema_types(part))
+    out: dict[str, Any] = {"type": types_keyword(types)}
+    objects = [p for p in parts if "object" in schema_types(p)]
     props: dict[str, list[dict[str, Any]]] = {}
     for part in objects:
         for key, value in part.get("properties", {}).items():
@@ -484,16 +479,16 @@ def unite(parts: list[dict[str, Any]]) -> dict[str, Any]:
         required = set.intersection(*(set(p.get("required", [])) for p in objects))
         if required:
             out["required"] = sorted(required)
-    strings = [p for p in parts if {"string", "integer", "number", "boolean"} & set(_types(p))]
+    strings = [p for p in parts if {"string", "integer", "number", "boolean"} & set(schema_types(p))]
     if strings and all("enum" in p for p in strings):
         out["enum"] = _unique([v for p in strings for v in p["enum"]])
         if "null" in types and None not in out["enum"]:
             out["enum"].append(None)
-    formats = {p.get("format") for p in parts if "string" in _types(p)}
+    formats = {p.get("format") for p in parts if "string" in schema_types(p)}
     if len(formats) == 1 and None not in formats:
         out["format"] = formats.pop()
-    arrays = [p["items"] for p in parts if "array" in _types(p) and "items" in p]
-    if arrays and len(arrays) == sum("array" in _types(p) for p in parts):
+    arrays = [p["items"] for p in parts if "array" in schema_types(p) and "items" in p]
+    if arrays and len(arrays) == sum("array" in schema_types(p) for p in parts):
         out["items"] = arrays[0] if len(arrays) == 1 else unite(arrays)
     maps = [p["additionalProperties"] for p in objects if "additionalProperties" in p]
     if maps and len(maps) == len(objects) and not props:
@@ -505,7 +500,7 @@ def unite(parts: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _types(node: dict[str, Any]) -> list[str]:
+def schema_types(node: dict[str, Any]) -> list[str]:
     value = node.get("type")
     if isinstance(value, str):
         return [value]
@@ -518,7 +513,7 @@ def _types(node: dict[str, Any]) -> list[str]:
     return []
 
 
-def _types_out(types: set[str]) -> str | list[str]:
+def types_keyword(types: set[str]) -> str | list[str]:
     ordered = [t for t in _TYPE_ORDER if t in types]
     return ordered[0] if len(ordered) == 1 else ordered
 

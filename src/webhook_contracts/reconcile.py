@@ -33,7 +33,7 @@ from .contract import META_KEY, Disagreement, _referenced
 from .docpage import DocPage
 from .formats import prefix_pattern
 from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, TAG_KEYS, Shape, escape_pointer, merge, render, shape_of
-from .openapi import ProviderEvent, ProviderSpec, make_nullable, ref_of
+from .openapi import ProviderEvent, ProviderSpec, make_nullable, ref_of, schema_types, types_keyword
 from .schemadiff import DOCUMENTED_KEY
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
@@ -131,7 +131,7 @@ def _top(shape: Shape) -> Shape:
 
 def _is_open(node: dict[str, Any], path: str) -> bool:
     """An object the provider leaves open (no properties): examples do not close it."""
-    return "object" in _types(node) and not node.get("properties") and "additionalProperties" not in node
+    return "object" in schema_types(node) and not node.get("properties") and "additionalProperties" not in node
 
 
 def reconcile(spec: ProviderSpec, pages: Iterable[DocPage]) -> Reconciled:
@@ -235,7 +235,7 @@ class _Builder:
                     ("only the page's field list names it",),
                 )
             else:
-                decided = set(_types(prop)) - {"null"}
+                decided = set(schema_types(prop)) - {"null"}
                 stated = set(documented) - {"null"}
                 if stated and decided and not stated <= decided | ({"integer"} if "number" in decided else set()):
                     detail = (
@@ -283,7 +283,7 @@ class _Builder:
         if ref is not None and ref in self.spec.definitions:
             return self._reference(node, ref, nullable, owner, path, seen, page, presence)
         notes: list[str] = []
-        stated = set(_types(node))
+        stated = set(schema_types(node))
         types = set(stated)
         if seen is not None and types:
             extra = set(seen.types) - types - ({"integer"} if "number" in types else set())
@@ -293,7 +293,7 @@ class _Builder:
                 notes.append(f"{'|'.join(_ordered(extra))} in {who} where the OpenAPI says {_label(stated)}")
         out: dict[str, Any] = {}
         if types:
-            out["type"] = _types_out(types)
+            out["type"] = types_keyword(types)
         if "description" in node:
             out["description"] = node["description"]
         if "object" in types:
@@ -512,23 +512,9 @@ def _sources(in_spec: bool, evidence: _Evidence, owner: str, path: str) -> tuple
     return tuple(out)
 
 
-def _types(node: dict[str, Any]) -> list[str]:
-    value = node.get("type")
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list):
-        return [t for t in value if isinstance(t, str)]
-    return []
-
-
 def _ordered(types: Iterable[str]) -> list[str]:
     found = set(types)
     return [t for t in _TYPE_ORDER if t in found]
-
-
-def _types_out(types: set[str]) -> str | list[str]:
-    ordered = _ordered(types)
-    return ordered[0] if len(ordered) == 1 else ordered
 
 
 def _label(types: Iterable[str]) -> str:
@@ -542,7 +528,7 @@ def _presence_word(required: bool, documented: bool) -> str:
 def _describe(node: dict[str, Any], presence: str) -> str:
     """A one-line summary of a position of a schema, for the reconciliation report."""
     ref, nullable = ref_of(node)
-    text = f"{ref}{'|null' if nullable else ''}" if ref is not None else _label(_types(node))
+    text = f"{ref}{'|null' if nullable else ''}" if ref is not None else _label(schema_types(node))
     parts = [text]
     if presence:
         parts.append(presence)

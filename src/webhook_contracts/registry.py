@@ -18,8 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
 from .errors import RegistryError, SchemaFileError
@@ -140,14 +138,7 @@ def _load_checked(path: Path, mtime: int) -> dict[str, Any]:
 
 @cache
 def _top_level(path: Path, _mtime: int) -> dict[str, Any]:
-    try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise SchemaFileError(path, f"cannot read: {exc.strerror or exc}") from exc
-    except orjson.JSONDecodeError as exc:
-        raise SchemaFileError(path, f"not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise SchemaFileError(path, "a schema must be a JSON object")
+    data = _read_object(path)
     props = data.get("properties")
     out: dict[str, Any] = {"properties": {str(k): {} for k in props} if isinstance(props, dict) else {}}
     for key in ("required", "x-documented"):
@@ -158,8 +149,8 @@ def _top_level(path: Path, _mtime: int) -> dict[str, Any]:
     return out
 
 
-@cache
-def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
+def _read_object(path: Path) -> dict[str, Any]:
+    """A schema file's JSON object (not yet checked)."""
     try:
         data = json.loads(path.read_bytes())
     except OSError as exc:
@@ -171,6 +162,12 @@ def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
         raise SchemaFileError(path, f"not valid JSON: {reason}") from exc
     if not isinstance(data, dict):
         raise SchemaFileError(path, "a schema must be a JSON object")
+    return data
+
+
+@cache
+def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
+    data = _read_object(path)
     check_local_refs(data, path)
     check_schema_safety(data, path)
     return data
