@@ -187,7 +187,7 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
     )
     done = subprocess.run(
         [sys.executable, "-c", launcher, sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
-         "drift", "--format", "json", str(log)],
+         "drift", "--format", "json", "--fail-on", "never", str(log)],
         capture_output=True, text=True, check=False,
     )
     log.unlink()

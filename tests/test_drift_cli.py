@@ -88,6 +88,26 @@ def test_stdin_event_and_show_values(cli: Invoke, project: Path) -> None:
 def test_unknown_events_are_counted_not_fatal(cli: Invoke, project: Path, tmp_path: Path) -> None:
     log = _write(tmp_path / "u.ndjson", envelope("customer.deleted", {"customer": {}}), {"ping": True})
     result = cli("drift", "--format", "json", str(log), root=project)
-    assert result.exit_code == 0
-    unknown = json.loads(result.stdout)["summary"]["unknown"]
+    # Counted and listed, and the run goes on; but a run that checked nothing is not clean.
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    unknown = document["summary"]["unknown"]
     assert [item["line"] for item in unknown["lines"]] == [1, 2]
+    assert [f["kind"] for f in document["findings"]] == ["nothing_checked"]
+    assert cli("drift", "--fail-on", "never", str(log), root=project).exit_code == 0
+
+
+def test_unchecked_share_is_configurable(cli: Invoke, project: Path, tmp_path: Path) -> None:
+    known = envelope(EVENT, example(EVENT))
+    log = _write(tmp_path / "mostly-unknown.ndjson", known, *[envelope("customer.deleted", {"customer": {}})] * 3)
+    failed = cli("drift", "--format", "json", str(log), root=project)
+    assert failed.exit_code == 1
+    assert [f["kind"] for f in json.loads(failed.stdout)["findings"]] == ["unchecked_traffic"]
+    config = project / "webhook-contracts.toml"
+    config.write_text("max-unchecked-share = 0.8\n", "utf-8")
+    assert cli("drift", str(log), root=project).exit_code == 0
+    config.write_text('[severity]\nunchecked_traffic = "off"\n', "utf-8")
+    assert cli("drift", str(log), root=project).exit_code == 0
+    config.write_text("max-unchecked-share = 2\n", "utf-8")
+    refused = cli("drift", str(log), root=project)
+    assert refused.exit_code == 2 and "max-unchecked-share must be in [0, 1]" in refused.stderr

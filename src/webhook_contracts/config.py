@@ -38,6 +38,8 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Largest share of log records that may be unparseable or of unknown events before drift fails.
+    max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
     events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
 
@@ -85,6 +87,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
     "events": (list,),
+    "max_unchecked_share": (float, int),
 }
 
 
@@ -118,8 +121,9 @@ def load_settings(root: Path | None = None) -> Settings:
     for key in ("fixtures", "events"):
         if key in values:
             values[key] = tuple(values[key])
-    if "detect_threshold" in values:
-        values["detect_threshold"] = float(values["detect_threshold"])
+    for key in ("detect_threshold", "max_unchecked_share"):
+        if key in values:
+            values[key] = float(values[key])
     return Settings(root=root, **values)
 
 
@@ -154,5 +158,7 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     threshold = values.get("detect_threshold", 0.6)
     if not 0 < float(threshold) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")
+    if not 0 <= float(values.get("max_unchecked_share", 0.5)) <= 1:
+        raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
     if values.get("max_payload_bytes", 1) < 1:
         raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")

@@ -33,7 +33,7 @@ from .findings import Report
 from .gate import DriftGate, Pass
 from .logread import CHUNK, MAX_LINE_BYTES, STDIN, LineSplitter, Record, iter_file_records, line_records, split_head
 from .registry import Registry
-from .scan import DriftOptions, DriftScanner
+from .scan import DriftOptions, DriftScanner, check_options
 
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
@@ -59,7 +59,10 @@ def scan_files(
     """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
     if not registry.revisions:
         raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    check_options(registry, options or DriftOptions())
     scanner = DriftScanner(registry, options)
+    for name in names:  # an input with nothing in it is still an input (and named by `nothing_checked`)
+        scanner.inputs.setdefault(name)
     gate = scanner.gate(payload_field)
     parallel = jobs > 1 and STDIN not in names
     tasks = _plan(names, jobs if parallel else 1)

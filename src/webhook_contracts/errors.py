@@ -60,3 +60,7 @@ class GenerationError(WebhookContractsError):
 
 class ProviderSpecError(InputError):
     """The provider's OpenAPI document cannot be read; names the file and the JSON Pointer."""
+
+
+class UsageError(WebhookContractsError):
+    """The command line or the configuration asks for something that does not exist (an event, an API version)."""

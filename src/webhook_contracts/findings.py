@@ -45,6 +45,9 @@ DRIFT_SEVERITY: dict[str, Severity] = {
     "new_field": Severity.WARNING,
     "new_open_key": Severity.INFO,
     "missing_documented_field": Severity.INFO,
+    # About the run rather than a payload: a gate must not go green on traffic it could not check.
+    "nothing_checked": Severity.ERROR,
+    "unchecked_traffic": Severity.ERROR,
 }
 
 

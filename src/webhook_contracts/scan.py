@@ -21,8 +21,8 @@ from typing import Any
 from .aggregate import DriftAggregator, shift
 from .config import Settings
 from .drift import CompiledContract, check_payload, compile_contract, count_findings
-from .errors import PayloadError, RegistryError
-from .findings import DRIFT_SEVERITY, Location, Report, Severity
+from .errors import PayloadError, RegistryError, UsageError
+from .findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
 from .gate import DriftGate, Pass
 from .logread import Record
 from .registry import Registry, Revision
@@ -46,6 +46,8 @@ class DriftOptions:
     show_values: bool = False
     #: Severity per kind; a kind mapped to None is not reported.
     severities: Mapping[str, Severity | None] = field(default_factory=lambda: dict(DRIFT_SEVERITY))
+    #: Largest share of records that may be unparseable or of unknown events before the run fails.
+    max_unchecked_share: float = 0.5
 
 
 def drift_options(
@@ -58,7 +60,20 @@ def drift_options(
         threshold=settings.detect_threshold,
         show_values=show_values or settings.show_values,
         severities=severities_from_config(settings.severity),
+        max_unchecked_share=settings.max_unchecked_share,
     )
+
+
+def check_options(registry: Registry, options: DriftOptions) -> None:
+    """Refuse an event or API version the contracts do not have (a misconfigured gate never goes green)."""
+    versions = registry.api_versions()
+    if options.api_version is not None and options.api_version not in versions:
+        known = ", ".join(versions) or "none"
+        raise UsageError(f"no contracts for API version {options.api_version!r} (known: {known})")
+    if options.event is not None and options.event not in registry.events(options.api_version):
+        where = f"API version {options.api_version}" if options.api_version else "any API version"
+        known = ", ".join(registry.events(options.api_version)) or "none"
+        raise UsageError(f"no contract for event {options.event!r} in {where} (known: {known})")
 
 
 def severities_from_config(overrides: Mapping[str, str]) -> dict[str, Severity | None]:
@@ -358,7 +373,34 @@ class DriftScanner:
             "deliveries": dict(sorted(self.deliveries.items())),
             "distributions": self._distribution_summary(),
         }
+        findings = (*findings, *self._coverage_findings(summary))
         return Report("drift", findings, summary, tuple(self._notes(events)))
+
+    def _coverage_findings(self, summary: Mapping[str, Any]) -> list[Finding]:
+        """Findings about the run: nothing checked, or too much traffic that could not be checked."""
+        checked = sum(t.payloads for t in self._events.values())
+        unchecked = self.unparseable_count + self.unknown_count
+        inputs = ", ".join(self.inputs) or "no input"
+        out = []
+        if checked == 0:
+            message = (
+                f"no payload was checked against a contract: {self.records} record(s), "
+                f"{self.unparseable_count} unparseable, {self.unknown_count} of unknown events"
+            )
+            out.append(("nothing_checked", message))
+        elif self.records and unchecked / self.records > self.options.max_unchecked_share:
+            share = unchecked / self.records
+            message = (
+                f"{unchecked} of {self.records} record(s) ({share:.0%}) could not be checked: "
+                f"{self.unparseable_count} unparseable, {self.unknown_count} of unknown events "
+                f"(max-unchecked-share {self.options.max_unchecked_share:g})"
+            )
+            out.append(("unchecked_traffic", message))
+        return [
+            Finding(kind=kind, severity=severity, message=message, location=Location(inputs))
+            for kind, message in out
+            if (severity := self.options.severities.get(kind, DRIFT_SEVERITY[kind])) is not None
+        ]
 
     def _event_summary(self, tally: _EventTally) -> dict[str, Any]:
         best = min(tally.revisions, key=lambda r: (tally.revisions[r][1], r != tally.checked, -r))
