@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -29,19 +30,45 @@ Fault = Callable[[str], None]
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write *data* to *path* so that readers see the old or the new file, never a part."""
+    """Write *data* to *path* so that readers see the old or the new file, never a part.
+
+    Only a regular file (or a path that does not exist yet) is replaced; a
+    symlink to a regular file has its target replaced and stays a link; anything
+    else (`/dev/stdout`, `/dev/null`, a FIFO, a dangling link) is written
+    through, never turned into a file. A new file
+    gets the mode the umask gives; a replaced one keeps its mode (mkstemp's 0600
+    would otherwise make every report private).
+    """
+    if path.is_symlink() and path.resolve().is_file():
+        path = path.resolve()
+    elif path.is_symlink() or (path.exists() and not path.is_file()):
+        with path.open("wb") as handle:
+            handle.write(data)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
+    mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """The mode of the file at *path* if there is one, else what the umask leaves of 0o666."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 @contextlib.contextmanager
