@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e . --group dev
 	@touch $(STAMP)
 
-demo: $(STAMP) ## Rebuild the contracts from the bundled doc pages and triage the bundled production log
+demo: $(STAMP) ## Rebuild the contracts from the bundled provider docs (doc pages and OpenAPI) and triage the bundled production log
 	$(BIN)/webhook-contracts regen
 	$(BIN)/webhook-contracts drift --payload-field body --fail-on never tests/data/sample-log/production.ndjson
 

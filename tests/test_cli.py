@@ -170,3 +170,13 @@ def test_validate_reads_a_distribution_envelope_by_its_event_type(cli: Invoke, t
     assert result.exit_code == 0, result.output
     assert "customer.rewarded.loyalty_points (v2024-01-01 r2, from the distribution envelope's event.type): valid" \
         in result.stdout
+
+
+def test_version_comes_from_the_installed_metadata(cli: Invoke) -> None:
+    from importlib.metadata import version
+
+    import webhook_contracts
+
+    assert webhook_contracts.__version__ == version("webhook-contracts")
+    assert cli("--version").stdout.strip() == f"webhook-contracts, version {version('webhook-contracts')}"
+    assert (REPO / "LICENSE").read_text("utf-8").startswith("MIT License")

@@ -30,7 +30,16 @@ if TYPE_CHECKING:
     from .schemadiff import FieldSpec, SchemaChange, diff_schemas, flatten_schema
     from .validation import ContractValidator, ValidationResult, Violation, detect_event, unwrap
 
-__version__ = "0.1.0"
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is written)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("webhook-contracts")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"
+
+
 
 #: Where each name of the API lives. Names are imported when first used, so that a
 #: command pays at start-up only for the modules it needs (deepdiff alone costs
@@ -77,6 +86,9 @@ _EXPORTS = {
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the installed metadata when asked (it costs an import)
+        globals()[name] = _version()
+        return globals()[name]
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
 from .checks import CHECKS, CheckOptions, run_checks
 from .config import FAIL_ON, Settings, load_settings
 from .errors import ExitCode, PayloadError, WebhookContractsError
@@ -65,7 +64,7 @@ def _settings(ctx: click.Context) -> Settings:
     help="Project folder. Default: the nearest folder above the working one with a "
     "[tool.webhook-contracts] table or webhook-contracts.toml, else the working folder.",
 )
-@click.version_option(__version__, prog_name="webhook-contracts")
+@click.version_option(package_name="webhook-contracts", prog_name="webhook-contracts")
 def main(root: Path | None) -> None:
     """Keep webhook consumers honest: contracts from doc pages, validation and drift."""
 
