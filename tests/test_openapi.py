@@ -231,3 +231,22 @@ def test_version_folder_must_match_info_version(project: Path, cli: Invoke) -> N
     result = cli("regen", "--check", root=project)
     assert result.exit_code == 2
     assert "info.version says v2024-01-01, the folder says v2025-01-01" in result.stderr
+
+
+def test_a_recursive_nullable_reference_in_3_1_spelling() -> None:
+    _, defs, notes = _read(
+        {
+            "Data": {"type": "object", "properties": {"customer": {"$ref": "#/components/schemas/Customer"}}},
+            "Customer": {
+                "type": "object",
+                "properties": {
+                    "referrer": {"anyOf": [{"$ref": "#/components/schemas/Customer"}, {"type": "null"}]},
+                    "either": {"oneOf": [{"$ref": "#/components/schemas/Customer"}, {"type": "string"}]},
+                },
+            },
+        }
+    )
+    properties = defs["Customer"]["properties"]
+    assert properties["referrer"] == {"anyOf": [{"$ref": "#/$defs/Customer"}, {"type": "null"}]}
+    assert properties["either"] == {}
+    assert any("refers back to Customer" in note for note in notes)

@@ -388,7 +388,18 @@ class _Normaliser:
         if not isinstance(branches, list) or not branches:
             raise self.error(where, "a composition must be a non-empty list")
         parts = [self.normalise(branch, f"{where}/{i}", depth + 1) for i, branch in enumerate(branches)]
-        return parts[0] if len(parts) == 1 else unite([self.deref(p, where) for p in parts])
+        values = [p for p in parts if p != {"type": "null"}]
+        if len(values) == 1:
+            # `anyOf: [{$ref: X}, {type: null}]`, the 3.1 spelling of a nullable reference (X may be
+            # the component being read: a recursive definition).
+            return make_nullable(values[0]) if len(values) < len(parts) else values[0]
+        pending = sorted({ref for p in parts if (ref := ref_of(p)[0]) is not None and ref not in self.defs})
+        if pending:
+            # Branches that refer back to a component still being read cannot be united field by
+            # field: the position accepts any value, and the document is noted.
+            self.notes.append(SpecNote(where, f"a composition refers back to {', '.join(pending)}; read as any value"))
+            return {}
+        return unite([self.deref(p, where) for p in parts])
 
     def _intersect(self, parts: list[dict[str, Any]], where: str) -> dict[str, Any]:
         """All of *parts* at once (`allOf`, or a `$ref` with sibling keywords)."""
