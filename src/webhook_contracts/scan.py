@@ -380,7 +380,7 @@ class DriftScanner:
         """Findings about the run: nothing checked, or too much traffic that could not be checked."""
         checked = sum(t.payloads for t in self._events.values())
         unchecked = self.unparseable_count + self.unknown_count
-        inputs = ", ".join(self.inputs) or "no input"
+        first = next(iter(self.inputs), "-")  # a location is one file: the first input
         out = []
         if checked == 0:
             message = (
@@ -397,7 +397,7 @@ class DriftScanner:
             )
             out.append(("unchecked_traffic", message))
         return [
-            Finding(kind=kind, severity=severity, message=message, location=Location(inputs))
+            Finding(kind=kind, severity=severity, message=message, location=Location(first))
             for kind, message in out
             if (severity := self.options.severities.get(kind, DRIFT_SEVERITY[kind])) is not None
         ]
