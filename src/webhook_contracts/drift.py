@@ -99,9 +99,8 @@ class Node:
     checks_strings: bool = False
     #: Whether an object here is accepted and its keys are looked at (not free-form).
     opens_objects: bool = False
-    #: Keys of :attr:`children` every example shows, though the contract does not require them.
-    documented: frozenset[str] = frozenset()
-    #: :attr:`required` and :attr:`documented` together (one subset test per object).
+    #: :attr:`required` and the keys every example shows (`x-documented`) together: one subset test
+    #: per object tells whether any of them is missing.
     expected: frozenset[str] = frozenset()
     #: The values the contract allows here, if it lists them (`enum`).
     enum: frozenset[Any] | None = None
@@ -160,7 +159,6 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
         required=required,
         checks_strings=string_checks and (accepts is None or "string" in accepts),
         opens_objects=spec is not None and (accepts is None or "object" in accepts) and not free_form,
-        documented=documented,
         expected=required | documented,
         enum=enum,
     )

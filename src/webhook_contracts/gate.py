@@ -353,10 +353,7 @@ class DriftGate:
             bare = [event] if event in bare else []
         by_shape = int(event is None)
         #: (pass, event, the keys a clean payload has, the keys it may have) of each event bare data may be.
-        self._bare = [
-            (Pass(e, by_shape), e, frozenset(EventShape.of(shapes[e]).required), frozenset(shapes[e]["properties"]))
-            for e in bare
-        ]
+        self._bare = [(Pass(e, by_shape), e, *_key_range(shapes[e])) for e in bare]
 
     def _compile(self, event: str) -> _Compiled | None:
         """The decoder and checker of *event*, built on first use (None: not gated)."""
@@ -377,9 +374,10 @@ class DriftGate:
     def _bare_ok(self, event: str, shapes: Mapping[str, dict[str, Any]], threshold: float, hidden: set[str]) -> bool:
         """Whether bare data clean for *event* is surely read as such (not as an envelope, a payload field
         or another event)."""
-        own = EventShape.of(shapes.get(event, {}))
+        top = shapes.get(event, {})
+        own = EventShape.of(top)
         keys = set(own.properties)
-        if not keys or "type" in keys or hidden & keys or isinstance(shapes[event].get("additionalProperties"), dict):
+        if not keys or "type" in keys or hidden & keys or isinstance(top.get("additionalProperties"), dict):
             return False
         if self.event is not None:
             return True
@@ -506,7 +504,7 @@ class DriftGate:
             if not (keys >= expected and keys <= allowed):
                 continue
             # No other event accepts these keys (see _bare_ok): this one decides.
-            compiled = self._compiled[event] if event in self._compiled else self._compile(event)
+            compiled = self._compile(event)
             if compiled is None:
                 return None
             try:
@@ -514,3 +512,9 @@ class DriftGate:
             except Exception:  # as above
                 return None
         return None
+
+
+def _key_range(top: dict[str, Any]) -> tuple[frozenset[str], frozenset[str]]:
+    """The top-level keys clean data of an event has (expected) and may have (its properties)."""
+    shape = EventShape.of(top)
+    return shape.required, shape.properties

@@ -80,8 +80,6 @@ class ProviderEvent:
     pointer: str
     schema: dict[str, Any]
     examples: tuple[dict[str, Any], ...] = ()
-    #: The component the event's data schema refers to, if any (events may share one).
-    component: str | None = None
 
 
 @dataclass(frozen=True)
@@ -175,12 +173,12 @@ def normalise_spec(
         media = reader.at(pointer)
         if not isinstance(media, dict) or "schema" not in media:
             raise ProviderSpecError(source, "a webhook without a JSON request body schema", where=pointer)
-        root, component = reader.event_root(media["schema"], f"{pointer}/schema")
+        root = reader.event_root(media["schema"], f"{pointer}/schema")
         if event in found:
             raise ProviderSpecError(
                 source, f"event {event} is described twice", where=f"/webhooks/{escape_pointer(key)}"
             )
-        found[event] = ProviderEvent(event, pointer, root, tuple(_examples(media)), component)
+        found[event] = ProviderEvent(event, pointer, root, tuple(_examples(media)))
     return ProviderSpec(
         source=source,
         sha256=sha256,
@@ -241,15 +239,9 @@ class _Normaliser:
         except ProviderSpecError:
             raise self.error(where, f"$ref {ref!r} does not resolve") from None
 
-    def event_root(self, schema: Any, where: str) -> tuple[dict[str, Any], str | None]:
+    def event_root(self, schema: Any, where: str) -> dict[str, Any]:
         """An event's data schema, inline at the top (its properties are the event's own)."""
-        component = None
-        if isinstance(schema, dict) and isinstance(schema.get("$ref"), str) and len(schema) == 1:
-            ref = schema["$ref"]
-            if ref.startswith(_COMPONENT):
-                component = unescape_pointer(ref[len(_COMPONENT) :])
-        node = self.normalise(schema, where, 0)
-        return self.deref(node), component
+        return self.deref(self.normalise(schema, where, 0), where)
 
     def deref(self, node: dict[str, Any], where: str = "/") -> dict[str, Any]:
         """A normalised node with its reference (if it is one) replaced by the definition."""

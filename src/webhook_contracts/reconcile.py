@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,7 +107,7 @@ class _Evidence:
                 self._collect(store, child, props[key], owner, f"{path}/{escape_pointer(key)}", depth + 1)
             elif values is not None and not props:
                 self._collect(store, child, values, owner, f"{path}/*", depth + 1)
-            elif not _is_open(node, path):
+            elif not _is_open(node):
                 self._collect(store, child, None, owner, f"{path}/{escape_pointer(key)}", depth + 1)
         if shape.items is not None and "items" in node:
             self._collect(store, shape.items, node["items"], owner, f"{path}/*", depth + 1)
@@ -129,7 +129,7 @@ def _top(shape: Shape) -> Shape:
     return Shape(count=shape.count, types=shape.types, objects=shape.objects)
 
 
-def _is_open(node: dict[str, Any], path: str) -> bool:
+def _is_open(node: dict[str, Any]) -> bool:
     """An object the provider leaves open (no properties): examples do not close it."""
     return "object" in schema_types(node) and not node.get("properties") and "additionalProperties" not in node
 
@@ -307,9 +307,9 @@ class _Builder:
         self._row(
             owner,
             path,
-            _describe_shape(page, presence),
-            _describe(node, _presence_word(required, False)),
-            _describe(out, presence or _presence_word(required, False)),
+            _describe_shape(page),
+            _describe(node, "required" if required else "optional"),
+            _describe(out, presence or ("required" if required else "optional")),
             sources,
             tuple(notes),
         )
@@ -343,7 +343,7 @@ class _Builder:
         self._row(
             owner,
             path,
-            _describe_shape(page, presence),
+            _describe_shape(page),
             _describe(node, ""),
             _describe(out, presence),
             _sources(True, self.evidence, owner, path),
@@ -364,7 +364,7 @@ class _Builder:
         self._row(
             owner,
             path,
-            _describe_shape(page, presence),
+            _describe_shape(page),
             "absent",
             _describe(out, presence),
             _sources(False, self.evidence, owner, path),
@@ -387,7 +387,7 @@ class _Builder:
         if values is not None and not props:
             out["additionalProperties"] = self.build(values, owner, f"{path}/*", None, required=True)
             return
-        if key in FREE_FORM_KEYS or _is_open(node, path):
+        if key in FREE_FORM_KEYS or _is_open(node):
             return
         promised = [r for r in node.get("required", []) if isinstance(r, str)]
         for name in promised:
@@ -521,10 +521,6 @@ def _label(types: Iterable[str]) -> str:
     return "|".join(_ordered(types)) or "any"
 
 
-def _presence_word(required: bool, documented: bool) -> str:
-    return "required" if required else "documented" if documented else "optional"
-
-
 def _describe(node: dict[str, Any], presence: str) -> str:
     """A one-line summary of a position of a schema, for the reconciliation report."""
     ref, nullable = ref_of(node)
@@ -543,15 +539,7 @@ def _describe(node: dict[str, Any], presence: str) -> str:
     return ", ".join(parts)
 
 
-def _describe_shape(shape: Shape | None, presence: str) -> str:
+def _describe_shape(shape: Shape | None) -> str:
     if shape is None:
         return ""
     return _label(shape.types)
-
-
-def iter_event_rows(result: Reconciled, event: str) -> Iterator[FieldRow]:
-    """The rows of one event: its own positions, then those of each definition it holds."""
-    owners = [o for o, events in sorted(result.owners.items()) if event in events]
-    first = owner_of_event(event)
-    for owner in sorted(owners, key=lambda o: (o != first, o)):
-        yield from (r for r in result.rows if r.owner == owner)

@@ -46,7 +46,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .errors import WebhookContractsError
+from .errors import UsageError
 from .reconcile import FieldRow, Reconciled, owner_of_event
 from .report.escaping import markdown_cell, visible
 
@@ -60,7 +60,7 @@ _COLUMNS = ("path", "page", "openapi", "decided", "sources")
 _NAMED = 6
 
 
-class ReconcileReportError(WebhookContractsError):
+class ReconcileReportError(UsageError):
     """An unknown event or API version, or no OpenAPI document to reconcile with."""
 
 

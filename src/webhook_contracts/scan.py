@@ -14,6 +14,7 @@ revision is recognisable.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,8 +129,8 @@ class DriftScanner:
         self._event_shapes: dict[str, dict[str, EventShape]] = {}
         self._severities = {k: v or Severity.INFO for k, v in self.options.severities.items()}
         #: Payloads by how they were delivered (webhook, distribution, bare, unknown envelope).
-        self.deliveries: dict[str, int] = {}
-        #: Distribution name -> payloads (at most MAX_DISTRIBUTIONS names; the rest counted together).
+        self.deliveries: Counter[str] = Counter()
+        #: Distribution name -> payloads (at most MAX_TRACKED_DISTRIBUTIONS names; the rest counted together).
         self.distributions: dict[str, int] = {}
         self.other_distributions = 0
 
@@ -150,7 +151,7 @@ class DriftScanner:
             self._bad(record, exc.detail)
             return
         kind = unwrapped.kind or "bare"
-        self.deliveries[kind] = self.deliveries.get(kind, 0) + 1
+        self.deliveries[kind] += 1
         if unwrapped.distribution is not None:
             self._distribution(unwrapped.distribution, 1)
         event, by_shape, reason = self._event_of(unwrapped.data, unwrapped.event)
@@ -200,7 +201,7 @@ class DriftScanner:
         """Count *count* payloads the gate let through: what :meth:`add` does for payloads without findings."""
         self.records += count
         self.inputs.setdefault(file)
-        self.deliveries[found.kind] = self.deliveries.get(found.kind, 0) + count
+        self.deliveries[found.kind] += count
         if found.distribution is not None:
             self._distribution(found.distribution, count)
         tally = self._events.get(found.event)
@@ -321,8 +322,7 @@ class DriftScanner:
         """Append what *other* read after this scanner's input; its line numbers are shifted by *lines*."""
         self.records += other.records
         self.inputs.update(other.inputs)
-        for kind, count in other.deliveries.items():
-            self.deliveries[kind] = self.deliveries.get(kind, 0) + count
+        self.deliveries.update(other.deliveries)
         for name, count in other.distributions.items():
             self._distribution(name, count)
         self.other_distributions += other.other_distributions
@@ -373,10 +373,10 @@ class DriftScanner:
             "deliveries": dict(sorted(self.deliveries.items())),
             "distributions": self._distribution_summary(),
         }
-        findings = (*findings, *self._coverage_findings(summary))
+        findings = (*findings, *self._coverage_findings())
         return Report("drift", findings, summary, tuple(self._notes(events)))
 
-    def _coverage_findings(self, summary: Mapping[str, Any]) -> list[Finding]:
+    def _coverage_findings(self) -> list[Finding]:
         """Findings about the run: nothing checked, or too much traffic that could not be checked."""
         checked = sum(t.payloads for t in self._events.values())
         unchecked = self.unparseable_count + self.unknown_count
