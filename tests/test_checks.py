@@ -153,6 +153,28 @@ def test_without_a_git_base_the_changelog_check_is_skipped(project: Path) -> Non
     assert failing(report) == {}
 
 
+def test_a_base_missing_from_the_clone_is_a_warning_not_a_silent_skip(repo: Path, cli) -> None:
+    result = cli("check", "--base", "origin/main", "--skip", "models", "--format", "json", root=repo)
+    assert result.exit_code == 0
+    document = json.loads(result.stdout)
+    assert document["summary"]["checks"]["changelog"] == "failed"
+    [finding] = [f for f in document["findings"] if f["kind"] == "changelog_unchecked"]
+    assert finding["severity"] == "warning"
+    assert "the changelog check could not run: the base 'origin/main' is not in this clone" in finding["message"]
+    assert "`fetch-depth: 0`" in finding["message"]
+    strict = cli("check", "--base", "origin/main", "--skip", "models", "--fail-on", "warning", root=repo)
+    assert strict.exit_code == 1
+
+
+def test_a_shallow_clone_says_the_changelog_was_not_checked(repo: Path, tmp_path: Path) -> None:
+    clone = tmp_path / "shallow"
+    git(tmp_path, "clone", "-q", "--depth", "1", repo.as_uri(), str(clone))
+    report = run_checks(load_settings(clone), CheckOptions(skip=frozenset({"models", "fixtures"})))
+    [finding] = report.findings
+    assert (finding.kind, finding.severity.label) == ("changelog_unchecked", "warning")
+    assert "this clone is shallow" in finding.message
+
+
 def test_copy_keeps_repo_untouched(repo: Path) -> None:
     assert shutil.which("git")
     assert git(repo, "status", "--porcelain") == ""

@@ -212,10 +212,32 @@ def default_base(settings: Settings) -> str | None:
     return None
 
 
+def _unchecked_changelog(settings: Settings, options: CheckOptions) -> Finding | None:
+    """A warning when the changelog cannot be compared although it should be, else None (a plain skip).
+
+    An asked-for base missing from the clone, or a shallow clone, is a CI checkout
+    without history: the check would otherwise pass without having run.
+    """
+    shallow = (_git(settings, "rev-parse", "--is-shallow-repository") or "").strip() == "true"
+    if options.base is None and not shallow:
+        return None
+    what = f"the base {options.base!r} is not in this clone" if options.base else "this clone is shallow"
+    return _finding(
+        "changelog_unchecked",
+        f"the changelog check could not run: {what}; fetch the history "
+        "(`fetch-depth: 0` with actions/checkout, or `git fetch --unshallow origin`)",
+        severity=Severity.WARNING,
+    )
+
+
 def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     base = options.base or default_base(settings)
     if base is None or _git(settings, "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}") is None:
-        raise SkipCheck("no git base to compare with (pass --base REF)")
+        unchecked = _unchecked_changelog(settings, options)
+        if unchecked is None:
+            raise SkipCheck("no git base to compare with (pass --base REF)")
+        yield unchecked
+        return
     schemas_rel = settings.rel(settings.schemas_dir)
     changed = _git(settings, "diff", "--name-status", "--no-renames", base, "--", schemas_rel) or ""
     # Files not yet added to git are changes too (a pre-commit run sees them so).
