@@ -191,3 +191,34 @@ def test_the_base_input_overrides_the_pull_request_base(monorepo: Path) -> None:
     run = run_step(monorepo, working_directory=SUB, base="HEAD", args="--skip models --skip fixtures")
     assert run.code == 0, run.log
     assert "changes measured from: HEAD" in run.log
+
+
+def readme_ci_blocks() -> list[Any]:
+    text = (REPO / "README.md").read_text("utf-8")
+    section = text[text.index("## Using it in CI\n"):]
+    section = section[: section.index("\n## ", 1)]
+    return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
+
+
+def test_readme_workflows_use_only_what_the_action_declares() -> None:
+    workflows = [block for block in readme_ci_blocks() if "jobs" in block]
+    assert len(workflows) == 2  # the pull request workflow and the monorepo one
+    seen: set[str] = set()
+    for workflow in workflows:
+        for job in workflow["jobs"].values():
+            ours = [step for step in job["steps"] if step.get("uses", "").startswith("webhook-contracts/")]
+            assert len(ours) == 1
+            seen |= set(ours[0].get("with", {}))
+            assert set(ours[0].get("with", {})) <= set(ACTION["inputs"])
+            used = re.findall(rf"steps\.{ours[0]['id']}\.outputs\.([\w-]+)", yaml.safe_dump(job))
+            assert set(used) <= set(ACTION["outputs"])
+    assert "working-directory" in seen
+    text = (REPO / "README.md").read_text("utf-8")
+    for name in ACTION["inputs"]:
+        assert f"\n| `{name}` |" in text, f"input {name} is not in the README's table"
+
+
+def test_readme_precommit_config_names_our_hooks() -> None:
+    hooks = {hook["id"] for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))}
+    [config] = [block for block in readme_ci_blocks() if "repos" in block]
+    assert {hook["id"] for repo in config["repos"] for hook in repo["hooks"]} == hooks
