@@ -127,15 +127,13 @@ def _rebase_sarif(path: Path, prefix: str) -> None:
 
 
 def _workspace_path(path: Path) -> str:
-    """*path* from the workspace (where the next step runs), else absolute."""
-    workspace = os.environ.get("GITHUB_WORKSPACE")
+    """*path* from the workspace (where the next step runs; default the working folder), else absolute."""
+    workspace = Path(os.environ.get("GITHUB_WORKSPACE") or Path.cwd()).resolve()
     full = path.resolve()
-    if workspace:
-        try:
-            return full.relative_to(Path(workspace).resolve()).as_posix()
-        except ValueError:
-            pass
-    return full.as_posix()
+    try:
+        return full.relative_to(workspace).as_posix()
+    except ValueError:
+        return full.as_posix()
 
 
 def _append(target: str | None, text: str) -> None:

@@ -46,10 +46,8 @@ def run_hook(hook: dict[str, Any], root: Path) -> subprocess.CompletedProcess[st
 @pytest.mark.parametrize("hook", HOOKS, ids=[h["id"] for h in HOOKS])
 def test_hook_passes_then_fails_on_a_stale_model(hook: dict[str, Any], repo: Path) -> None:
     assert hook["language"] == "python"
-    files = re.compile(hook["files"])
-    for path in ("docs/voucherify/v2024-01-01/x.txt", "schemas/index.json", MODULE, "CHANGELOG.md"):
-        assert files.search(path), f"{hook['id']} does not run when {path} changes"
-    assert not files.search("src/app.py")
+    # What the checks read depends on the configuration: the hooks run whatever a commit touches.
+    assert hook["always_run"] is True and "files" not in hook
     clean = run_hook(hook, repo)
     assert clean.returncode == 0, clean.stdout + clean.stderr
     (repo / MODULE).write_text("# edited by hand\n", "utf-8")
@@ -68,6 +66,9 @@ def run_action(root: Path, tmp_path: Path, **inputs: str) -> tuple[subprocess.Co
     step = _check_step()
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
     for name, expression in step["env"].items():
+        if expression == "${{ github.action_path }}":
+            env[name] = str(REPO)
+            continue
         match = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", expression)
         assert match, f"{name}: inputs reach the script only through env ({expression})"
         env[name] = values[match.group(1)]
