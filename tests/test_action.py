@@ -24,7 +24,7 @@ from conftest import REPO
 import webhook_contracts
 
 ACTION = yaml.safe_load((REPO / "action.yml").read_text("utf-8"))
-SCRIPT = REPO / "action" / "run_check.py"
+SCRIPT = REPO / "tools" / "github_action.py"
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 INPUT = re.compile(r"\binputs\.([A-Za-z0-9_-]+)")
 SUB = "services/hooks"
