@@ -6,7 +6,8 @@ one failed, so a pull request learns everything that is wrong at once:
 - `schemas`: every schema is JSON, valid against its metaschema, and every
   `$ref` is local and resolves (nothing is ever fetched);
 - `index`: the index and the files on disk agree (paths, hashes);
-- `models`: the generated files are fresh (what `regen --check` checks) and import;
+- `models`: the generated files are fresh (what `regen --check` checks; needs the
+  `codegen` extra) and import;
 - `fixtures`: the doc examples and the configured payload fixtures conform;
 - `changelog`: a contract change since a git base has a CHANGELOG entry, and a
   breaking change is a new revision, not an edit of a published one.
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import WebhookContractsError
+from .errors import MissingDependencyError, WebhookContractsError
 from .findings import Finding, Location, Report, Severity
 from .inference import resolve_pointer
 from .registry import INDEX_NAME, iter_refs, load_registry, load_schema_file, sha256
@@ -102,12 +103,17 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
 
     try:
         plan = plan_regen(settings)
+    except MissingDependencyError as exc:
+        # Not a skip: a gate that could not check the models must not go green.
+        yield _finding("generator_missing", f"cannot check that the models are fresh: {exc} "
+                       "(or leave this check out with --skip models)")
     except WebhookContractsError as exc:
         yield _finding("stale", f"cannot regenerate: {exc}")
         return
-    for rel in plan.stale:
-        what = "would be deleted" if plan.files[rel] is None else "is stale"
-        yield _finding("stale", f"{rel} {what}; run `webhook-contracts regen`", rel)
+    else:
+        for rel in plan.stale:
+            what = "would be deleted" if plan.files[rel] is None else "is stale"
+            yield _finding("stale", f"{rel} {what}; run `webhook-contracts regen`", rel)
     package = settings.package_dir
     if package.is_dir():
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(package.parent), os.environ.get("PYTHONPATH", "")])}

@@ -64,3 +64,7 @@ class ProviderSpecError(InputError):
 
 class UsageError(WebhookContractsError):
     """The command line or the configuration asks for something that does not exist (an event, an API version)."""
+
+
+class MissingDependencyError(UsageError):
+    """An optional dependency a command needs is missing; the message says what to install."""

@@ -4,23 +4,20 @@ Inference decides a `format` from these predicates and validation checks the
 same predicates, so a schema inferred from a sample always accepts it.
 jsonschema's own date-time checker needs an optional package and is silently
 skipped without it; defining the checks here keeps them explicit and offline.
+`date` and `date-time` follow the one rule of :mod:`.rfc3339`, which the drift
+fast path and the generated models use too.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import re
 from collections.abc import Callable, Iterable
 
 from jsonschema import FormatChecker
 
-# ISO 8601 / RFC 3339 timestamps as Voucherify sends them: milliseconds
-# ("...:38.577Z") and microseconds ("...:38.577044Z") both occur.
-_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
-)
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+from .rfc3339 import is_date, is_date_time
+
 _EMAIL = re.compile(r"[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z0-9-]{2,}")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+")
 
@@ -43,30 +40,9 @@ _GENERATED_KEY = re.compile(r"[a-z]{1,8}[_-][0-9A-Za-z]{10,}")
 FORMATS: tuple[str, ...] = ("date", "date-time", "email", "uri")
 
 
-def _is_date(value: str) -> bool:
-    if not _DATE.fullmatch(value):
-        return False
-    try:
-        _dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_date_time(value: str) -> bool:
-    if not _DATE_TIME.fullmatch(value):
-        return False
-    try:
-        _dt.datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-    except ValueError:
-        # Python < 3.11 rejects nanoseconds; the shape alone is enough there.
-        return _is_date(value[:10])
-    return True
-
-
 _PREDICATES: dict[str, Callable[[str], bool]] = {
-    "date": _is_date,
-    "date-time": _is_date_time,
+    "date": is_date,
+    "date-time": is_date_time,
     "email": lambda v: bool(_EMAIL.fullmatch(v)),
     "uri": lambda v: bool(_URI.fullmatch(v)),
 }

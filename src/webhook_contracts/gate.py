@@ -17,9 +17,9 @@ different question (an open object is valid, a new key in it is drift), and
 pydantic's lax mode turns `"900"` into `900`.
 
 Where a check cannot be expressed exactly the gate accepts less, never more:
-a format regex here is a subset of the predicate in :mod:`.formats` (invalid
-calendar dates and 29 February go to the detailed path), and an event whose
-contract the gate cannot express is not gated at all.
+an event whose contract the gate cannot express is not gated at all. Dates and
+timestamps are matched by the patterns of :mod:`.rfc3339`, the rule the walker
+and the generated models use, so the gate and the walker judge them alike.
 """
 
 from __future__ import annotations
@@ -34,20 +34,16 @@ import msgspec
 
 from .drift import CompiledContract, Node
 from .formats import prefix_from_pattern
+from .rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .validation import ENVELOPE_KEYS, EventShape
 
 #: orjson parses integers beyond 64 bits as floats, which the walker calls `number`; msgspec
 #: bounds stop at int64, so the few unsigned 64-bit values above it take the detailed path.
 _INT = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
-_DAY = (
-    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
-    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
-)
-_DATE = rf"(?!0000)[0-9]{{4}}-{_DAY}"
-#: Subsets of the predicates in :mod:`.formats` (ASCII digits, valid calendar days).
+#: The predicates of :mod:`.formats` as regexes, matching the same strings.
 _FORMATS = {
-    "date": _DATE,
-    "date-time": rf"{_DATE}[Tt ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\.[0-9]{{1,9}})?(?:[Zz]|[+-][0-9]{{2}}:[0-9]{{2}})",
+    "date": DATE_PATTERN,
+    "date-time": DATE_TIME_PATTERN,
     "email": r"[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z0-9-]{2,}",
     "uri": r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+",
 }

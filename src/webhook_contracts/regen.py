@@ -19,7 +19,7 @@ from typing import Any
 
 from . import fsio
 from .changelog import ContractEntry, add_entries
-from .codegen import GENERATED_MARK, generate_models
+from .codegen import generate_models, is_generated, require_generator
 from .config import Settings
 from .contract import META_KEY, Disagreement, build_contracts
 from .docpage import API_VERSION, DocPage, read_doc_page
@@ -129,6 +129,7 @@ def read_pages(settings: Settings, *, allow_none: bool = False) -> dict[str, lis
 
 def plan_regen(settings: Settings) -> RegenPlan:
     """What `regen` would write; reads the disk, changes nothing."""
+    require_generator()  # before reading anything: a missing generator is said at once
     if fsio.pending(settings.root):
         raise RegistryError(
             f"{settings.root / fsio.STATE_DIR}: an interrupted regen left files half-replaced; "
@@ -195,7 +196,7 @@ def _model_files(
     if settings.package_dir.is_dir():
         for path in sorted(settings.package_dir.rglob("*.py")):
             rel = f"{prefix}/{path.relative_to(settings.package_dir).as_posix()}"
-            if rel not in out and path.read_text("utf-8", "replace").startswith(GENERATED_MARK):
+            if rel not in out and is_generated(path.read_text("utf-8", "replace")):
                 out[rel] = None
     return out
 

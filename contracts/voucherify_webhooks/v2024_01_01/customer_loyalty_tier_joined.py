@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+from voucherify_webhooks.model_types import DateTime
 
 from . import shared
 
@@ -18,7 +19,7 @@ class CustomerLoyaltyTierJoined(BaseModel):
 
     campaign: shared.SimpleCampaign | None
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the customer joined the loyalty tier structure.'
         ),

@@ -7,7 +7,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+from voucherify_webhooks.model_types import DateTime
 
 from . import shared
 
@@ -310,7 +311,7 @@ class Campaign(BaseModel):
         str | None, Field(description='The unique category ID that this campaign belongs to.')
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the campaign was created. The value is shown in the ISO 8601 format.'
         ),
@@ -322,7 +323,7 @@ class Campaign(BaseModel):
         ),
     ] = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the campaign expires in ISO 8601 format.  Campaign is inactive *after* this date.'
         ),
@@ -355,7 +356,7 @@ class Campaign(BaseModel):
     ] = None
     referral_program: shared.ReferralProgram | None = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the campaign starts to be active in ISO 8601 format. Campaign is inactive *before* this date.'
         ),
@@ -367,7 +368,7 @@ class Campaign(BaseModel):
         ),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the campaign was updated in the ISO 8601 format.'
         ),
@@ -453,7 +454,7 @@ class Transaction(BaseModel):
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the transaction was created in ISO 8601 format.'
         ),
@@ -515,14 +516,14 @@ class Voucher(BaseModel):
     ] = None
     code: Annotated[str, Field(description='Voucher code.')]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the order was created in the ISO 8601 format.'
         ),
     ]
     discount: shared.Discount | None = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
         ),
@@ -567,14 +568,14 @@ class Voucher(BaseModel):
         str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
         ),
     ] = None
     type: Annotated[Type7, Field(description='Type of the voucher.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the order was created. The value is shown in the ISO 8601 format.'
         ),

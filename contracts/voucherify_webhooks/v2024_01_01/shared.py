@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from datetime import date as date_aliased
 from enum import Enum, IntEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, RootModel
+from pydantic import BaseModel, Field, RootModel
+from voucherify_webhooks.model_types import Date, DateTime
 
 
 class SharedDefinitions(BaseModel):
@@ -41,7 +41,7 @@ class BusValRuleAssignment(BaseModel):
     """
 
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
         ),
@@ -59,7 +59,7 @@ class BusValRuleAssignment(BaseModel):
     ]
     rule_id: Annotated[str, Field(description='The unique identifier for a rule.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the object was last updated in the ISO 8601 format.'
         ),
@@ -161,7 +161,7 @@ class StackingRulesType(Enum):
 
 class Category(BaseModel):
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the category was created in the ISO 8601 format.'
         ),
@@ -181,7 +181,7 @@ class Category(BaseModel):
         StackingRulesType | None, Field(description='The type of the stacking rule eligibility.')
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the category was updated in the ISO 8601 format.'
         ),
@@ -268,7 +268,7 @@ class Campaign(BaseModel):
         str, Field(description='Unique identifier of the campaign assigned by Voucherify.')
     ]
     date: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the customer was referred in the ISO 8601 format.'
         ),
@@ -318,7 +318,7 @@ class CustomerSummaryOrders(BaseModel):
         ),
     ]
     last_order_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description="Timestamp representing the date and time of the customer's last order in the ISO 8601 format."
         ),
@@ -972,7 +972,7 @@ class Event3(BaseModel):
 
     category: Annotated[Category1 | None, Field(description='Type of the event.')] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the event occurred. The value is shown in the ISO 8601 format.'
         ),
@@ -1090,13 +1090,13 @@ class LoyaltyPointsBucket1(BaseModel):
         str, Field(description='Unique identifier of the parent campaign.', pattern='^camp_')
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the loyalty point bucket object was created in ISO 8601 format.'
         ),
     ]
     expires_at: Annotated[
-        date_aliased,
+        Date,
         Field(
             description='Date when the number of points defined in the bucket object are due to expire.'
         ),
@@ -1110,7 +1110,7 @@ class LoyaltyPointsBucket1(BaseModel):
     ]
     status: Annotated[str, Field(description='Loyalty point point bucket status.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the loyalty point bucket object was updated in ISO 8601 format.'
         ),
@@ -1148,7 +1148,7 @@ class LoyaltyTierExpiration(BaseModel):
         str, Field(description='Unique identifier of the campaign.', pattern='^camp_')
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the loyalty tier was created in the ISO 8601 format.'
         ),
@@ -1174,7 +1174,7 @@ class LoyaltyTierExpiration(BaseModel):
     ] = None
     tier_id: Annotated[str, Field(description='Unique identifier of the tier.', pattern='^ltr_')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the loyalty tier was updated in the ISO 8601 format.'
         ),
@@ -1318,7 +1318,7 @@ class OrderItemCalculated(BaseModel):
 
 class OrderRedemptions(BaseModel):
     date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the redemption was created in ISO 8601 format.'
         ),
@@ -1338,7 +1338,7 @@ class OrderRedemptions(BaseModel):
         str | None, Field(description='The source of the incentive.')
     ] = None
     rollback_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and tiem when the redemption rollback was created in the ISO 8601 format.'
         ),
@@ -1464,7 +1464,7 @@ class RelatedObjectType1(Enum):
 
 class Redemption(BaseModel):
     date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
         ),
@@ -1474,7 +1474,7 @@ class Redemption(BaseModel):
 
 class Rollback(BaseModel):
     date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the object was created in the ISO 8601 format.'
         ),
@@ -1756,7 +1756,7 @@ class RewardAssignment(BaseModel):
     ] = None
     reward_id: Annotated[str | None, Field(description='Associated reward ID.')] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the reward assignment was updated. The value is shown in the ISO 8601 format.'
         ),
@@ -1815,7 +1815,7 @@ class RewardRedemption(BaseModel):
     ] = None
     state: Annotated[State | None, Field(description='State of the reward redemption.')] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the reward redemption was last updated in the ISO 8601 format.'
         ),
@@ -2500,7 +2500,7 @@ class SimpleEvent(BaseModel):
 
     category: Annotated[Category2 | None, Field(description='Type of the event.')] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the event was created in the ISO 8601 format.'
         ),
@@ -2905,7 +2905,7 @@ class Sku(BaseModel):
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the SKU was created in the ISO 8601 format.'
         ),
@@ -2947,7 +2947,7 @@ class Sku(BaseModel):
         str | None, Field(description='A unique SKU identifier from your inventory system.')
     ]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the SKU was updated in the ISO 8601 format.'
         ),
@@ -2994,7 +2994,7 @@ class ValidationRuleAssignment(BaseModel):
     """
 
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the validation rule assignment was created in the ISO 8601 format.'
         ),
@@ -3149,7 +3149,7 @@ class LoyaltyCard4(BaseModel):
         ),
     ] = None
     next_expiration_date: Annotated[
-        date_aliased | None,
+        Date | None,
         Field(description='The next closest date when the next set of points are due to expire.'),
     ] = None
     next_expiration_points: Annotated[
@@ -3549,7 +3549,7 @@ class CustomEvent(BaseModel):
     """
 
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the custom event was created in the ISO 8601 format.'
         ),
@@ -3585,10 +3585,10 @@ class CustomerWithSummaryLoyaltyReferrals(BaseModel):
         Assets | None, Field(description="Contains information about the customer's cockpit.")
     ] = None
     birthdate: Annotated[
-        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+        Date | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
         ),
@@ -3633,7 +3633,7 @@ class CustomerWithSummaryLoyaltyReferrals(BaseModel):
         Field(description='Object used to store system metadata information.'),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
         ),
@@ -3678,7 +3678,7 @@ class EarningRule(BaseModel):
         str, Field(description='For internal use by Voucherify.', pattern='^auto_')
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the earning rule was created in the ISO 8601 format.'
         ),
@@ -3739,7 +3739,7 @@ class EarningRule(BaseModel):
         ),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the earning rule was last updated in the ISO 8601 format.'
         ),
@@ -3766,7 +3766,7 @@ class LoyaltyPendingPoints(BaseModel):
     """
 
     activates_at: Annotated[
-        date_aliased,
+        Date,
         Field(
             description="Date when the pending points are activated and added to the customer's loyalty card."
         ),
@@ -3776,7 +3776,7 @@ class LoyaltyPendingPoints(BaseModel):
         Field(description='Unique campaign identifier, assigned by Voucherify.', pattern='^camp_'),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the pending point entry was created. The value is shown in the ISO 8601 format.'
         ),
@@ -3798,7 +3798,7 @@ class LoyaltyPendingPoints(BaseModel):
     ]
     points: Annotated[int, Field(description='Number of points in the pending state.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the pending point entry was modified. The value is shown in the ISO 8601 format.'
         ),
@@ -3820,7 +3820,7 @@ class LoyaltyTier(BaseModel):
     campaign_id: Annotated[str, Field(description='Unique parent campaign ID.', pattern='^camp_')]
     config: Annotated[Config, Field(description='Defines loyalty tier range in points.')]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the loyalty tier was created in the ISO 8601 format.'
         ),
@@ -3854,7 +3854,7 @@ class LoyaltyTier(BaseModel):
         ),
     ]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the loyalty tier was updated in the ISO 8601 format.'
         ),
@@ -3867,10 +3867,10 @@ class Customer3(BaseModel):
         Assets | None, Field(description="Contains information about the customer's cockpit.")
     ] = None
     birthdate: Annotated[
-        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+        Date | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
         ),
@@ -3909,7 +3909,7 @@ class Customer3(BaseModel):
         Field(description='Object used to store system metadata information.'),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
         ),
@@ -3922,10 +3922,10 @@ class Referrer(BaseModel):
         Assets | None, Field(description="Contains information about the customer's cockpit.")
     ] = None
     birthdate: Annotated[
-        date_aliased | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
+        Date | None, Field(description="Customer's birthdate; format YYYY-MM-DD.")
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was created in the ISO 8601 format.'
         ),
@@ -3964,7 +3964,7 @@ class Referrer(BaseModel):
         Field(description='Object used to store system metadata information.'),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the customer was updated in the ISO 8601 format.'
         ),
@@ -3986,7 +3986,7 @@ class OrderCalculated(BaseModel):
         int | None, Field(description='This field shows the order-level discount applied.')
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the order was created in the ISO 8601 format.'
         ),
@@ -4067,7 +4067,7 @@ class OrderCalculated(BaseModel):
         ),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the order was last updated in the ISO 8601 format.'
         ),
@@ -4086,7 +4086,7 @@ class Product1(BaseModel):
         ),
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the product was created in the ISO 8601 format.'
         ),
@@ -4122,7 +4122,7 @@ class Product1(BaseModel):
     skus: SkusListForProduct | None = None
     source_id: Annotated[str | None, Field(description='Unique product source ID.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the product was updated in the ISO 8601 format.'
         ),
@@ -4144,7 +4144,7 @@ class Campaign3(BaseModel):
         str | None, Field(description='Unique category ID that this campaign belongs to.')
     ] = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the campaign expires in the ISO 8601 format.  Campaign is *inactive after* this date.'
         ),
@@ -4157,7 +4157,7 @@ class Campaign3(BaseModel):
         ),
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the campaign starts to be active in the ISO 8601 format. Campaign is *inactive before* this date.'
         ),
@@ -4212,7 +4212,7 @@ class Reward2(BaseModel):
     ]
     type: Annotated[Type17, Field(description='Reward type.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the reward was updated. The value is shown in the ISO 8601 format.'
         ),
@@ -4239,7 +4239,7 @@ class Parameters2(BaseModel):
         ),
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the earning rule was created in ISO 8601 format.'
         ),
@@ -4247,7 +4247,7 @@ class Parameters2(BaseModel):
     custom_event: CustomEvent7 | None = None
     event: Event5 | None = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration date defines when the earning rule expires. Expiration timestamp in ISO 8601 format.'
         ),
@@ -4284,7 +4284,7 @@ class Parameters2(BaseModel):
         Field(description='Contains the custom earning rule name and parent campaign.'),
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Start date defines when the earning rule starts to be active. Activation timestamp in ISO 8601 format.'
         ),
@@ -4296,7 +4296,7 @@ class Parameters2(BaseModel):
         ),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the earning rule was last updated in ISO 8601 format.'
         ),
@@ -4393,7 +4393,7 @@ class SimpleOrder(BaseModel):
             description='This field shows the order-level discount applied. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
         ),
     ] = None
-    created_at: AwareDatetime | None = None
+    created_at: DateTime | None = None
     customer_id: Annotated[
         str | None,
         Field(
@@ -4467,7 +4467,7 @@ class SimpleOrder(BaseModel):
             description='Sum of all order-level AND all product-specific discounts applied to the order. It is expressed as an integer in the smallest currency unit (e.g. 100 cents for $1.00).'
         ),
     ] = None
-    updated_at: AwareDatetime | None = None
+    updated_at: DateTime | None = None
 
 
 class SimplePromotionTier(BaseModel):
@@ -4581,13 +4581,13 @@ class PromotionTier(BaseModel):
     categories: list[Category] | None = None
     category_id: Annotated[str | None, Field(description='Promotion tier category ID.')] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the promotion tier was created in the ISO 8601 format.'
         ),
     ] = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the promotion tier expires in the ISO 8601 format. Promotion tier is *inactive after* this date.'
         ),
@@ -4614,7 +4614,7 @@ class PromotionTier(BaseModel):
     ] = None
     promotion_id: Annotated[str | None, Field(description='Promotion unique ID.')] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the promotion tier starts to be active in the ISO 8601 format. Promotion tier is *inactive before* this date.'
         ),
@@ -4624,7 +4624,7 @@ class PromotionTier(BaseModel):
         Field(description='Contains statistics about promotion tier redemptions and orders.'),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the promotion tier was updated in the ISO 8601 format.'
         ),
@@ -4710,7 +4710,7 @@ class SimpleVoucher(BaseModel):
     ]
     discount: Discount | None = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
         ),
@@ -4755,7 +4755,7 @@ class SimpleVoucher(BaseModel):
         str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
         ),
@@ -4824,7 +4824,7 @@ class Voucher(BaseModel):
     ] = None
     discount: Discount | None = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
         ),
@@ -4878,7 +4878,7 @@ class Voucher(BaseModel):
         str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
         ),
@@ -4984,7 +4984,7 @@ class VoucherTransaction(BaseModel):
         ),
     ]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the transaction was created in ISO 8601 format.'
         ),
@@ -5083,7 +5083,7 @@ class RedemptionRewardResult(BaseModel):
         str | None, Field(description='Unique reward assignment ID assigned by Voucherify.')
     ]
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the redemption was created. The value is shown in the ISO 8601 format.'
         ),
@@ -5112,7 +5112,7 @@ class RedemptionRewardResult(BaseModel):
     sku: Annotated[Sku | None, Field(description='Defines the SKU reward.')] = None
     type: Annotated[Type15 | None, Field(description='Reward type.')] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(description='Timestamp in ISO 8601 format indicating when the reward was updated.'),
     ] = None
     voucher: Annotated[Voucher | None, Field(description='Defines the voucher reward.')] = None
@@ -5153,7 +5153,7 @@ class SimpleCampaign(BaseModel):
         ),
     ] = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the campaign expires in ISO 8601 format.  Campaign is inactive *after* this date.'
         ),
@@ -5186,7 +5186,7 @@ class SimpleCampaign(BaseModel):
     ] = None
     referral_program: ReferralProgram | None = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the campaign starts to be active in ISO 8601 format. Campaign is inactive *before* this date.'
         ),
@@ -5198,7 +5198,7 @@ class SimpleCampaign(BaseModel):
         ),
     ] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the campaign was updated in the ISO 8601 format.'
         ),
@@ -5215,7 +5215,7 @@ class SimpleRedemptionRewardResult(BaseModel):
         str | None, Field(description='Unique reward assignment ID assigned by Voucherify.')
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the reward was created in the ISO 8601 format.'
         ),
@@ -5247,7 +5247,7 @@ class SimpleRedemptionRewardResult(BaseModel):
     sku: Annotated[SimpleSku | None, Field(description='Defines the SKU reward.')] = None
     type: Annotated[Type25 | None, Field(description='Reward type.')] = None
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the reward was updated. The value is shown in the ISO 8601 format.'
         ),
@@ -5282,7 +5282,7 @@ class RedemptionInternal(BaseModel):
         ),
     ] = None
     created_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the redemption was created in the ISO 8601 format.'
         ),
@@ -5292,7 +5292,7 @@ class RedemptionInternal(BaseModel):
         str | None,
         Field(description='Unique customer ID of the redeeming customer.', pattern='^cust_'),
     ] = None
-    date: AwareDatetime | None = None
+    date: DateTime | None = None
     failure_code: Annotated[
         str | None,
         Field(
@@ -5383,7 +5383,7 @@ class SimpleRedemption(BaseModel):
         str | None, Field(description='Unique customer ID of the redeeming customer.')
     ] = None
     date: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the redemption was created in the ISO 8601 format.'
         ),

@@ -7,7 +7,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
+from voucherify_webhooks.model_types import DateTime
 
 from . import shared
 
@@ -102,14 +103,14 @@ class DestinationVoucher(BaseModel):
     ] = None
     code: Annotated[str, Field(description='Voucher code.')]
     created_at: Annotated[
-        AwareDatetime,
+        DateTime,
         Field(
             description='Timestamp representing the date and time when the order was created in the ISO 8601 format.'
         ),
     ]
     discount: shared.Discount | None = None
     expiration_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Expiration timestamp defines when the code expires in ISO 8601 format.  Voucher is *inactive after* this date.'
         ),
@@ -152,14 +153,14 @@ class DestinationVoucher(BaseModel):
         str | None, Field(description='Unique identifier of the referrer assigned by Voucherify.')
     ] = None
     start_date: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Activation timestamp defines when the code starts to be active in ISO 8601 format. Voucher is *inactive before* this date.'
         ),
     ] = None
     type: Annotated[Type, Field(description='Type of the voucher.')]
     updated_at: Annotated[
-        AwareDatetime | None,
+        DateTime | None,
         Field(
             description='Timestamp representing the date and time when the order was created. The value is shown in the ISO 8601 format.'
         ),

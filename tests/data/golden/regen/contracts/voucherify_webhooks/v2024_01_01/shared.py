@@ -4,10 +4,10 @@
 
 from __future__ import annotations
 
-from datetime import date as date_aliased
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
+from voucherify_webhooks.model_types import Date, DateTime
 
 
 class SharedDefinitions(BaseModel):
@@ -69,7 +69,7 @@ class Campaign(BaseModel):
     campaign_type: str
     category: Annotated[None, Field(None)] = None
     category_id: None
-    created_at: AwareDatetime
+    created_at: DateTime
     description: Annotated[None, Field(None)] = None
     expiration_date: Annotated[None, Field(None)] = None
     id: Annotated[str, Field(pattern='^camp_')]
@@ -80,7 +80,7 @@ class Campaign(BaseModel):
     object: Literal['campaign']
     start_date: Annotated[None, Field(None)] = None
     type: str
-    updated_at: AwareDatetime | None = None
+    updated_at: DateTime | None = None
     voucher: Voucher1
 
 
@@ -117,7 +117,7 @@ class Source(BaseModel):
 class EarningRule(BaseModel):
     active: bool
     automation_id: Annotated[str, Field(pattern='^auto_')]
-    created_at: AwareDatetime
+    created_at: DateTime
     event: str
     id: Annotated[str, Field(pattern='^ern_')]
     loyalty: Loyalty
@@ -145,7 +145,7 @@ class EventSource(BaseModel):
 
 class Event(BaseModel):
     category: str
-    created_at: AwareDatetime
+    created_at: DateTime
     entity_id: Annotated[str, Field(pattern='^cust_')]
     event_source: EventSource | None = None
     group_id: Annotated[str, Field(pattern='^v-')]
@@ -182,7 +182,7 @@ class Item(BaseModel):
 
 
 class Redemptions(BaseModel):
-    date: AwareDatetime
+    date: DateTime
     related_object_id: Annotated[str, Field(pattern='^promo_')]
     related_object_parent_id: Annotated[str, Field(pattern='^camp_')]
     related_object_type: str
@@ -190,7 +190,7 @@ class Redemptions(BaseModel):
 
 class Order(BaseModel):
     amount: int
-    created_at: AwareDatetime
+    created_at: DateTime
     customer: Customer1 | None = None
     customer_id: Annotated[str, Field(pattern='^cust_')]
     discount_amount: int | None = None
@@ -204,7 +204,7 @@ class Order(BaseModel):
     status: str
     total_amount: int
     total_discount_amount: int | None = None
-    updated_at: AwareDatetime | None = None
+    updated_at: DateTime | None = None
 
 
 class Source1(BaseModel):
@@ -234,9 +234,9 @@ class Details(BaseModel):
 
 
 class PendingPoints(BaseModel):
-    activates_at: date_aliased
+    activates_at: Date
     campaign_id: Annotated[str, Field(pattern='^camp_')]
-    created_at: AwareDatetime
+    created_at: DateTime
     customer_id: Annotated[str, Field(pattern='^cust_')]
     details: Details
     id: Annotated[str, Field(pattern='^lopp_')]
@@ -270,7 +270,7 @@ class Details1(BaseModel):
 
 class Transaction(BaseModel):
     campaign_id: Annotated[str, Field(pattern='^camp_')]
-    created_at: AwareDatetime
+    created_at: DateTime
     details: Details1
     id: Annotated[str, Field(pattern='^vtx_')]
     reason: None
@@ -283,7 +283,7 @@ class Transaction(BaseModel):
 
 class LoyaltyCard1(BaseModel):
     balance: int
-    next_expiration_date: date_aliased | None = None
+    next_expiration_date: Date | None = None
     next_expiration_points: int | None = None
     pending_points: int | None = None
     points: int
@@ -301,7 +301,7 @@ class Voucher(BaseModel):
     campaign_id: Annotated[str, Field(pattern='^camp_')]
     category_id: Annotated[str | None, Field(pattern='^cat_')]
     code: str
-    created_at: AwareDatetime
+    created_at: DateTime
     expiration_date: Annotated[None, Field(None)] = None
     holder_id: Annotated[str, Field(pattern='^cust_')]
     id: Annotated[str, Field(pattern='^v_')]
@@ -312,4 +312,4 @@ class Voucher(BaseModel):
     redemption: Redemption1
     start_date: Annotated[None, Field(None)] = None
     type: str
-    updated_at: AwareDatetime
+    updated_at: DateTime

@@ -1,0 +1,34 @@
+"""The wheel, built offline with the project's own build backend: what it ships."""
+
+from __future__ import annotations
+
+import zipfile
+from email.parser import Parser
+from pathlib import Path
+
+from conftest import REPO
+from hatchling.builders.wheel import WheelBuilder
+
+MODELS = REPO / "contracts" / "voucherify_webhooks"
+
+
+def _wheel(tmp_path: Path) -> zipfile.ZipFile:
+    built = next(WheelBuilder(str(REPO)).build(directory=str(tmp_path), versions=["standard"]))
+    return zipfile.ZipFile(built)
+
+
+def test_wheel_ships_typed_packages_and_the_whole_models_package(tmp_path: Path) -> None:
+    with _wheel(tmp_path) as wheel:
+        names = set(wheel.namelist())
+        metadata = Parser().parsestr(wheel.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode())
+    assert (MODELS / "py.typed").is_file()
+    assert {"webhook_contracts/py.typed", "voucherify_webhooks/py.typed"} <= names
+    generated = {f"voucherify_webhooks/{p.relative_to(MODELS).as_posix()}" for p in MODELS.rglob("*.py")}
+    assert {"voucherify_webhooks/model_types.py", "voucherify_webhooks/rfc3339.py"} <= generated <= names
+    assert "webhook_contracts/_bundled/schemas/index.json" in names
+    # The generator comes with the codegen extra only.
+    requires = metadata.get_all("Requires-Dist") or []
+    assert [r for r in requires if r.startswith("datamodel-code-generator")] == [
+        "datamodel-code-generator==0.89.0; extra == 'codegen'"
+    ]
+    assert metadata.get_all("Provides-Extra") == ["codegen"]
