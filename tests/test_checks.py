@@ -140,11 +140,47 @@ def test_breaking_edit_of_a_published_revision(repo: Path) -> None:
     schema = json.loads(path.read_bytes())
     schema["properties"]["balance"] = {"type": "string"}
     path.write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n", "utf-8")
-    problems = failing(check(repo))
-    assert any("breaking edit of a published revision" in m and "/balance" in m for m in problems["changelog"])
-    assert any("publish it as a new revision instead" in m for m in problems["changelog"])
+    report = check(repo)
+    problems = failing(report)
+    assert any("edited in a breaking way" in m and "/balance" in m for m in problems["changelog"])
+    # One instruction for the state, from every check that sees it: restore the file; never "run regen".
+    assert set(problems) == {"index", "changelog"}
+    assert all("restore it from git" in m and "is stale" not in m for ms in problems.values() for m in ms)
+    skipped = "skipped: a published revision differs from the index (see the index check)"
+    assert report.summary["checks"]["models"] == skipped
+    assert "regen" in " ".join(problems["index"])  # ...and how a deliberate new revision is made
     git(repo, "checkout", "--", R1)
     assert failing(check(repo)) == {}
+
+
+def test_committed_edit_of_a_published_revision_names_the_base(repo: Path) -> None:
+    path = repo / R1
+    path.write_bytes(path.read_bytes() + b"\n")
+    git(repo, "commit", "-qam", "edit a published revision")
+    base = git(repo, "rev-parse", "main").strip()[:12]
+    problems = failing(check(repo))
+    assert problems["changelog"] == [
+        f"{R1}: published revision edited since {base}; restore it from git (`git checkout {base} -- {R1}`): "
+        "published revisions are never edited, a new revision comes from changed doc pages or OpenAPI document "
+        "and `webhook-contracts regen`"
+    ]
+    git(repo, "checkout", base, "--", R1)
+    assert failing(check(repo)) == {}
+
+
+def test_regen_refuses_every_edited_revision_and_writes_nothing(repo: Path, cli) -> None:
+    other = f"schemas/v2024-01-01/{EVENT}/r2.json"
+    for rel in (R1, other):
+        (repo / rel).write_bytes((repo / rel).read_bytes() + b" ")
+    for args in (("regen",), ("regen", "--check")):
+        result = cli(*args, root=repo)
+        assert result.exit_code == 2
+        lines = result.stderr.splitlines()
+        assert [line.split(": published revision")[0] for line in lines] == [f"error: {R1}", f"error: {other}"]
+        assert all(f"(`git checkout -- {rel}`)" in line for line, rel in zip(lines, (R1, other), strict=True))
+        assert git(repo, "status", "--porcelain", "--untracked-files=no") == f" M {R1}\n M {other}\n"
+    git(repo, "checkout", "--", ".")
+    assert cli("regen", root=repo).stdout.strip() == "nothing to do: everything is up to date"
 
 
 def test_without_a_git_base_the_changelog_check_is_skipped(project: Path) -> None:
@@ -182,10 +218,9 @@ def test_copy_keeps_repo_untouched(repo: Path) -> None:
 
 def test_check_cli_reports_every_failure_at_once(repo: Path, cli, tmp_path: Path) -> None:
     (repo / MODULE).write_text("# edited by hand\n", "utf-8")
-    path = repo / R1
-    schema = json.loads(path.read_bytes())
+    schema = json.loads((repo / R1).read_bytes())
     schema["properties"]["order"]["type"] = "dictionary"
-    path.write_text(json.dumps(schema), "utf-8")
+    (repo / R1).with_name("r9.json").write_text(json.dumps(schema), "utf-8")  # not published: regen still plans
     sarif = tmp_path / "check.sarif"
     result = cli("check", "--format", "github", "--report", f"sarif:{sarif}", root=repo)
     assert result.exit_code == 1

@@ -25,10 +25,18 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import MissingDependencyError, WebhookContractsError
+from .errors import MissingDependencyError, PublishedRevisionError, WebhookContractsError
 from .findings import Finding, Location, Report, Severity
 from .inference import resolve_pointer
-from .registry import INDEX_NAME, iter_refs, load_registry, load_schema_file, sha256
+from .registry import (
+    INDEX_NAME,
+    Revision,
+    edited_revision_message,
+    iter_edited_revisions,
+    iter_refs,
+    load_registry,
+    load_schema_file,
+)
 from .schemadiff import diff_schemas
 
 Check = Callable[[Settings, "CheckOptions"], Iterator[Finding]]
@@ -63,15 +71,15 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
         try:
             schema = load_schema_file(path)  # also checks it against the metaschema
         except WebhookContractsError as exc:
-            yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git "
-                           "or run `webhook-contracts regen`)", rel)
+            yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git, "
+                           f"`git checkout -- {rel}`)", rel)
             continue
         for pointer, keyword, ref in iter_refs(schema):
             if keyword != "$ref":
                 continue
             if resolve_pointer(schema, ref[1:]) is None:
                 yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve "
-                               "(restore the file from git or run `webhook-contracts regen`)", rel)
+                               f"(schemas are generated: restore the file from git, `git checkout -- {rel}`)", rel)
 
 
 def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
@@ -82,16 +90,10 @@ def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     except WebhookContractsError as exc:
         yield _finding("index_mismatch", str(exc), index_rel)
         return
-    listed = set()
-    for rev in registry.revisions:
-        listed.add(rev.path)
-        path = root / rev.path
-        if not path.exists():
-            yield _finding("index_mismatch", f"{rev.label} is listed but {rev.path} is missing "
-                           "(restore it from git; published revisions are kept)", index_rel)
-        elif sha256(path.read_bytes()) != rev.sha256:
-            yield _finding("index_mismatch", f"{rev.path} differs from the hash the index records "
-                           "(published revisions are not edited: restore it from git)", settings.rel(path))
+    listed = {rev.path for rev in registry.revisions}
+    for rev, problem in iter_edited_revisions(registry):
+        rel = settings.rel(root / rev.path)
+        yield _finding("index_mismatch", edited_revision_message(rel, problem), rel)
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("r*.json")} if root.is_dir() else set()
     for rel in sorted(on_disk - listed):
         yield _finding("index_mismatch", f"{rel} is not listed in the index (run `webhook-contracts regen`)",
@@ -107,6 +109,14 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
         # Not a skip: a gate that could not check the models must not go green.
         yield _finding("generator_missing", f"cannot check that the models are fresh: {exc} "
                        "(or leave this check out with --skip models)")
+        return
+    except PublishedRevisionError as exc:
+        # Rebuilding on an edited revision is never the fix: the index check says to restore it.
+        if "index" not in options.skip:
+            raise SkipCheck("a published revision differs from the index (see the index check)") from exc
+        for line in str(exc).splitlines():
+            yield _finding("index_mismatch", line, line.split(": ", 1)[0])
+        return
     except WebhookContractsError as exc:
         yield _finding("stale", f"cannot regenerate: {exc}")
         return
@@ -147,6 +157,8 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     except WebhookContractsError as exc:
         yield _finding("fixture_violation", f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}")
         return
+    # A revision edited by hand is to be restored (the index check says so), not met by the fixtures.
+    edited = {rev for rev, _ in iter_edited_revisions(registry)}
     validator = ContractValidator(registry, threshold=settings.detect_threshold)
     samples: list[tuple[str, Any, str | None]] = []
     for version, version_pages in sorted(pages.items()):
@@ -159,7 +171,7 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
                 except WebhookContractsError as exc:
                     yield _finding("fixture_violation", str(exc), page.source)
                     continue
-                yield from _violations(result, page.source)
+                yield from _violations(result, page.source, edited)
     # The provider's official examples: a contract must accept what its own provider shows.
     for version, spec in sorted(specs.items()):
         validator_for_version = ContractValidator(registry, api_version=version, threshold=settings.detect_threshold)
@@ -171,7 +183,7 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
                 except WebhookContractsError as exc:
                     yield _finding("fixture_violation", str(exc), spec.source)
                     continue
-                yield from _violations(result, spec.source)
+                yield from _violations(result, spec.source, edited)
     for path in _fixture_paths(settings):
         rel = settings.rel(path)
         try:
@@ -184,14 +196,16 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
         except WebhookContractsError as exc:
             yield _finding("fixture_violation", str(exc), rel)
             continue
-        yield from _violations(result, rel)
+        yield from _violations(result, rel, edited)
 
 
-def _violations(result: Any, file: str) -> Iterator[Finding]:
+def _violations(result: Any, file: str, edited: set[Revision]) -> Iterator[Finding]:
     if result.revision is None:
         yield _finding("fixture_violation", f"{result.source}: no contract matches this payload", file)
         return
     rev = result.revision
+    if rev in edited:
+        return
     for v in result.violations:
         yield _finding(
             "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message} "
@@ -257,21 +271,15 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
         name = Path(rel).name
         if not (name.startswith("r") and name.endswith(".json")) or status == "D":
             if status == "D" and name != INDEX_NAME:
-                yield _finding("published_revision_edited", f"{rel}: a published revision was deleted", rel)
+                yield _finding("published_revision_edited", _restore_message(rel, "deleted", base), rel)
             continue
         parts = Path(rel).parts
         event, revision = parts[-2], name[1:-5]
         if status == "M":
-            old = json.loads(_git(settings, "show", f"{base}:{rel}") or "{}")
-            new = json.loads((settings.root / rel).read_text("utf-8"))
-            breaking = [c.describe() for c in diff_schemas(old, new) if c.breaking]
-            if breaking:
-                yield _finding(
-                    "published_revision_edited",
-                    f"{rel}: breaking edit of a published revision ({'; '.join(breaking)}); "
-                    "publish it as a new revision instead (`webhook-contracts regen` does)",
-                    rel, event=event,
-                )
+            # A CHANGELOG entry does not mend an edited revision; restoring it does.
+            yield _finding("published_revision_edited", _restore_message(rel, _edit(settings, base, rel), base),
+                           rel, event=event)
+            continue
         mentioned = any(f"`{event}`" in text and f"revision {revision}" in text for text in added_lines)
         if not mentioned:
             yield _finding(
@@ -280,6 +288,25 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
                 f"`{event}` revision {revision}",
                 settings.changelog, event=event,
             )
+
+
+def _edit(settings: Settings, base: str, rel: str) -> str:
+    """How a published revision was edited: its breaking changes, if it still reads as a schema."""
+    try:
+        old = json.loads(_git(settings, "show", f"{base}:{rel}") or "{}")
+        new = json.loads((settings.root / rel).read_bytes())
+        breaking = [c.describe() for c in diff_schemas(old, new) if c.breaking]
+    except (OSError, ValueError, RecursionError, WebhookContractsError):
+        breaking = []
+    return f"edited in a breaking way ({'; '.join(breaking)})" if breaking else "edited"
+
+
+def _restore_message(rel: str, what: str, base: str) -> str:
+    return (
+        f"{rel}: published revision {what} since {base[:12]}; restore it from git "
+        f"(`git checkout {base[:12]} -- {rel}`): published revisions are never edited, a new revision "
+        "comes from changed doc pages or OpenAPI document and `webhook-contracts regen`"
+    )
 
 
 def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:

@@ -28,7 +28,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
+    for line in message.splitlines() or [""]:
+        click.echo(f"error: {line}", err=True)
     sys.exit(ExitCode.ERROR)
 
 
@@ -94,7 +95,10 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     """Rebuild schemas, index, models and CHANGELOG entries from the doc pages and the provider's OpenAPI.
 
     A contract gets a new revision only when it changed; old revisions are
-    kept. The files are written as one transaction.
+    kept. The files are written as one transaction. Published revisions are
+    never edited by hand: a new revision comes from a changed doc page or
+    OpenAPI document, and a published file whose hash differs from the index
+    is refused until it is restored from git.
     """
     settings = _settings(ctx)
     from .regen import plan_regen, regen

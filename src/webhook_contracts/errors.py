@@ -50,6 +50,10 @@ class RegistryError(WebhookContractsError):
     """The schemas folder or its index is missing, inconsistent or locked."""
 
 
+class PublishedRevisionError(RegistryError):
+    """A published revision's file differs from the index (edited or removed by hand); one line per file."""
+
+
 class ConfigError(WebhookContractsError):
     """The configuration names an unknown key or a value of the wrong type."""
 

@@ -2,10 +2,13 @@
 
 `regen` replaces schemas, the index, models and the CHANGELOG together. A
 crash half way must not leave models that disagree with their schemas, so a
-set of changes is applied as a journalled transaction: new contents and the
-old files are staged next to the tree first, then files are swapped in with
-`os.replace`. An exception rolls back at once; a killed process is rolled back
-by the next run (see :func:`recover`). A lock keeps two runs apart.
+set of changes is applied as a journalled transaction: a copy of every file
+about to change is kept under `.webhook-contracts/transaction/` with a journal,
+then each file is written through a temporary file beside it and `os.replace`
+(never a rename across folders, which fails between filesystems). An exception
+rolls back at once; a killed process is rolled back by the next run (see
+:func:`recover`), and so is a roll-back that was itself killed. A lock keeps
+two runs apart.
 """
 
 from __future__ import annotations
@@ -106,31 +109,148 @@ def _journal_dir(root: Path) -> Path:
 
 def pending(root: Path) -> bool:
     """True when a killed run left a transaction to roll back."""
-    return _journal_dir(root).exists()
+    return (_journal_dir(root) / "journal.json").exists()
+
+
+Entry = dict[str, str | None]
 
 
 def recover(root: Path) -> bool:
-    """Roll back a transaction a killed process left behind; True if there was one."""
+    """Roll back a transaction a killed process left behind; True if there was one.
+
+    Every step is safe to repeat, so a recovery that is itself killed (or fails
+    part way) is finished by the next one: a file is restored by writing its
+    saved copy again (the copy is only deleted with the journal), a new file is
+    deleted if it is there. The journal goes last; then the transaction is over.
+    """
     txn = _journal_dir(root)
-    journal = txn / "journal.json"
     if not txn.exists():
         return False
+    journal = txn / "journal.json"
     if journal.exists():
-        entries = json.loads(journal.read_text("utf-8"))
-        _rollback(root, txn, entries)
-    shutil.rmtree(txn, ignore_errors=True)
+        entries, made = _read_journal(journal)
+        _rollback(root, txn, entries, made)
+    _finish(txn)
     return True
 
 
-def _rollback(root: Path, txn: Path, entries: list[dict[str, str | None]]) -> None:
+def _read_journal(journal: Path) -> tuple[list[Entry], list[str]]:
+    try:
+        data = json.loads(journal.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"{journal}: cannot read the journal of an interrupted regen: {exc}") from exc
+    if isinstance(data, list):  # the journal of an earlier version: entries only
+        return data, []
+    return list(data["entries"]), list(data["made"])
+
+
+def _rollback(root: Path, txn: Path, entries: list[Entry], made: list[str]) -> None:
+    """Put back what the transaction changed; raise saying exactly what is left if a step fails."""
+    left: list[str] = []
     for entry in entries:
-        dest = root / str(entry["path"])
-        old = entry["old"]
-        if old is not None:
-            (txn / "old" / old).replace(dest)
-        elif entry["new"] is not None:
-            with contextlib.suppress(FileNotFoundError):
-                dest.unlink()
+        rel = str(entry["path"])
+        old = txn / "old" / str(entry["old"]) if entry["old"] is not None else None
+        try:
+            _undo(root / rel, old, created=entry["new"] is not None)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            left.append(f"{rel} ({why}; its old content is {old})" if old else f"{rel} ({why}; delete it)")
+    for rel in sorted(made, key=lambda d: d.count("/"), reverse=True):
+        with contextlib.suppress(OSError):
+            (root / rel).rmdir()  # only if the transaction left it empty
+    if left:
+        raise RegistryError(
+            f"{txn}: cannot roll back an interrupted regen; still to restore: {', '.join(left)}; "
+            "fix that and run `webhook-contracts regen` again, which finishes the roll-back"
+        )
+
+
+def _undo(dest: Path, old: Path | None, *, created: bool) -> None:
+    """One step of a roll-back, idempotent: *dest* gets the bytes of *old*, or is deleted if it was new.
+
+    Nothing is asked of the disk that is already so (a read-only mount refuses even to delete what is not there).
+    """
+    _remove(_temp_for(dest))
+    if old is not None:
+        try:
+            data = old.read_bytes()
+        except FileNotFoundError:
+            return  # moved back already by a roll-back of an earlier version
+        try:
+            if dest.read_bytes() == data:
+                return
+        except (FileNotFoundError, IsADirectoryError):
+            pass
+        _put(dest, data, stat.S_IMODE(old.stat().st_mode))
+    elif created:
+        _remove(dest)
+
+
+def _remove(path: Path) -> None:
+    if path.exists() or path.is_symlink():
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def _temp_for(dest: Path) -> Path:
+    """The one temporary name a transaction writes *dest* through: a roll-back knows where to look."""
+    return dest.with_name(f".{dest.name}.wc-txn")
+
+
+def _put(dest: Path, data: bytes, mode: int) -> None:
+    """Replace *dest* with *data* through a temporary file beside it (same folder: never EXDEV)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = _temp_for(dest)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        tmp.chmod(mode)
+        tmp.replace(dest)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
+def _finish(txn: Path) -> None:
+    """End a transaction: the journal first (the moment it is over), then what it kept."""
+    with contextlib.suppress(FileNotFoundError):
+        (txn / "journal.json").unlink()
+    shutil.rmtree(txn, ignore_errors=True)
+
+
+def _stage(root: Path, txn: Path, changes: Mapping[str, bytes | None]) -> tuple[list[Entry], list[str]]:
+    """Keep a copy of every file about to change, and the folders about to be made; then the journal."""
+    shutil.rmtree(txn, ignore_errors=True)  # what an interrupted staging left: the tree was not touched
+    (txn / "old").mkdir(parents=True, exist_ok=True)
+    entries: list[Entry] = []
+    made: set[str] = set()
+    try:
+        for i, (rel, data) in enumerate(sorted(changes.items())):
+            dest = root / rel
+            entry: Entry = {"path": rel, "new": str(i) if data is not None else None, "old": None}
+            if dest.is_file():
+                _put(txn / "old" / str(i), dest.read_bytes(), _mode_for(dest))
+                entry["old"] = str(i)
+            elif data is not None:
+                made.update(_missing_folders(root, dest.parent))
+            entries.append(entry)
+        write_atomic(txn / "journal.json", json.dumps({"entries": entries, "made": sorted(made)}).encode())
+    except BaseException:
+        shutil.rmtree(txn, ignore_errors=True)
+        raise
+    return entries, sorted(made)
+
+
+def _missing_folders(root: Path, folder: Path) -> list[str]:
+    out: list[str] = []
+    while folder != root and not folder.exists():
+        out.append(folder.relative_to(root).as_posix())
+        folder = folder.parent
+    return out
 
 
 def apply_changes(
@@ -145,37 +265,24 @@ def apply_changes(
     with locked(root) if lock else contextlib.nullcontext():
         recover(root)
         txn = _journal_dir(root)
-        (txn / "new").mkdir(parents=True)
-        (txn / "old").mkdir()
-        entries: list[dict[str, str | None]] = []
-        try:
-            for i, (rel, data) in enumerate(sorted(changes.items())):
-                dest = root / rel
-                entry: dict[str, str | None] = {"path": rel, "new": None, "old": None}
-                if data is not None:
-                    write_atomic(txn / "new" / str(i), data)
-                    entry["new"] = str(i)
-                if dest.exists():
-                    shutil.copy2(dest, txn / "old" / str(i))
-                    entry["old"] = str(i)
-                entries.append(entry)
-            write_atomic(txn / "journal.json", json.dumps(entries).encode())
-        except BaseException:
-            shutil.rmtree(txn, ignore_errors=True)
-            raise
+        entries, made = _stage(root, txn, changes)
         try:
             for entry in entries:
-                dest = root / str(entry["path"])
+                rel = str(entry["path"])
+                dest = root / rel
                 if fault is not None:
-                    fault(str(entry["path"]))
-                if entry["new"] is not None:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    (txn / "new" / str(entry["new"])).replace(dest)
-                elif dest.exists():
-                    dest.unlink()
-        except BaseException:
-            _rollback(root, txn, entries)
-            shutil.rmtree(txn, ignore_errors=True)
+                    fault(rel)
+                data = changes[rel]
+                if data is not None:
+                    _put(dest, data, _mode_for(dest))
+                else:
+                    with contextlib.suppress(FileNotFoundError):
+                        dest.unlink()
+        except BaseException as exc:
+            try:
+                _rollback(root, txn, entries, made)
+            except RegistryError as failed:
+                raise failed from exc
+            _finish(txn)
             raise
-        (txn / "journal.json").unlink()
-        shutil.rmtree(txn, ignore_errors=True)
+        _finish(txn)

@@ -30,6 +30,7 @@ from .registry import (
     Registry,
     Revision,
     build_index,
+    check_published,
     contract_part,
     dump_json,
     load_registry,
@@ -136,6 +137,7 @@ def plan_regen(settings: Settings) -> RegenPlan:
             "run `webhook-contracts regen` to roll them back"
         )
     registry = load_registry(settings.schemas_dir)
+    check_published(registry, settings.rel)
     pages = read_pages(settings, allow_none=True)
     specs = read_specs(settings, pages)
     if not pages and not specs:

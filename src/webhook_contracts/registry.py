@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -20,7 +20,7 @@ from typing import Any
 
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
-from .errors import RegistryError, SchemaFileError
+from .errors import PublishedRevisionError, RegistryError, SchemaFileError
 from .inference import escape_pointer
 from .schemaguard import check_metaschema, check_schema_safety
 
@@ -240,6 +240,35 @@ def _parse_index(index: Any, where: Path) -> list[Revision]:
                     raise RegistryError(f"{where}: {version}/{event} r{rev.revision} must live at {expected}")
                 out.append(rev)
     return out
+
+
+def iter_edited_revisions(registry: Registry) -> Iterator[tuple[Revision, str]]:
+    """(revision, what is wrong) for each published revision whose file is missing or differs from the index."""
+    for rev in registry.revisions:
+        try:
+            data = (registry.root / rev.path).read_bytes()
+        except FileNotFoundError:
+            yield rev, "is missing"
+            continue
+        if sha256(data) != rev.sha256:
+            yield rev, "differs from the hash the index records"
+
+
+def edited_revision_message(rel: str, problem: str) -> str:
+    """What to do about a published revision that is missing or was edited: restore it, never rebuild on it."""
+    return (
+        f"{rel}: published revision {problem}; restore it from git (`git checkout -- {rel}`): published "
+        "revisions are never edited, a new revision comes from changed doc pages or OpenAPI document "
+        "and `webhook-contracts regen`"
+    )
+
+
+def check_published(registry: Registry, rel: Callable[[Path], str]) -> None:
+    """Refuse to build on published revisions that differ from the index: one line per file."""
+    lines = [edited_revision_message(rel(registry.root / rev.path), problem)
+             for rev, problem in iter_edited_revisions(registry)]
+    if lines:
+        raise PublishedRevisionError("\n".join(lines))
 
 
 def build_index(revisions: list[Revision]) -> dict[str, Any]:
