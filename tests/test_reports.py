@@ -10,12 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
+from consumers import assert_code_scanning_accepts, junit_cases, outcome
 from golden import assert_golden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from webhook_contracts.findings import Finding, Location, Report, Severity
+from webhook_contracts.findings import KINDS, Finding, Location, Report, Severity
 from webhook_contracts.report import REPORTERS, report_schema, with_fail_on
 from webhook_contracts.report.escaping import (
     github_data,
@@ -126,7 +127,25 @@ def drift_report() -> Report:
     )
 
 
+def check_report() -> Report:
+    """A `check` run: one check failed without a file of its own, one passed, one was skipped."""
+    findings = (
+        Finding("drift", Severity.WARNING, "3 line(s) of the logs could not be read (see `drift`)",
+                extra={"check": "drift"}),
+        Finding("stale", Severity.ERROR, "cannot regenerate: schemas/index.json is locked", extra={"check": "models"}),
+    )
+    checks = {"drift": "failed", "models": "failed", "schemas": "passed", "changelog": "skipped: no git base"}
+    return with_fail_on(Report("check", findings, {"checks": checks}), "error")
+
+
+def coverage_report() -> Report:
+    """A drift run that checked nothing: the finding is about the run, not a field."""
+    finding = Finding("nothing_checked", Severity.ERROR, "no payload was checked against a contract")
+    return Report("drift", (finding,), {"payloads": 0, "events": {}})
+
+
 CASES = {
+    "check": check_report(),
     "drift": drift_report(),
     "empty": Report("diff", (), {"old": "a.json", "new": "b.json"}),
 }
@@ -209,15 +228,68 @@ def test_github_lines_cannot_inject_commands() -> None:
 def test_junit_is_xml_and_fails_by_threshold() -> None:
     report = drift_report()
     root = ET.fromstring(render("junit", report))
-    assert root.get("tests") == "5" and root.get("failures") == "2"
+    assert root.get("tests") == "5" and root.get("failures") == "2" and root.get("skipped") == "1"
     names = [case.get("name") for case in root.iter("testcase")]
     assert any("\\x00" in (name or "") for name in names)
     warning = with_fail_on(report, "warning")
-    assert ET.fromstring(render("junit", warning)).get("failures") == "4"
+    assert ET.fromstring(render("junit", warning)).get("failures") == "3"
     never = with_fail_on(report, "never")
     assert ET.fromstring(render("junit", never)).get("failures") == "0"
     bare = Report("drift", report.findings)
-    assert ET.fromstring(render("junit", bare)).get("failures") == "4"
+    assert ET.fromstring(render("junit", bare)).get("failures") == "3"
+
+
+def test_junit_as_a_junit_parser_reads_it() -> None:
+    cases = {(case.classname, case.name): outcome(case) for case in junit_cases(render("junit", drift_report()))}
+    assert cases[(EVENT, "/customer/email [missing_field]")] == "failed"
+    assert cases[(EVENT, "/customer/metadata/region [new_open_key]")] == "passed"
+    baselined = [name for (_, name), result in cases.items() if result == "skipped"]
+    assert baselined == [f"{xml_text(HOSTILE)} [new_field]"]
+    # A clean run still has a passing case, so CI test views do not read it as "no results".
+    assert [outcome(case) for case in junit_cases(render("junit", CASES["empty"]))] == ["passed"]
+
+
+def test_junit_check_has_one_case_per_check() -> None:
+    cases = junit_cases(render("junit", check_report()))
+    assert [(case.classname, case.name, outcome(case)) for case in cases] == [
+        ("check", "changelog", "skipped"),
+        ("check", "drift", "passed"),  # a warning, below --fail-on error
+        ("check", "models", "failed"),
+        ("check", "schemas", "passed"),
+    ]
+
+
+def test_junit_drift_has_a_passing_case_per_clean_event() -> None:
+    summary = {"events": {EVENT: {"api_version": "v2024-01-01", "payloads": 4, "revision": 2}}}
+    xml = render("junit", Report("drift", (), summary))
+    cases = junit_cases(xml)
+    assert [(case.classname, case.name, outcome(case)) for case in cases] == [
+        (EVENT, "payloads conform to r2", "passed")
+    ]
+    assert ET.fromstring(xml)[0].get("name") == f"{EVENT} @ v2024-01-01"
+
+
+def test_github_baselined_is_a_notice() -> None:
+    lines = render("github", drift_report()).splitlines()
+    baselined = [line for line in lines if "[baselined]" in line]
+    assert len(baselined) == 1 and baselined[0].startswith("::notice ")
+    assert sum(line.startswith("::error ") for line in lines) == 2
+
+
+@pytest.mark.parametrize(
+    "report",
+    [drift_report(), check_report(), coverage_report(), CASES["empty"]],
+    ids=["drift", "check", "nothing_checked", "empty"],
+)
+def test_sarif_is_valid_and_code_scanning_takes_it(report: Report) -> None:
+    results = assert_code_scanning_accepts(json.loads(render("sarif", report)))
+    assert len(results) == len(report.findings)
+
+
+def test_sarif_results_without_a_file_point_at_the_config() -> None:
+    for report in (check_report(), coverage_report()):
+        for result in assert_code_scanning_accepts(json.loads(render("sarif", report))):
+            assert result["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "pyproject.toml"}}
 
 
 def test_sarif_results_and_rules() -> None:
@@ -229,14 +301,44 @@ def test_sarif_results_and_rules() -> None:
     for result in run["results"]:
         assert rules[result["ruleIndex"]] == result["ruleId"]
         assert re.fullmatch(r"[0-9a-f]{16}", result["partialFingerprints"]["webhookContracts/v1"])
-    baselined = [r for r in run["results"] if r.get("baselineState") == "unchanged"]
-    assert [r["ruleId"] for r in baselined] == ["new_field"]
     missing = next(r for r in run["results"] if r["ruleId"] == "missing_field")
-    physical = missing["locations"][0]["physicalLocation"]
-    assert physical == {
+    assert missing["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "logs/2024-05-01.jsonl"},
         "region": {"startLine": 3},
     }
+    assert missing["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == f"{EVENT}#/customer/email"
+
+
+def test_sarif_baselined_findings_are_suppressed() -> None:
+    run = json.loads(render("sarif", drift_report()))["runs"][0]
+    suppressed = [r for r in run["results"] if r.get("suppressions")]
+    assert [r["ruleId"] for r in suppressed] == ["new_field"]
+    assert suppressed[0]["suppressions"] == [
+        {"kind": "external", "status": "accepted", "justification": "accepted in the baseline"}
+    ]
+    named = Report("drift", drift_report().findings, {"baseline_file": "drift-baseline.json"})
+    run = json.loads(render("sarif", named))["runs"][0]
+    justification = next(r for r in run["results"] if r.get("suppressions"))["suppressions"][0]["justification"]
+    assert justification == "accepted in the baseline drift-baseline.json"
+
+
+def test_sarif_driver_and_rules_describe_the_kinds() -> None:
+    import tomllib
+
+    import webhook_contracts
+    from webhook_contracts.report.sarif import INFORMATION_URI
+
+    driver = json.loads(render("sarif", drift_report()))["runs"][0]["tool"]["driver"]
+    assert driver["version"] == webhook_contracts.__version__
+    pyproject = tomllib.loads((DATA.parent.parent / "pyproject.toml").read_text("utf-8"))
+    assert driver["informationUri"] == INFORMATION_URI == pyproject["project"]["urls"]["Homepage"]
+    levels = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+    for rule in driver["rules"]:
+        kind = KINDS[rule["id"]]
+        assert rule["shortDescription"]["text"] == kind.title
+        assert rule["fullDescription"]["text"] == kind.description
+        assert kind.remedy in rule["help"]["text"] and kind.remedy in rule["help"]["markdown"]
+        assert rule["defaultConfiguration"]["level"] == levels[kind.severity]
 
 
 def test_escaping_helpers() -> None:
@@ -288,9 +390,13 @@ def test_every_format_holds_for_any_report(report: Report, fail_on: str | None) 
         f.fingerprint for f in report.findings
     )
     root = ET.fromstring(render("junit", report))
-    assert root.get("tests") == str(len(report.findings))
+    cases = junit_cases(render("junit", report))
+    assert root.get("tests") == str(len(cases)) and cases
+    if report.command != "check":
+        assert len(cases) >= len(report.findings)
+    assert not any(outcome(case) == "failed" for case in cases if "baselined: yes" in (case.system_out or ""))
     log = json.loads(render("sarif", report))
-    assert log["version"] == "2.1.0" and len(log["runs"][0]["results"]) == len(report.findings)
+    assert len(assert_code_scanning_accepts(log)) == len(report.findings)
     assert len(render("github", report).splitlines()) == len(report.findings)
     text = render("text", report) + render("markdown", report)
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]", text)

@@ -57,13 +57,15 @@ def load_baseline(path: Path) -> frozenset[str]:
     return frozenset(prints)
 
 
-def apply_baseline(report: Report, fingerprints: frozenset[str]) -> Report:
-    """*report* with the findings in the baseline marked ``baselined``."""
+def apply_baseline(report: Report, fingerprints: frozenset[str], source: str | None = None) -> Report:
+    """*report* with the findings in the baseline marked ``baselined``; *source* names the baseline file."""
     findings = tuple(
         dataclasses.replace(f, extra={**f.extra, "baselined": True}) if f.fingerprint in fingerprints else f
         for f in report.findings
     )
     summary = {**report.summary, "baselined": sum(1 for f in findings if f.extra.get("baselined"))}
+    if source is not None:
+        summary["baseline_file"] = source
     return Report(report.command, findings, summary, report.notes)
 
 

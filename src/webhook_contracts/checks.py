@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import MissingDependencyError, PublishedRevisionError, WebhookContractsError
-from .findings import Finding, Location, Report, Severity
+from .errors import InputError, MissingDependencyError, PublishedRevisionError, WebhookContractsError
+from .findings import REPOSITORY_CONFIG, Finding, Location, Report, Severity, locate
 from .inference import resolve_pointer
 from .registry import (
     INDEX_NAME,
@@ -60,6 +60,11 @@ class CheckOptions:
 def _finding(kind: str, message: str, file: str | None = None, **kw: Any) -> Finding:
     return Finding(kind=kind, severity=kw.pop("severity", Severity.ERROR), message=message,
                    location=Location(file) if file else None, **kw)
+
+
+def _file_of(settings: Settings, exc: WebhookContractsError) -> str | None:
+    """The file an error is about (relative to the root), when it names one."""
+    return settings.rel(Path(exc.source)) if isinstance(exc, InputError) else None
 
 
 def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
@@ -118,7 +123,7 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
             yield _finding("index_mismatch", line, line.split(": ", 1)[0])
         return
     except WebhookContractsError as exc:
-        yield _finding("stale", f"cannot regenerate: {exc}")
+        yield _finding("stale", f"cannot regenerate: {exc}", _file_of(settings, exc))
         return
     else:
         for rel in plan.stale:
@@ -155,7 +160,8 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
         pages = read_pages(settings, allow_none=True)
         specs = read_specs(settings, pages)
     except WebhookContractsError as exc:
-        yield _finding("fixture_violation", f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}")
+        yield _finding("fixture_violation", f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}",
+                       _file_of(settings, exc))
         return
     # A revision edited by hand is to be restored (the index check says so), not met by the fixtures.
     edited = {rev for rev, _ in iter_edited_revisions(registry)}
@@ -324,10 +330,14 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     )
     if settings.baseline_path is not None:
         report = apply_baseline(report, load_baseline(settings.baseline_path))
-    unparseable = report.summary.get("unparseable", {}).get("count", 0)
-    if unparseable:
-        yield _finding("drift", f"{unparseable} line(s) of the logs could not be read (see `drift`)",
-                       severity=Severity.WARNING)
+    unparseable = report.summary.get("unparseable", {})
+    if unparseable.get("count", 0):
+        first = (unparseable.get("lines") or [{}])[0]
+        yield replace(
+            _finding("drift", f"{unparseable['count']} line(s) of the logs could not be read (see `drift`)",
+                     severity=Severity.WARNING),
+            location=Location(first["file"], first.get("line")) if first.get("file") else None,
+        )
     for finding in report.findings:
         if finding.extra.get("baselined"):
             continue
@@ -361,7 +371,9 @@ def run_checks(settings: Settings, options: CheckOptions | None = None) -> Repor
             continue
         findings.extend(found)
         status[name] = "failed" if any(f.severity >= Severity.WARNING for f in found) else "passed"
-    return Report("check", tuple(findings), {"checks": status}).sorted()
+    # A finding without a place of its own points at the configuration (code scanning needs a file).
+    report = locate(Report("check", tuple(findings), {"checks": status}), settings.config_file or REPOSITORY_CONFIG)
+    return report.sorted()
 
 
 def _tag(finding: Finding, check: str) -> Finding:

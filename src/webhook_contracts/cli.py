@@ -381,10 +381,11 @@ def drift(
         report = scan()
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
-        report = apply_baseline(report, load_baseline(baseline))
+        report = apply_baseline(report, load_baseline(baseline), baseline_path.as_posix() if baseline_path
+                                else settings.rel(baseline))
     if write_baseline is not None:
         save_baseline(write_baseline, report)
-        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings))
+        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings), write_baseline.as_posix())
         click.echo(f"baseline with {len(report.findings)} finding(s) written to {write_baseline}", err=True)
     emit_report(report, fmt, fail_on or settings.fail_on, reports, gate=unaccepted(report))
 

@@ -42,6 +42,8 @@ class Settings:
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
     events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
+    #: The file the settings were read from, relative to the root (None: the defaults).
+    config_file: str | None = None
 
     @property
     def docs_dir(self) -> Path:
@@ -124,7 +126,7 @@ def load_settings(root: Path | None = None) -> Settings:
     for key in ("detect_threshold", "max_unchecked_share"):
         if key in values:
             values[key] = float(values[key])
-    return Settings(root=root, **values)
+    return Settings(root=root, config_file=None if source == "defaults" else source, **values)
 
 
 def _read_table(root: Path) -> tuple[dict[str, Any], str]:

@@ -9,6 +9,7 @@ asked for them.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import hashlib
 from collections.abc import Mapping
@@ -34,21 +35,150 @@ class Severity(enum.IntEnum):
         return cls[name.upper()]
 
 
+@dataclass(frozen=True)
+class FindingKind:
+    """What a finding kind means: declared once, read by config, `--fail-on` and every report format."""
+
+    name: str
+    severity: Severity
+    title: str
+    #: What the finding means (one or two sentences).
+    description: str
+    #: What to do about it.
+    remedy: str
+    #: The commands that report it.
+    commands: tuple[str, ...]
+
+
+_DRIFT = ("drift", "check")
+_DIFF = ("diff",)
+_CHECK = ("check",)
+
+#: Every kind of finding the commands report, by name.
+KINDS: dict[str, FindingKind] = {
+    kind.name: kind
+    for kind in (
+        # Drift: a captured payload departs from its contract (`drift`, `check --logs`).
+        FindingKind("missing_field", Severity.ERROR, "Required field missing",
+                    "A field the contract requires is absent from delivered payloads.",
+                    "Make the consumer tolerate the absence, or report it to the provider; if the provider "
+                    "changed the event, update the doc page and run `webhook-contracts regen`.", _DRIFT),
+        FindingKind("retyped_field", Severity.ERROR, "Field has another type",
+                    "A field arrives with another JSON type than the contract's (a string for an integer, "
+                    "a number for an integer, `null` where none is allowed).",
+                    "Check what the consumer does with the field; update the contract if the provider "
+                    "changed it on purpose.", _DRIFT),
+        FindingKind("format_changed", Severity.ERROR, "String in another format",
+                    "A string field arrives in another format than the contract's (a date-time became a date).",
+                    "Check the consumer's parsing of the field; update the contract if the change is meant.",
+                    _DRIFT),
+        FindingKind("new_constant", Severity.ERROR, "New object tag",
+                    "An object tag (`\"object\": ...`) arrives with a value the contract does not have.",
+                    "Find out what the new kind of object is and whether the consumer can handle it.", _DRIFT),
+        FindingKind("new_enum_value", Severity.ERROR, "Value outside the documented enum",
+                    "A field holds a value outside the enum the provider documents.",
+                    "Handle the new value in the consumer; report undocumented values to the provider.",
+                    _DRIFT),
+        FindingKind("prefix_changed", Severity.WARNING, "Identifier with another prefix",
+                    "An identifier arrives with another prefix than the contract's (`lopp_` became `lpp_`).",
+                    "Check code that parses or routes on identifier prefixes.", _DRIFT),
+        FindingKind("new_field", Severity.WARNING, "Field not in the contract",
+                    "Payloads carry a field the contract does not have (for a new object, its root only).",
+                    "Add the field to the doc page and run `webhook-contracts regen`, or accept it in the "
+                    "baseline.", _DRIFT),
+        FindingKind("new_open_key", Severity.INFO, "New key in an open object",
+                    "A new key appears where the contract allows any key (metadata, maps).",
+                    "Nothing to do unless the consumer relies on the set of keys.", _DRIFT),
+        FindingKind("missing_documented_field", Severity.INFO, "Documented field absent",
+                    "A field every example shows, though the provider does not promise it, is absent.",
+                    "Make sure the consumer treats the field as optional.", _DRIFT),
+        FindingKind("nothing_checked", Severity.ERROR, "Nothing was checked",
+                    "The run checked no payload against a contract (an empty log, only unreadable lines or "
+                    "unknown events): a gate never goes green on traffic it could not check.",
+                    "Check the log files, `--payload-field` and `--event` given to the run.", _DRIFT),
+        FindingKind("unchecked_traffic", Severity.ERROR, "Too much traffic could not be checked",
+                    "More than `max-unchecked-share` of the records were unparseable or of unknown events.",
+                    "Look at the unparseable and unknown lines the summary lists; raise `max-unchecked-share` "
+                    "only if that traffic is expected.", _DRIFT),
+        # The pre-merge gate (`check`).
+        FindingKind("invalid_schema", Severity.ERROR, "Invalid schema file",
+                    "A schema file is not JSON or not valid against its metaschema.",
+                    "Schemas are generated: restore the file from git or run `webhook-contracts regen`.", _CHECK),
+        FindingKind("unresolved_ref", Severity.ERROR, "Unresolved `$ref`",
+                    "A schema has a `$ref` that is not local or does not resolve (nothing is ever fetched).",
+                    "Restore the file from git or run `webhook-contracts regen`.", _CHECK),
+        FindingKind("index_mismatch", Severity.ERROR, "Index and files disagree",
+                    "The schema index and the files on disk disagree (a missing, unlisted or changed file).",
+                    "Published revisions are never edited: restore them from git, then run "
+                    "`webhook-contracts regen`.", _CHECK),
+        FindingKind("stale", Severity.ERROR, "Generated file is stale",
+                    "A generated file (schema, index, model, CHANGELOG entry) differs from what `regen` "
+                    "would write, or cannot be regenerated.",
+                    "Run `webhook-contracts regen` and commit the result.", _CHECK),
+        FindingKind("model_import", Severity.ERROR, "Generated models do not import",
+                    "The generated pydantic models fail to import.",
+                    "Run `webhook-contracts regen`; if the error stays, report it.", _CHECK),
+        FindingKind("fixture_violation", Severity.ERROR, "Example or fixture does not conform",
+                    "A doc example, an official example of the provider's OpenAPI document or a configured "
+                    "payload fixture does not conform to its contract.",
+                    "Fix the fixture, or the doc page and run `webhook-contracts regen`.", _CHECK),
+        FindingKind("published_revision_edited", Severity.ERROR, "Published revision edited",
+                    "A published contract revision was deleted or edited in a breaking way.",
+                    "Restore it from git; a breaking change is published as a new revision "
+                    "(`webhook-contracts regen` does that).", _CHECK),
+        FindingKind("changelog", Severity.ERROR, "Contract change without a CHANGELOG entry",
+                    "A contract changed since the base revision but the CHANGELOG has no new entry for it.",
+                    "Add an entry naming the event and revision (`webhook-contracts regen` writes one).", _CHECK),
+        FindingKind("drift", Severity.WARNING, "Log lines could not be read",
+                    "Some lines of the captured logs given to `check --logs` could not be read.",
+                    "Run `webhook-contracts drift` on the logs to list the lines and why.", _CHECK),
+        # Contract against contract (`diff`) and payload against payload (`compare`).
+        FindingKind("added", Severity.WARNING, "Field added",
+                    "A field exists only in the newer contract (`diff`) or only in payload B (`compare`).",
+                    "Compatible for a tolerant consumer; use the field where it helps.", ("diff", "compare")),
+        FindingKind("removed", Severity.ERROR, "Field removed",
+                    "A field exists only in the older contract (`diff`; breaking when it was required) or "
+                    "only in payload A (`compare`).",
+                    "Make sure the consumer no longer needs the field.", ("diff", "compare")),
+        FindingKind("retyped", Severity.ERROR, "Type changed",
+                    "A field has another JSON type (breaking when the new contract allows a type the old did "
+                    "not).",
+                    "Check what the consumer does with the field.", ("diff", "compare")),
+        FindingKind("value", Severity.INFO, "Value differs",
+                    "The two payloads hold different values at this path (shown only with `--show-values`).",
+                    "Nothing to do unless the value matters to the consumer.", ("compare",)),
+        FindingKind("nullable", Severity.ERROR, "Nullability changed",
+                    "A field became nullable (breaking) or is no longer nullable (compatible).",
+                    "Make the consumer handle `null` where the new contract allows it.", _DIFF),
+        FindingKind("required", Severity.ERROR, "Required changed",
+                    "A field became optional (breaking) or required (compatible).",
+                    "Make the consumer tolerate the absence of a field that became optional.", _DIFF),
+        FindingKind("documented", Severity.WARNING, "Presence in examples changed",
+                    "A field is now, or is no longer, in every example; the provider promises neither.",
+                    "Treat the field as optional.", _DIFF),
+        FindingKind("enum", Severity.ERROR, "Allowed values changed",
+                    "The values a field may hold changed (breaking when new values are allowed).",
+                    "Handle the new values in the consumer.", _DIFF),
+        FindingKind("format", Severity.ERROR, "Format changed",
+                    "The string format of a field changed (breaking when it was loosened or dropped).",
+                    "Check the consumer's parsing of the field.", _DIFF),
+        FindingKind("pattern", Severity.ERROR, "Pattern changed",
+                    "The pattern of a string field changed (breaking when it was loosened or dropped).",
+                    "Check code that relies on the shape of the string.", _DIFF),
+        FindingKind("const", Severity.ERROR, "Constant changed",
+                    "The constant value of a field changed (breaking when it was loosened or dropped).",
+                    "Check code that routes on the field's value.", _DIFF),
+        FindingKind("annotation", Severity.INFO, "Documentation changed",
+                    "Only titles or descriptions changed.", "Nothing to do.", _DIFF),
+    )
+}
+
 #: Drift kinds and their default severity (users may override them in config).
 DRIFT_SEVERITY: dict[str, Severity] = {
-    "missing_field": Severity.ERROR,
-    "retyped_field": Severity.ERROR,
-    "format_changed": Severity.ERROR,
-    "new_constant": Severity.ERROR,
-    "new_enum_value": Severity.ERROR,
-    "prefix_changed": Severity.WARNING,
-    "new_field": Severity.WARNING,
-    "new_open_key": Severity.INFO,
-    "missing_documented_field": Severity.INFO,
-    # About the run rather than a payload: a gate must not go green on traffic it could not check.
-    "nothing_checked": Severity.ERROR,
-    "unchecked_traffic": Severity.ERROR,
+    name: kind.severity for name, kind in KINDS.items() if "drift" in kind.commands
 }
+#: A file every project has, named when a finding has no place of its own.
+REPOSITORY_CONFIG = "pyproject.toml"
 
 
 @dataclass(frozen=True, order=True)
@@ -125,6 +255,15 @@ class Report:
         for finding in self.findings:
             out[finding.severity.label] += 1
         return out
+
+
+def locate(report: Report, file: str) -> Report:
+    """*report* with each finding that has no place of its own pointed at *file* (a config file, say)."""
+    findings = tuple(
+        f if f.location is not None or f.first_seen is not None else dataclasses.replace(f, location=Location(file))
+        for f in report.findings
+    )
+    return dataclasses.replace(report, findings=findings)
 
 
 def exit_code(report: Report, fail_on: str) -> ExitCode:

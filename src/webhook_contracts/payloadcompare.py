@@ -29,16 +29,11 @@ from typing import Any
 from deepdiff import DeepDiff
 from deepdiff.model import DiffLevel
 
-from .findings import Finding, Location, Report, Severity
+from .findings import KINDS, Finding, Location, Report
 from .inference import escape_pointer
 from .validation import json_type, unwrap
 
-SEVERITY = {
-    "removed": Severity.ERROR,
-    "retyped": Severity.ERROR,
-    "added": Severity.WARNING,
-    "value": Severity.INFO,
-}
+SEVERITY = {kind: KINDS[kind].severity for kind in ("removed", "retyped", "added", "value")}
 _VALUE_LIMIT = 200
 _ADDED = ("dictionary_item_added", "iterable_item_added")
 _REMOVED = ("dictionary_item_removed", "iterable_item_removed")

@@ -46,6 +46,12 @@ def baselined(finding: Finding) -> bool:
     return bool(finding.extra.get("baselined"))
 
 
+def baseline_justification(report: Report) -> str:
+    """Why a baselined finding does not fail: `accepted in the baseline FILE`."""
+    file = report.summary.get("baseline_file")
+    return f"accepted in the baseline {file}" if isinstance(file, str) and file else "accepted in the baseline"
+
+
 def where(finding: Finding) -> Location | None:
     """The place a finding points at: its location, else where it was first seen."""
     return finding.location or finding.first_seen

@@ -1,7 +1,8 @@
 """GitHub Actions workflow commands: one annotation line per finding.
 
 `::error file=F,line=L,title=T::message` (`warning` and `notice` for the
-lower severities). Values are escaped as GitHub's own toolkit escapes them
+lower severities). A baselined finding is accepted, never a failure: it is a
+`notice` whatever its severity. Values are escaped as GitHub's own toolkit escapes them
 (`%`, CR and LF everywhere; `:` and `,` in properties) and control characters
 are written as visible escapes, so a crafted field name can neither end the
 line nor start a command of its own.
@@ -34,7 +35,8 @@ def annotation(finding: Finding) -> str:
         message += f" ({finding.count}x)"
     if baselined(finding):
         message += " [baselined]"
-    return f"::{_COMMAND[finding.severity]} {','.join(props)}::{github_data(message)}\n"
+    command = "notice" if baselined(finding) else _COMMAND[finding.severity]
+    return f"::{command} {','.join(props)}::{github_data(message)}\n"
 
 
 def render_github(report: Report, stream: TextIO) -> None:

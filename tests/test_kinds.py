@@ -1,0 +1,69 @@
+"""The table of finding kinds is complete: every kind the code can emit is declared once."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from conftest import REPO
+
+from webhook_contracts.findings import DRIFT_SEVERITY, KINDS
+
+SOURCE = REPO / "src" / "webhook_contracts"
+#: Calls that make a finding or a contract change, and the position of their kind argument.
+_KIND_ARGUMENT = {"Finding": 0, "_finding": 0, "SchemaChange": 1}
+
+
+def _strings(node: ast.AST) -> set[str]:
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def _emitted(path: Path) -> set[str]:
+    """Kinds named in *path*: literal kind arguments, the tuples a kind variable loops over, message tables."""
+    tree = ast.parse(path.read_text("utf-8"))
+    kinds: set[str] = set()
+    loops = {
+        node.target.id: node.iter
+        for node in ast.walk(tree)
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name)
+    }
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _KIND_ARGUMENT:
+            position = _KIND_ARGUMENT[node.func.id]
+            args = [*node.args[position:position + 1], *(k.value for k in node.keywords if k.arg == "kind")]
+            for arg in args:
+                if isinstance(arg, ast.Constant):
+                    kinds |= _strings(arg)
+                elif isinstance(arg, ast.Name) and isinstance(loops.get(arg.id), ast.Tuple):
+                    kinds |= _strings(loops[arg.id])
+        # `out.append(("nothing_checked", message))`: (kind, message) pairs turned into findings.
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
+                and node.args and isinstance(node.args[0], ast.Tuple) and len(node.args[0].elts) == 2
+                and isinstance(node.args[0].elts[0], ast.Constant)):
+            kinds |= _strings(node.args[0].elts[0])
+    return kinds
+
+
+def test_every_kind_the_code_emits_is_declared() -> None:
+    from webhook_contracts import drift, payloadcompare
+
+    emitted = set().union(*(_emitted(path) for path in sorted(SOURCE.rglob("*.py"))))
+    emitted |= set(drift._MESSAGES) | set(payloadcompare.SEVERITY)
+    # A kind spelled differently in the source is missed here; the list below pins what the scan sees.
+    assert {"invalid_schema", "stale", "drift", "nothing_checked", "unchecked_traffic", "format", "const",
+            "annotation", "value"} <= emitted
+    assert sorted(emitted - set(KINDS)) == []
+    assert sorted(set(KINDS) - emitted) == [], "declared kinds nothing emits"
+
+
+def test_kinds_are_well_formed() -> None:
+    for name, kind in KINDS.items():
+        assert kind.name == name and kind.title and kind.description.endswith(".") and kind.remedy.endswith(".")
+        assert set(kind.commands) <= {"drift", "check", "diff", "compare"}
+    assert set(DRIFT_SEVERITY) == {name for name, kind in KINDS.items() if "drift" in kind.commands}
+
+
+def test_readme_table_agrees_with_the_kinds() -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    for name, severity in DRIFT_SEVERITY.items():
+        assert f"| `{name}` | {severity.label} |" in readme, name
