@@ -109,12 +109,17 @@ KINDS: dict[str, FindingKind] = {
                     "Restore the file from git or run `webhook-contracts regen`.", _CHECK),
         FindingKind("index_mismatch", Severity.ERROR, "Index and files disagree",
                     "The schema index and the files on disk disagree (a missing, unlisted or changed file).",
-                    "Published revisions are never edited: restore them from git, then run "
-                    "`webhook-contracts regen`.", _CHECK),
+                    "Restore a changed published revision from git (`git checkout -- FILE`): a new revision "
+                    "comes from changed doc pages or OpenAPI and `webhook-contracts regen`.", _CHECK),
         FindingKind("stale", Severity.ERROR, "Generated file is stale",
                     "A generated file (schema, index, model, CHANGELOG entry) differs from what `regen` "
                     "would write, or cannot be regenerated.",
                     "Run `webhook-contracts regen` and commit the result.", _CHECK),
+        FindingKind("generator_missing", Severity.ERROR, "Model generator not installed",
+                    "The models cannot be checked: the model generator (the `codegen` extra) is not installed, "
+                    "or another version of it is.",
+                    "`pip install 'webhook-contracts[codegen]'`, or leave the check out with `--skip models`.",
+                    _CHECK),
         FindingKind("model_import", Severity.ERROR, "Generated models do not import",
                     "The generated pydantic models fail to import.",
                     "Run `webhook-contracts regen`; if the error stays, report it.", _CHECK),
@@ -123,9 +128,14 @@ KINDS: dict[str, FindingKind] = {
                     "payload fixture does not conform to its contract.",
                     "Fix the fixture, or the doc page and run `webhook-contracts regen`.", _CHECK),
         FindingKind("published_revision_edited", Severity.ERROR, "Published revision edited",
-                    "A published contract revision was deleted or edited in a breaking way.",
-                    "Restore it from git; a breaking change is published as a new revision "
-                    "(`webhook-contracts regen` does that).", _CHECK),
+                    "A published contract revision was deleted or edited since the base revision.",
+                    "Restore it from the base (`git checkout BASE -- FILE`); a change is published as a new "
+                    "revision by `webhook-contracts regen` from changed doc pages or OpenAPI.", _CHECK),
+        FindingKind("changelog_unchecked", Severity.WARNING, "Changelog check could not run",
+                    "The base revision is not in the clone, or the clone is shallow, so contract changes could "
+                    "not be compared with the CHANGELOG.",
+                    "Fetch the history (`fetch-depth: 0` with actions/checkout, or `git fetch --unshallow`).",
+                    _CHECK),
         FindingKind("changelog", Severity.ERROR, "Contract change without a CHANGELOG entry",
                     "A contract changed since the base revision but the CHANGELOG has no new entry for it.",
                     "Add an entry naming the event and revision (`webhook-contracts regen` writes one).", _CHECK),
