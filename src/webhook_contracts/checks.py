@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import WebhookContractsError
+from .errors import ConfigError, WebhookContractsError
 from .findings import Finding, Location, Report, Severity
 from .inference import resolve_pointer
 from .registry import INDEX_NAME, iter_refs, load_registry, load_schema_file, sha256
@@ -124,9 +124,17 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
 
 
 def _fixture_paths(settings: Settings) -> list[Path]:
+    """The files the `fixtures` globs match; one reached through a symlink out of the project is an error."""
+    root = settings.root.resolve()
     paths: set[Path] = set()
     for pattern in settings.fixtures:
-        paths.update(settings.root.glob(pattern))
+        for path in settings.root.glob(pattern):
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                shown = path.relative_to(settings.root)
+                raise ConfigError(f"{settings.source}: fixtures: {pattern!r} matches {shown}, which leads "
+                                  f"outside the project through a symlink (to {target})")
+            paths.add(path)
     return sorted(p for p in paths if p.is_file())
 
 
@@ -268,7 +276,7 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         payload_field=options.payload_field, max_line=settings.max_payload_bytes,
     )
     if settings.baseline_path is not None:
-        report = apply_baseline(report, load_baseline(settings.baseline_path))
+        report = apply_baseline(report, load_baseline(settings.baseline_path, settings.max_baseline_bytes))
     unparseable = report.summary.get("unparseable", {}).get("count", 0)
     if unparseable:
         yield _finding("drift", f"{unparseable} line(s) of the logs could not be read (see `drift`)",

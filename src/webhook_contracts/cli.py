@@ -377,7 +377,7 @@ def drift(
         report = scan()
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
-        report = apply_baseline(report, load_baseline(baseline))
+        report = apply_baseline(report, load_baseline(baseline, settings.max_baseline_bytes))
     if write_baseline is not None:
         save_baseline(write_baseline, report)
         report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings))
