@@ -118,7 +118,7 @@ def find_root(start: Path) -> Path:
         if (folder / "webhook-contracts.toml").exists():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.exists() and "[tool.webhook-contracts]" in _read_text(pyproject):
+        if pyproject.exists() and b"[tool.webhook-contracts]" in _read_bytes(pyproject):
             return folder
     return start
 
@@ -149,23 +149,19 @@ def load_settings(root: Path | None = None) -> Settings:
     return settings
 
 
-def _read_text(path: Path) -> str:
-    """A config file's text: only a regular file of at most MAX_CONFIG_BYTES is read."""
+def _read_bytes(path: Path) -> bytes:
+    """A config file's bytes: only a regular file of at most MAX_CONFIG_BYTES is read."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
         with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise ConfigError(f"{path}: not a regular file")
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not read")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    return data
 
 
 #: The value of a key set to an integer too long for Python to convert (tomllib raises a bare ValueError).
@@ -173,10 +169,10 @@ _LONG_INTEGER = re.compile(r"[ \t]*[+-]?\d[\d_]{1000,}")
 
 
 def _parse(path: Path) -> dict[str, Any]:
-    text = _read_text(path)
     try:
+        text = _read_bytes(path).decode("utf-8")
         return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from exc
     except ValueError as exc:  # an integer of thousands of digits
         where = "a number"
