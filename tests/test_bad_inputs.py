@@ -107,6 +107,23 @@ def _page_too_large(folder: Path) -> None:
     (folder / "input.txt").write_bytes(b"EVENTS.A.B\n" + b"x" * (9 << 20))
 
 
+def _symlink_out(folder: Path) -> None:
+    # `link` leads to a folder beside the project (git does not keep links to places it does not hold).
+    outside = folder.parent / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text('{"a": 1}', "utf-8")
+    (folder / "link").symlink_to(outside, target_is_directory=True)
+
+
+def _pyproject_tool_int(folder: Path) -> None:
+    # Written at run time: linters reading every pyproject.toml would choke on it.
+    (folder / "pyproject.toml").write_text('tool = 1\n\n[project]\nname = "x"\n', "utf-8")
+
+
+def _config_device(folder: Path) -> None:
+    (folder / "webhook-contracts.toml").symlink_to("/dev/zero")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "line-200mb": _line_200mb,
     "nesting-100k": _nesting,
@@ -117,6 +134,9 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
     "page-too-large": _page_too_large,
     "catastrophic-pattern-payload": _catastrophic_pattern_payload,
     "glued-near-json": _glued_near_json,
+    "symlink-out": _symlink_out,
+    "config-device": _config_device,
+    "pyproject-tool-int": _pyproject_tool_int,
 }
 
 

@@ -29,6 +29,7 @@ from webhook_contracts.payloadcompare import compare_payloads, pointer
 from webhook_contracts.registry import load_registry
 from webhook_contracts.report import report_schema
 from webhook_contracts.schemadiff import diff_schemas
+from webhook_contracts.validation import json_type
 
 GOLDEN = DATA / "diff_compare"
 EVENT = "customer.rewarded.loyalty_points"
@@ -310,6 +311,83 @@ def test_compare_counts_array_items_under_star() -> None:
 def test_compare_identical_is_empty() -> None:
     example = doc_example()
     assert compare_payloads(example, copy.deepcopy(example)).findings == ()
+
+
+# Keys deepdiff once skipped (`__`-prefixed: its `ignore_private_variables`) or that look like its own paths.
+odd_keys = st.sampled_from(
+    ["__b", "__new", "__", "__class__", "_", "root", "root['a']", "[0]", "a/b", "~1", "'", '"', ""]
+)
+payload_keys = st.text(max_size=6) | odd_keys
+payload_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=5)
+)
+payload_values = st.recursive(
+    payload_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(payload_keys, inner, max_size=4),
+    max_leaves=12,
+)
+payload_objects = st.dictionaries(payload_keys, payload_values, max_size=5)
+
+
+def _objects(value: Any, path: list[Any]) -> list[tuple[list[Any], dict[str, Any]]]:
+    """Every object in *value* with the keys (and list indices) leading to it."""
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    found = [(path, value)] if isinstance(value, dict) else []
+    for key, child in children:
+        found.extend(_objects(child, [*path, key]))
+    return found
+
+
+def _at(value: Any, path: list[Any]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+@st.composite
+def one_edit(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], tuple[str, str, str | None, str | None]]:
+    """A payload, a copy with one key added, removed or retyped somewhere, and the finding that edit makes."""
+    before = draw(payload_objects)
+    path, node = draw(st.sampled_from(_objects(before, [])))
+    after = copy.deepcopy(before)
+    target = _at(after, path)
+    kind = draw(st.sampled_from(["added", "removed", "retyped"] if node else ["added"]))
+    if kind == "added":
+        key = draw(payload_keys.filter(lambda k: k not in node))
+        target[key] = value = draw(payload_values)
+        return before, after, ("added", pointer([*path, key]), None, json_type(value))
+    key = draw(st.sampled_from(sorted(node)))
+    old = node[key]
+    if kind == "removed":
+        del target[key]
+        return before, after, ("removed", pointer([*path, key]), json_type(old), None)
+    target[key] = new = draw(payload_values.filter(lambda v: json_type(v) != json_type(old)))
+    return before, after, ("retyped", pointer([*path, key]), json_type(old), json_type(new))
+
+
+def _envelope(data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": EVENT, "data": data}
+
+
+@given(payload_objects)
+def test_a_payload_compared_with_itself_has_no_findings(data: dict[str, Any]) -> None:
+    assert compare_payloads(_envelope(data), _envelope(copy.deepcopy(data))).findings == ()
+
+
+@given(one_edit())
+def test_compare_reports_every_added_removed_or_retyped_key_at_its_path(
+    edit: tuple[dict[str, Any], dict[str, Any], tuple[str, str, str | None, str | None]],
+) -> None:
+    before, after, expected = edit
+    report = compare_payloads(_envelope(before), _envelope(after))
+    assert expected in {(f.kind, f.path, f.expected, f.observed) for f in report.findings}
+    assert all(f.kind != "value" for f in report.findings)
+
+
+def test_compare_sees_keys_that_start_with_two_underscores() -> None:
+    report = compare_payloads({"__b": 2}, {"__b": "x", "__new": 5})
+    got = {(f.kind, f.path) for f in report.findings}
+    assert got == {("retyped", "/__b"), ("added", "/__new")}
 
 
 def test_pointer_escapes_keys() -> None:

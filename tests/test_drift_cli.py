@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import pytest
 from conftest import Invoke
 from drift_support import REPO, envelope, example
 
@@ -111,3 +117,74 @@ def test_unchecked_share_is_configurable(cli: Invoke, project: Path, tmp_path: P
     config.write_text("max-unchecked-share = 2\n", "utf-8")
     refused = cli("drift", str(log), root=project)
     assert refused.exit_code == 2 and "max-unchecked-share must be in [0, 1]" in refused.stderr
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of *pid*, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text("utf-8", "replace")
+        except OSError:  # gone meanwhile
+            continue
+        state, parent = text.rsplit(")", 1)[1].split()[:2]  # after the command name, which may hold anything
+        if int(parent) == pid and state != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text("utf-8", "replace")
+    except OSError:
+        return False
+    return text.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
+@pytest.mark.parametrize(("signum", "code", "message"), [
+    (signal.SIGINT, 130, "error: interrupted\n"),
+    (signal.SIGTERM, 143, "error: terminated\n"),
+])
+def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: int, message: str) -> None:
+    log = tmp_path / "large.ndjson"
+    sample = SAMPLE.read_bytes()
+    with log.open("wb") as out:
+        for _ in range(6):
+            out.write(sample)
+    command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
+               "drift", "-j", "2", "--fail-on", "never", str(log)]
+    # stderr goes to a file, not a pipe: an orphaned worker would hold a pipe open and hang the test.
+    errors = tmp_path / "stderr"
+    with errors.open("wb") as stderr:
+        proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+    try:
+        workers: set[int] = set()
+        while proc.poll() is None and len(workers) < 2:
+            workers = _children(proc.pid)
+            time.sleep(0.005)
+        assert len(workers) == 2, "drift -j 2 ended before both workers were seen"
+        proc.send_signal(signum)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        left = [pid for pid in workers if _alive(pid)]
+        for pid in left:  # a failing run leaves no orphans behind either
+            os.kill(pid, signal.SIGKILL)
+    err = errors.read_text("utf-8")
+    assert not left, "a worker outlived drift"
+    assert proc.returncode == code, err
+    assert err == message
+
+
+def test_jobs_are_capped_at_the_cpus_available(cli: Invoke, project: Path, tmp_path: Path) -> None:
+    from webhook_contracts.engine import cpu_count
+
+    log = _write(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)))
+    result = cli("drift", "-j", "100000", str(log), root=project)
+    assert result.exit_code == 0, result.output
+    cpus = cpu_count()
+    assert result.stderr == f"note: --jobs 100000 is more than the {cpus} CPU(s) available; using {cpus}\n"
+    assert cli("drift", "-j", str(cpus), str(log), root=project).stderr == ""

@@ -10,12 +10,15 @@ never fail a run.
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from .config import MAX_BASELINE_BYTES
 from .errors import InputError
 from .findings import Finding, Report
 from .fsio import write_atomic
@@ -41,10 +44,14 @@ def write_baseline(path: Path, report: Report) -> None:
     write_atomic(path, dump_json(baseline_document(report.findings, report.command)))
 
 
-def load_baseline(path: Path) -> frozenset[str]:
-    """The fingerprints in a baseline file; errors name the file."""
+def load_baseline(path: Path, limit: int = MAX_BASELINE_BYTES) -> frozenset[str]:
+    """The fingerprints in a baseline file; errors name the file.
+
+    Only a regular file of at most *limit* bytes (`max-baseline-bytes`) is read:
+    a device, a FIFO or a huge file is refused without reading it.
+    """
     try:
-        data = orjson.loads(path.read_bytes())
+        data = orjson.loads(_read_regular(path, limit))
     except OSError as exc:
         raise InputError(path, f"cannot read the baseline: {exc.strerror or exc}") from exc
     except orjson.JSONDecodeError as exc:
@@ -55,6 +62,20 @@ def load_baseline(path: Path) -> frozenset[str]:
     if not isinstance(prints, dict) or not all(isinstance(k, str) for k in prints):
         raise InputError(path, "'fingerprints' must be an object keyed by fingerprint", where="/fingerprints")
     return frozenset(prints)
+
+
+def _read_regular(path: Path, limit: int) -> bytes:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise InputError(path, "not a regular file; a baseline is read only from a file")
+        if info.st_size > limit:
+            raise InputError(path, f"larger than max-baseline-bytes ({limit}); not read")
+        data = handle.read(limit + 1)
+    if len(data) > limit:  # grew since it was measured
+        raise InputError(path, f"larger than max-baseline-bytes ({limit}); not read")
+    return data
 
 
 def apply_baseline(report: Report, fingerprints: frozenset[str], source: str | None = None) -> Report:

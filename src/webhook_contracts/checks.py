@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import InputError, MissingDependencyError, PublishedRevisionError, WebhookContractsError
+from .errors import ConfigError, InputError, MissingDependencyError, PublishedRevisionError, WebhookContractsError
 from .findings import REPOSITORY_CONFIG, Finding, Location, Report, Severity, locate
 from .inference import resolve_pointer
 from .registry import (
@@ -145,9 +145,17 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
 
 
 def _fixture_paths(settings: Settings) -> list[Path]:
+    """The files the `fixtures` globs match; one reached through a symlink out of the project is an error."""
+    root = settings.root.resolve()
     paths: set[Path] = set()
     for pattern in settings.fixtures:
-        paths.update(settings.root.glob(pattern))
+        for path in settings.root.glob(pattern):
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                shown = path.relative_to(settings.root)
+                raise ConfigError(f"{settings.source}: fixtures: {pattern!r} matches {shown}, which leads "
+                                  f"outside the project through a symlink (to {target})")
+            paths.add(path)
     return sorted(p for p in paths if p.is_file())
 
 
@@ -329,7 +337,7 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         payload_field=options.payload_field, max_line=settings.max_payload_bytes,
     )
     if settings.baseline_path is not None:
-        report = apply_baseline(report, load_baseline(settings.baseline_path))
+        report = apply_baseline(report, load_baseline(settings.baseline_path, settings.max_baseline_bytes))
     unparseable = report.summary.get("unparseable", {})
     if unparseable.get("count", 0):
         first = (unparseable.get("lines") or [{}])[0]

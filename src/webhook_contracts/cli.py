@@ -6,10 +6,13 @@ input error. Errors the toolkit foresees print one line on stderr, no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,13 +36,45 @@ def _fail(message: str) -> None:
     sys.exit(ExitCode.ERROR)
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that clean-up (stopping `--jobs` workers) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise _Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def handle_errors(func: F) -> F:
-    """Turn the toolkit's own errors into one line on stderr and exit code 2."""
+    """Turn the toolkit's own errors into one line on stderr and exit code 2.
+
+    SIGINT and SIGTERM end the command as shells expect: a one-line message and
+    exit 130 or 143 (128 + the signal number), after clean-up.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with _sigterm_raises():
+                return func(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            sys.exit(128 + signal.SIGINT)
+        except _Terminated:
+            click.echo("error: terminated", err=True)
+            sys.exit(128 + signal.SIGTERM)
         except BrokenPipeError:
             # The reader went away (`| head`): stop quietly, as other tools do.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -343,7 +378,8 @@ _PROGRESS_BYTES = 8 << 20
 @click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes to scan with: large plain files are split by byte ranges (stdin is read by one).")
+              help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
+              "ranges (stdin is read by one).")
 @report_options
 @click.pass_context
 @handle_errors
@@ -361,11 +397,14 @@ def drift(
     """
     from .baseline import apply_baseline, load_baseline, unaccepted
     from .baseline import write_baseline as save_baseline
-    from .engine import scan_files
+    from .engine import cpu_count, scan_files
     from .logread import STDIN, expand_inputs, input_size
     from .scan import drift_options
 
     settings = _settings(ctx)
+    if jobs > (cpus := cpu_count()):
+        click.echo(f"note: --jobs {jobs} is more than the {cpus} CPU(s) available; using {cpus}", err=True)
+        jobs = cpus
     registry = _registry(settings, schemas_dir)
     options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
     names = expand_inputs(files)
@@ -381,8 +420,8 @@ def drift(
         report = scan()
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
-        report = apply_baseline(report, load_baseline(baseline), baseline_path.as_posix() if baseline_path
-                                else settings.rel(baseline))
+        source = baseline_path.as_posix() if baseline_path else settings.rel(baseline)
+        report = apply_baseline(report, load_baseline(baseline, settings.max_baseline_bytes), source)
     if write_baseline is not None:
         save_baseline(write_baseline, report)
         report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings), write_baseline.as_posix())

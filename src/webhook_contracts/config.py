@@ -1,15 +1,22 @@
 """Project settings: `[tool.webhook-contracts]` in pyproject.toml, or webhook-contracts.toml.
 
-Paths are relative to the project root (the folder holding the config file).
-Command-line flags override the file. An unknown key or a value of the wrong
-type is an error that names the key, so a typo never silently does nothing.
+Paths are relative to the project root (the folder holding the config file)
+and must stay inside it: an absolute path, a `..` or a symlink leading out is
+an error (a path given on the command line is the user's own choice). Numbers
+have ranges. Command-line flags override the file. An unknown key or a bad
+value is an error that names the file and the key, so a typo never silently
+does nothing.
 """
 
 from __future__ import annotations
 
+import keyword
+import os
+import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from .errors import ConfigError
@@ -17,6 +24,14 @@ from .logread import MAX_LINE_BYTES
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
+#: Largest config file read (pyproject.toml or webhook-contracts.toml).
+MAX_CONFIG_BYTES = 1 << 20
+#: Default of `max-baseline-bytes`: a larger baseline file is refused.
+MAX_BASELINE_BYTES = 64 << 20
+#: Inclusive range of the byte limits `max-payload-bytes` and `max-baseline-bytes`.
+BYTES_RANGE = (1, 1 << 30)
+#: Settings that are paths relative to the root.
+_PATH_KEYS = ("docs", "schemas", "contracts", "changelog", "baseline")
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,8 @@ class Settings:
     """Where things live and how strict to be."""
 
     root: Path = Path()
+    #: The config file the values come from (for messages).
+    source: str = "defaults"
     docs: str = "docs"
     schemas: str = "schemas"
     contracts: str = "contracts"
@@ -38,12 +55,13 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Largest baseline file read.
+    max_baseline_bytes: int = MAX_BASELINE_BYTES
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
     events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
     #: The file the settings were read from, relative to the root (None: the defaults).
-    config_file: str | None = None
 
     @property
     def docs_dir(self) -> Path:
@@ -65,6 +83,11 @@ class Settings:
     @property
     def changelog_path(self) -> Path:
         return self.root / self.changelog
+
+    @property
+    def config_file(self) -> str | None:
+        """The config file in use, relative to the root; None when every value is a default."""
+        return None if self.source == "defaults" else self.source
 
     def rel(self, path: Path) -> str:
         """*path* relative to the root, with forward slashes."""
@@ -88,6 +111,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "max_baseline_bytes": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -100,7 +124,7 @@ def find_root(start: Path) -> Path:
         if (folder / "webhook-contracts.toml").exists():
             return folder
         pyproject = folder / "pyproject.toml"
-        if pyproject.exists() and "[tool.webhook-contracts]" in pyproject.read_text("utf-8", "replace"):
+        if pyproject.exists() and b"[tool.webhook-contracts]" in _read_bytes(pyproject):
             return folder
     return start
 
@@ -126,7 +150,44 @@ def load_settings(root: Path | None = None) -> Settings:
     for key in ("detect_threshold", "max_unchecked_share"):
         if key in values:
             values[key] = float(values[key])
-    return Settings(root=root, config_file=None if source == "defaults" else source, **values)
+    settings = Settings(root=root, source=source, **values)
+    _check_paths(settings)
+    return settings
+
+
+def _read_bytes(path: Path) -> bytes:
+    """A config file's bytes: only a regular file of at most MAX_CONFIG_BYTES is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise ConfigError(f"{path}: not a regular file")
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{path}: larger than {MAX_CONFIG_BYTES} bytes; not read")
+    return data
+
+
+#: The value of a key set to an integer too long for Python to convert (tomllib raises a bare ValueError).
+_LONG_INTEGER = re.compile(r"[ \t]*[+-]?\d[\d_]{1000,}")
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    try:
+        text = _read_bytes(path).decode("utf-8")
+        return tomllib.loads(text)
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from exc
+    except ValueError as exc:  # an integer of thousands of digits
+        where = "a number"
+        for number, line in enumerate(text.splitlines(), 1):
+            key, sep, value = line.partition("=")
+            if sep and _LONG_INTEGER.match(value):
+                where = f"{key.strip().strip(chr(34) + chr(39))} (line {number})"
+                break
+        raise ConfigError(f"{path.name}: {where} is out of range: an integer of thousands of digits") from exc
 
 
 def _read_table(root: Path) -> tuple[dict[str, Any], str]:
@@ -135,11 +196,13 @@ def _read_table(root: Path) -> tuple[dict[str, Any], str]:
     for path, nested in ((dedicated, False), (pyproject, True)):
         if not path.exists():
             continue
-        try:
-            data = tomllib.loads(path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"{path}: cannot read: {exc}") from exc
-        table = data.get("tool", {}).get("webhook-contracts") if nested else data
+        data = _parse(path)
+        table: Any = data
+        if nested:
+            tool = data.get("tool", {})
+            if not isinstance(tool, dict):
+                raise ConfigError(f"{path}: tool must be a table, not {type(tool).__name__}")
+            table = tool.get("webhook-contracts")
         if table is None:
             continue
         if not isinstance(table, dict):
@@ -157,10 +220,51 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     for key in ("fixtures", "events"):
         if not all(isinstance(item, str) and item for item in values.get(key, [])):
             raise ConfigError(f"{source}: {key} must be a list of strings")
-    threshold = values.get("detect_threshold", 0.6)
-    if not 0 < float(threshold) <= 1:
+    for pattern in values.get("fixtures", []):
+        if _escapes(pattern) or not PureWindowsPath(pattern).parts:
+            raise ConfigError(f"{source}: fixtures: {pattern!r} must be a relative glob inside the project "
+                              "(no absolute path, no `..`, not empty)")
+    # Compared as they are: float() of a 400-digit integer overflows.
+    if not 0 < values.get("detect_threshold", 0.6) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")
-    if not 0 <= float(values.get("max_unchecked_share", 0.5)) <= 1:
+    if not 0 <= values.get("max_unchecked_share", 0.5) <= 1:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
-    if values.get("max_payload_bytes", 1) < 1:
-        raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")
+    lo, hi = BYTES_RANGE
+    for key in ("max_payload_bytes", "max_baseline_bytes"):
+        if not lo <= values.get(key, lo) <= hi:
+            raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
+    package = values.get("package", "x")
+    if not package.isidentifier() or keyword.iskeyword(package):
+        raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
+                          f"not {package!r}")
+
+
+def _escapes(value: str) -> bool:
+    """True when the path *value* is absolute, climbs with `..` (either separator) or starts at `~`."""
+    parts = PureWindowsPath(value)
+    return bool(parts.anchor) or ".." in parts.parts or value.startswith("~")
+
+
+#: Paths that may lie outside the project when given on the command line.
+_ON_THE_COMMAND_LINE = {
+    "baseline": "; a baseline elsewhere can be given with --baseline",
+    "schemas": "; a schemas folder elsewhere can be given with --schemas",
+}
+
+
+def _check_paths(settings: Settings) -> None:
+    """Every path the configuration names stays inside the root, also through symlinks."""
+    root = settings.root.resolve()
+    for key in _PATH_KEYS:
+        value: str | None = getattr(settings, key)
+        if value is None:
+            continue
+        name = key.replace("_", "-")
+        if not value or _escapes(value):
+            elsewhere = _ON_THE_COMMAND_LINE.get(key, "")
+            raise ConfigError(f"{settings.source}: {name} = {value!r} must be a relative path inside the project "
+                              f"(no absolute path, no `..`){elsewhere}")
+        target = (root / value).resolve()
+        if not target.is_relative_to(root):
+            raise ConfigError(f"{settings.source}: {name} = {value!r} leads outside the project through a "
+                              f"symlink (to {target})")

@@ -14,11 +14,15 @@ thread while the first scans. JSON documents and stdin are read by
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import gzip
 import itertools
 import multiprocessing
+import os
 import queue
+import signal
+import sys
 import threading
 import zlib
 from collections import Counter
@@ -314,6 +318,17 @@ def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseEx
 
 # Parallel scanning: one process per range, partial scans merged in input order.
 
+
+def cpu_count() -> int:
+    """The CPUs this process may run on: the most jobs that can run at once."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13
+    if counter is not None:
+        return int(counter() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 _WORKER: dict[str, Any] = {}
 
 
@@ -325,22 +340,53 @@ def _run_parallel(
     # fork hands the workers the compiled contracts and gate as they are (nothing is
     # pickled); with spawn each worker compiles its own gate (its types cannot be pickled).
     context = multiprocessing.get_context("fork" if fork else "spawn")
+    others = set(multiprocessing.active_children())
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
-        initargs=(scanner.detach(), gate if fork else None, payload_field, max_line),
+        initargs=(os.getpid(), scanner.detach(), gate if fork else None, payload_field, max_line),
     ) as pool:
-        futures = [pool.submit(_work, task) for task in tasks]
-        offset = 0
-        for task, future in zip(tasks, futures, strict=True):
-            part, lines = future.result()
-            # Lines before this range: those of the earlier ranges of the same input.
-            offset = offset + lines if task.start else lines
-            scanner.merge(part, offset - lines)
-            if progress is not None:
-                progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+        try:
+            futures = [pool.submit(_work, task) for task in tasks]
+            offset = 0
+            for task, future in zip(tasks, futures, strict=True):
+                part, lines = future.result()
+                # Lines before this range: those of the earlier ranges of the same input.
+                offset = offset + lines if task.start else lines
+                scanner.merge(part, offset - lines)
+                if progress is not None:
+                    progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+        except BaseException:  # an error, Ctrl-C or SIGTERM (as the CLI raises it): no worker outlives the scan
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.kill()
+                worker.join()
+            raise
 
 
-def _init_worker(template: DriftScanner, gate: DriftGate | None, payload_field: str | None, max_line: int) -> None:
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int) -> None:
+    """Tie a worker's life to the scanning process.
+
+    Ctrl-C reaches the whole process group: only the parent acts on it, and
+    stops its workers; on Linux the kernel also kills a worker whose parent
+    died in any way (even SIGKILL), so none is left blocked on its result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's handler
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+
+def _init_worker(
+    parent: int, template: DriftScanner, gate: DriftGate | None, payload_field: str | None, max_line: int,
+) -> None:
+    _end_with_parent(parent)
     _WORKER["template"] = template
     _WORKER["max_line"] = max_line
     _WORKER["gate"] = gate if gate is not None else template.gate(payload_field)

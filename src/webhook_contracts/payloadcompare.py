@@ -3,7 +3,8 @@
 Both payloads are unwrapped first (bare data or a delivery envelope), then
 compared with deepdiff. Its default `threshold_to_diff_deeper` reports an
 object whose keys all changed as one changed value and hides the added and
-removed keys, so it is set to 0. Differences become findings with JSON
+removed keys, so it is set to 0; its default `ignore_private_variables`
+skips every key that starts with `__`, so it is turned off. Differences become findings with JSON
 Pointer paths, array items written `*`:
 
 =========== ======== =====================================================
@@ -78,7 +79,7 @@ def _finding(report_type: str, level: DiffLevel, show_values: bool) -> Finding:
 
 def iter_differences(a: Any, b: Any, *, show_values: bool = False) -> list[Finding]:
     """Every difference from *a* to *b* (uncounted, in deepdiff's order)."""
-    diff = DeepDiff(a, b, threshold_to_diff_deeper=0, view="tree", verbose_level=2)
+    diff = DeepDiff(a, b, threshold_to_diff_deeper=0, ignore_private_variables=False, view="tree", verbose_level=2)
     return [
         _finding(report_type, level, show_values)
         for report_type, levels in diff.items()
