@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .logread import MAX_LINE_BYTES
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -38,6 +38,8 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Lines looked at, at most, to tell an NDJSON log from one JSON document.
+    sniff_lines: int = SNIFF_LINES
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -86,6 +88,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "sniff_lines": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -162,3 +165,5 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
     if values.get("max_payload_bytes", 1) < 1:
         raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")
+    if values.get("sniff_lines", 1) < 1:
+        raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")

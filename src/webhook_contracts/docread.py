@@ -1,0 +1,162 @@
+"""Read an input that is one JSON document: a top-level array item by item, anything else whole, bounded.
+
+A top-level array is cut into its items by a scanner that follows only
+strings and brackets, and each item is parsed on its own by orjson, as a log
+line is: a payload reads (and fails) the same in an array as on its own line.
+Memory is bounded by the largest item, not by the file: an item longer than
+*max_item* bytes is skipped while it is scanned and reported with its size,
+and so is any other document longer than that.
+
+Why a scanner rather than ijson: ijson builds the items with its own parser
+(floats as Decimal, its own errors, no nesting limit, other UTF-8 and NaN
+rules), so a payload would read differently in an array than on a log line,
+and it cannot skip an item too large to hold. The scanner's inner loops run in
+`re` (possessive patterns, no backtracking); Python steps only per bracket.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from .sniff import TooLong, clean_line
+
+#: Anything but brackets, with whole strings skipped; stops at a bracket or at a string that does not end here.
+_OUTSIDE = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
+#: The inside of a string up to its closing quote (or the end of the buffer, or a lone backslash there).
+_IN_STRING = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
+#: A number, true, false or null (or garbage up to the next separator).
+_SCALAR = re.compile(rb"[^,\]\s]*+")
+_SPACE = re.compile(rb"[ \t\r\n]*+")
+
+
+def read_document(body: bytes, size: int, chunks: Iterator[bytes], max_size: int) -> bytes:
+    """The whole document (*body* read so far, of *size* bytes in all, then *chunks*), or a
+    :class:`TooLong` with its size when it has more than *max_size* bytes (counted, not held)."""
+    parts: list[bytes] | None = [body] if size <= max_size else None
+    for chunk in chunks:
+        size += len(chunk)
+        if parts is not None:
+            if size <= max_size:
+                parts.append(chunk)
+            else:
+                parts = None
+    return b"".join(parts) if parts is not None else TooLong(size, max_size, "document")
+
+
+def is_array(body: bytes) -> bool:
+    """True when the document that starts with *body* is an array."""
+    return clean_line(body[:64])[:1] == b"["
+
+
+class ArrayItems:
+    """(index from 1, item) for each item of the array in *chunks*: the item's bytes, a :class:`TooLong`,
+    or a str saying why the array cannot be read on (the last one then).
+
+    :attr:`index` is the last item handed out, also when reading fails.
+    """
+
+    def __init__(self, chunks: Iterator[bytes], max_item: int) -> None:
+        self.max_item = max_item
+        self.index = 0
+        self._chunks = chunks
+        self._buf = b""
+        self._pos = 0
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | str]]:
+        self._skip_space()
+        if self._buf.startswith(b"\xef\xbb\xbf", self._pos):
+            self._pos += 3
+            self._skip_space()
+        self._pos += 1  # the `[`
+        self._skip_space()
+        if self._peek() == b"]":
+            self._pos += 1
+        else:
+            while True:
+                self.index += 1
+                if not self._peek():
+                    yield self.index, "truncated JSON"
+                    return
+                item, complete = self._item()
+                yield self.index, item
+                if not complete:
+                    return
+                self._skip_space()
+                after = self._peek()
+                self._pos += 1
+                if after == b"]":
+                    break
+                if after != b",":
+                    yield self.index + 1, "truncated JSON" if not after else (
+                        f"not valid JSON (expected ',' or ']' after item {self.index})"
+                    )
+                    return
+                self._skip_space()
+        self._skip_space()
+        if self._peek():
+            yield self.index + 1, "not valid JSON (data after the array)"
+
+    def _peek(self) -> bytes:
+        return self._buf[self._pos : self._pos + 1]
+
+    def _more(self, keep: int) -> int | None:
+        """Read a chunk, keeping the buffer from *keep* on; how far positions moved (None at the end)."""
+        chunk = next(self._chunks, None)
+        if chunk is None:
+            return None
+        self._buf, self._pos = self._buf[keep:] + chunk, self._pos - keep
+        return keep
+
+    def _skip_space(self) -> None:
+        while True:
+            self._pos = _SPACE.match(self._buf, self._pos).end()  # type: ignore[union-attr]  # always matches
+            if self._pos < len(self._buf) or self._more(self._pos) is None:
+                return
+
+    def _item(self) -> tuple[bytes, bool]:
+        """The item at the current position (or a :class:`TooLong`) and whether it ended before the input."""
+        buf, start = self._buf, self._pos
+        at, skipped, depth = start, 0, 0
+        in_string = buf[start : start + 1] == b'"'
+        scalar = not in_string and buf[start : start + 1] not in (b"{", b"[")
+        if in_string:
+            at += 1
+        while True:
+            if in_string:
+                at = _IN_STRING.match(buf, at).end()  # type: ignore[union-attr]  # always matches
+                if at < len(buf) and buf[at] == 0x22:  # the closing quote
+                    in_string, at = False, at + 1
+                    if depth == 0:
+                        break
+                    continue
+            elif scalar:
+                at = _SCALAR.match(buf, at).end()  # type: ignore[union-attr]  # always matches
+                if at < len(buf):
+                    break
+            else:
+                at = _OUTSIDE.match(buf, at).end()  # type: ignore[union-attr]  # always matches
+                if at < len(buf):
+                    if buf[at] == 0x22:
+                        in_string, at = True, at + 1
+                        continue
+                    depth += 1 if buf[at] in b"[{" else -1
+                    at += 1
+                    if depth <= 0:
+                        break
+                    continue
+            # The buffer ends inside the item: drop what the limit will not let it hold, and read on.
+            if skipped or at - start > self.max_item:
+                skipped, start = skipped + at - start, at
+            self._pos = start
+            moved = self._more(start)
+            if moved is None:  # the input ends in the item (a scalar may end there; the array still does not)
+                self._pos = len(self._buf)
+                return self._finish(buf[start:], skipped), scalar
+            buf, at, start = self._buf, at - moved, 0
+        self._pos = at
+        return self._finish(buf[start:at], skipped), True
+
+    def _finish(self, item: bytes, skipped: int) -> bytes:
+        size = skipped + len(item)
+        return TooLong(size, self.max_item, "item") if size > self.max_item else item
