@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .sniff import TooLong, clean_line
+from .sniff import TooLong
 
 #: Anything but brackets, with whole strings skipped; stops at a bracket or at a string that does not end here.
 _OUTSIDE = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
@@ -30,10 +30,11 @@ _SCALAR = re.compile(rb"[^,\]\s]*+")
 _SPACE = re.compile(rb"[ \t\r\n]*+")
 
 
-def read_document(body: bytes, size: int, chunks: Iterator[bytes], max_size: int) -> bytes:
-    """The whole document (*body* read so far, of *size* bytes in all, then *chunks*), or a
-    :class:`TooLong` with its size when it has more than *max_size* bytes (counted, not held)."""
-    parts: list[bytes] | None = [body] if size <= max_size else None
+def read_document(chunks: Iterator[bytes], dropped: int, max_size: int) -> bytes:
+    """The document in *chunks*, or a :class:`TooLong` with its size when it has more than *max_size* bytes
+    (counted, not held); *dropped*: bytes of it already read and not in *chunks* (too many to hold)."""
+    size = dropped
+    parts: list[bytes] | None = [] if not dropped else None
     for chunk in chunks:
         size += len(chunk)
         if parts is not None:
@@ -42,11 +43,6 @@ def read_document(body: bytes, size: int, chunks: Iterator[bytes], max_size: int
             else:
                 parts = None
     return b"".join(parts) if parts is not None else TooLong(size, max_size, "document")
-
-
-def is_array(body: bytes) -> bool:
-    """True when the document that starts with *body* is an array."""
-    return clean_line(body[:64])[:1] == b"["
 
 
 class ArrayItems:

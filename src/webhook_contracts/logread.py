@@ -33,7 +33,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from .docread import ArrayItems, is_array, read_document
+from .docread import ArrayItems, read_document
 from .errors import InputError
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, TooLong, clean_line
 
@@ -145,18 +145,18 @@ def _records(label: str, chunks: Iterator[bytes], payload_field: str | None, sni
         sniffed = sniffer.sniff(chunks)
         if sniffed.note is not None:
             yield Record(label, None, note=sniffed.note)
-        if sniffed.document and not is_array(sniffed.rest):
-            data = read_document(sniffed.rest, sniffed.size, chunks, sniffer.max_line)
-            yield _whole_document(label, data, payload_field)
+        rest = itertools.chain([sniffed.take_rest()], chunks)
+        if sniffed.document and not sniffed.array:
+            yield _whole_document(label, read_document(rest, sniffed.dropped, sniffer.max_line), payload_field)
             return
         if sniffed.document:
-            where = ArrayItems(itertools.chain([sniffed.rest], chunks), sniffer.max_line)
+            where = ArrayItems(rest, sniffer.max_line)
             yield from _array_records(label, where, payload_field)
             return
         for number, line in sniffed.head:
             yield from _line_record(label, number, line, payload_field)
         where = LineSplitter(sniffer.max_line, sniffed.lines)
-        for number, line in where.lines(itertools.chain([sniffed.rest], chunks)):
+        for number, line in where.lines(rest):
             yield from _line_record(label, number, line, payload_field)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         number = sniffer.lines if where is None else where.number if isinstance(where, LineSplitter) else where.index

@@ -61,17 +61,24 @@ class Sniff:
     """What the sniff decided, and what it read to decide."""
 
     document: bool
+    #: The document is an array (read item by item).
+    array: bool = False
     #: (line number, line) of the lines read that are not blank (over-long ones as :class:`TooLong`).
     head: list[tuple[int, bytes]] = field(default_factory=list)
     #: Lines read.
     lines: int = 0
-    #: For lines: the bytes read after line :attr:`lines`. For a document: its bytes read so far,
-    #: from its first line on, unless there were more than *max_line* of them.
+    #: For lines: the bytes read after line :attr:`lines`. For a document: its bytes read so far, from
+    #: its first line on, unless there were more than *max_line* of them (then only those after :attr:`dropped`).
     rest: bytes = b""
-    #: For a document: its bytes read so far (all of them, also those not kept in :attr:`rest`).
-    size: int = 0
+    #: For a document too large to hold: its bytes read and not in :attr:`rest`.
+    dropped: int = 0
     #: Why the decision was made on fewer lines than usual, if it was.
     note: str | None = None
+
+    def take_rest(self) -> bytes:
+        """:attr:`rest`, no longer held here (an input is held once, by its reader)."""
+        rest, self.rest = self.rest, b""
+        return rest
 
 
 class Sniffer:
@@ -93,7 +100,7 @@ class Sniffer:
         decided: bool | None = None
         for line in self._iter_lines(chunks, head_is_blank=lambda: not texts):
             if line is _OPENS_ARRAY:  # a first line too long to hold: an array written on one line
-                return Sniff(True, [], self.lines, self._rest(), len(self._rest()))
+                return Sniff(True, True, [], self.lines, self._rest())
             text = b"" if isinstance(line, TooLong) else clean_line(line)
             if text or isinstance(line, TooLong):
                 head.append((self.lines, line))
@@ -107,8 +114,7 @@ class Sniffer:
                 texts.append(text)
                 decided = _decide(texts)
                 if decided and text[:1] == b"[":  # an array, told by its first line (whole, whatever its size)
-                    rest = self._rest()
-                    return Sniff(True, head, self.lines, line + b"\n" + rest, len(line) + 1 + len(rest))
+                    return Sniff(True, True, head, self.lines, line + b"\n" + self._rest())
                 if decided is not None:
                     break
             if self.lines >= self.max_lines:
@@ -121,14 +127,17 @@ class Sniffer:
                 kind = "one JSON document" if decided else "NDJSON"
                 note = (f"only the first {self.max_lines} lines were looked at to tell NDJSON from one JSON "
                         f"document (sniff-lines): read as {kind}")
+        if decided and held is not None:
+            return Sniff(True, False, head, self.lines, b"".join(held) + self._rest(), note=note)
         if decided:
-            rest = self._rest()
-            body = b"".join(held) + rest if held is not None else b""
-            return Sniff(True, head, self.lines, body, size + len(rest), note)
-        return Sniff(False, head, self.lines, self._rest(), note=note)
+            return Sniff(True, False, head, self.lines, self._rest(), size, note)
+        return Sniff(False, False, head, self.lines, self._rest(), note=note)
 
     def _rest(self) -> bytes:
-        return self._buf[self._pos:]
+        """The unread bytes of the current chunk, handed over: the sniffer holds no input once it has decided."""
+        rest = self._buf[self._pos:]
+        self._buf, self._pos = b"", 0
+        return rest
 
     def _iter_lines(self, chunks: Iterator[bytes], head_is_blank: Callable[[], bool]) -> Iterator[bytes]:
         """Each line without its end; after each, the unread bytes of the current chunk are :meth:`_rest`."""
