@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from webhook_contracts import sniff
 from webhook_contracts.docread import ArrayItems
+from webhook_contracts.engine import MIN_SPLIT
 from webhook_contracts.logread import CHUNK, iter_file_records, iter_records
 from webhook_contracts.sniff import Sniffer
 
@@ -215,3 +216,21 @@ def test_array_items_are_those_orjson_reads_however_the_input_is_cut(
             assert size > max_item
             if not indent:
                 assert size == len(orjson.dumps(want))
+
+
+def test_drift_reads_an_array_whole_whatever_the_jobs_and_gzipped(cli: Invoke, project: Path, tmp_path: Path) -> None:
+    """A document is never cut into byte ranges; gzipped, it is read the same."""
+    text = orjson.dumps(envelope(EVENT, example(EVENT)), option=orjson.OPT_INDENT_2)
+    count = MIN_SPLIT // len(text) + 100
+    path = tmp_path / "array.json"
+    path.write_bytes(b"[\n" + b",\n".join([text] * count) + b"\n]\n")
+    packed = tmp_path / "array.json.gz"
+    packed.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+    reports = []
+    for args in (["--jobs", "1", str(path)], ["--jobs", "2", str(path)], [str(packed)]):
+        result = cli("drift", "--format", "json", *args, root=project)
+        assert result.exit_code == 0, result.output
+        report = json.loads(result.stdout)
+        assert (report["summary"]["records"], report["summary"]["payloads"]) == (count, count)
+        reports.append({**report, "summary": {**report["summary"], "inputs": []}})
+    assert reports[0] == reports[1] == reports[2]
