@@ -234,3 +234,44 @@ def test_drift_reads_an_array_whole_whatever_the_jobs_and_gzipped(cli: Invoke, p
         assert (report["summary"]["records"], report["summary"]["payloads"]) == (count, count)
         reports.append({**report, "summary": {**report["summary"], "inputs": []}})
     assert reports[0] == reports[1] == reports[2]
+
+
+LINES = st.lists(
+    st.sampled_from([b"", b"  ", b"\r", b"{", b"[", b"}", b"]", b'{"a": 1}', b'  "a": 1,', b'[{"a": 1}]', b'["a"]',
+                     b'[INFO] {"a": 1}', b"hello", b"\xef\xbb\xbf{", b'{"a": [', b"x" * 30]),
+    max_size=12,
+)
+
+
+def _reference_is_document(lines: list[bytes]) -> bool:
+    """The rule as it was before the sniff was bounded: the first five non-blank lines decide."""
+    texts = [t for t in (sniff.clean_line(line) for line in lines) if t][:5]
+    if not texts:
+        return False
+    first = texts[0]
+    if first[:1] == b"[":
+        return first == b"[" or first.startswith(b"[{") or _parses(first)
+    return first[:1] == b"{" and not any(t[:1] == b"{" and _parses(t) for t in texts)
+
+
+def _parses(text: bytes) -> bool:
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return True
+
+
+@given(lines=LINES, cuts=st.lists(st.integers(0, 300), max_size=6))
+def test_the_sniff_decides_as_before_whatever_the_chunks(lines: list[bytes], cuts: list[int]) -> None:
+    """Same decision as the unbounded rule (inputs within the limit); the lines read and the bytes left
+    over do not depend on how the input is cut."""
+    data = b"\n".join(lines) + b"\n"
+    points = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    chunks = iter([data[a:b] for a, b in itertools.pairwise(points)])
+    whole = Sniffer(max_line=20).sniff(iter([data]))
+    found = Sniffer(max_line=20).sniff(chunks)
+    assert found.document == whole.document == _reference_is_document([line[:20] if len(line) <= 20 else b""
+                                                                        for line in lines])
+    assert (found.head, found.lines, found.dropped) == (whole.head, whole.lines, whole.dropped)
+    assert found.rest + b"".join(chunks) == whole.rest
