@@ -25,6 +25,9 @@ from .sniff import TooLong
 _OUTSIDE = re.compile(rb'(?:[^"\[\]{}]++|"(?:[^"\\]++|\\.)*+")*+', re.DOTALL)
 #: The inside of a string up to its closing quote (or the end of the buffer, or a lone backslash there).
 _IN_STRING = re.compile(rb'(?:[^"\\]++|\\.)*+', re.DOTALL)
+#: A run of opening brackets (deep nesting costs one step per run, not per bracket).
+_OPENERS = re.compile(rb"[\[{]++")
+_CLOSERS = re.compile(rb"[\]}]++")
 #: A number, true, false or null (or garbage up to the next separator).
 _SCALAR = re.compile(rb"[^,\]\s]*+")
 _SPACE = re.compile(rb"[ \t\r\n]*+")
@@ -136,8 +139,12 @@ class ArrayItems:
                     if buf[at] == 0x22:
                         in_string, at = True, at + 1
                         continue
-                    depth += 1 if buf[at] in b"[{" else -1
-                    at += 1
+                    if buf[at] in b"[{":
+                        run = _OPENERS.match(buf, at).end() - at  # type: ignore[union-attr]  # a bracket is here
+                        depth, at = depth + run, at + run
+                        continue
+                    run = min(_CLOSERS.match(buf, at).end() - at, depth)  # type: ignore[union-attr]
+                    depth, at = depth - run, at + run
                     if depth <= 0:
                         break
                     continue
