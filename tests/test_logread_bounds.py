@@ -141,8 +141,9 @@ def test_an_array_is_read_in_memory_bounded_by_its_largest_item(tmp_path: Path) 
         path.write_bytes(b"[\n" + b",\n".join(itertools.repeat(text, count)) + b"\n]\n")
         read, peak = _peak(r for r in iter_file_records(str(path)) if r.ok)
         assert read == count
-        # Reading chunks, and a few items as text and as parsed objects (about twice their text each).
-        assert peak < 4 * CHUNK + 20 * len(text), f"peak {peak} bytes for items of {len(text)} bytes"
+        # Reading chunks, and a few items: as text, as orjson's parse tree (about nine times the text, for
+        # the parse that finds where an item ends and the one that reads it) and as Python objects.
+        assert peak < 4 * CHUNK + 40 * len(text), f"peak {peak} bytes for items of {len(text)} bytes"
         peaks.append(peak)
     assert peaks[1] < peaks[0] * 1.2  # four times the items, no more memory
 

@@ -1,8 +1,11 @@
 """Read an input that is one JSON document: a top-level array item by item, anything else whole, bounded.
 
-A top-level array is cut into its items by a scanner that follows only
-strings and brackets, and each item is parsed on its own by orjson, as a log
-line is: a payload reads (and fails) the same in an array as on its own line.
+A top-level array is cut into its items, and each item is parsed on its own by
+orjson, as a log line is: a payload reads (and fails) the same in an array as
+on its own line. Where an item ends is found by orjson itself, parsing a window
+of the input that grows until the item ends inside it; when orjson cannot say
+(a broken item, non-ASCII text before the end, an item cut by the buffer), a
+scanner that follows only strings and brackets finds the end instead.
 Memory is bounded by the largest item, not by the file: an item longer than
 *max_item* bytes is skipped while it is scanned and reported with its size,
 and so is any other document longer than that.
@@ -10,14 +13,18 @@ and so is any other document longer than that.
 Why a scanner rather than ijson: ijson builds the items with its own parser
 (floats as Decimal, its own errors, no nesting limit, other UTF-8 and NaN
 rules), so a payload would read differently in an array than on a log line,
-and it cannot skip an item too large to hold. The scanner's inner loops run in
-`re` (possessive patterns, no backtracking); Python steps only per bracket.
+and it cannot skip an item too large to hold. Finding the ends with orjson
+costs about one more parse per item; the scanner's inner loops run in `re`
+(possessive patterns, no backtracking) and Python steps per run of brackets,
+several times slower on payloads, so it is the fallback.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+
+import orjson
 
 from .sniff import TooLong
 
@@ -31,6 +38,11 @@ _CLOSERS = re.compile(rb"[\]}]++")
 #: A number, true, false or null (or garbage up to the next separator).
 _SCALAR = re.compile(rb"[^,\]\s]*+")
 _SPACE = re.compile(rb"[ \t\r\n]*+")
+#: orjson's messages for a value followed by more input, and for input that ends inside a value.
+_AFTER_VALUE = "unexpected content after document"
+_END_OF_DATA = "unexpected end of data"
+#: Bytes beyond the last item's size in the first window orjson looks for an item's end in.
+_MIN_WINDOW = 4096
 
 
 def read_document(chunks: Iterator[bytes], dropped: int, max_size: int) -> bytes:
@@ -61,6 +73,7 @@ class ArrayItems:
         self._chunks = chunks
         self._buf = b""
         self._pos = 0
+        self._window = _MIN_WINDOW
 
     def __iter__(self) -> Iterator[tuple[int, bytes | str]]:
         self._skip_space()
@@ -115,6 +128,36 @@ class ArrayItems:
 
     def _item(self) -> tuple[bytes, bool]:
         """The item at the current position (or a :class:`TooLong`) and whether it ended before the input."""
+        end = self._value_end()  # the item still starts at the current position (the buffer may have moved)
+        item = b"" if end is None else self._buf[self._pos : end]
+        if end is None or not item.isascii():  # orjson counts characters: its position is a byte offset in ASCII only
+            return self._scan_item()
+        self._pos, self._window = end, len(item) + len(item) // 4 + _MIN_WINDOW
+        return self._finish(item.rstrip(b" \t\r\n"), 0), True
+
+    def _value_end(self) -> int | None:
+        """Where the value at the current position ends if its text is ASCII, as orjson finds it; None when
+        orjson cannot tell. The window orjson parses starts a little larger than the last item and doubles."""
+        window = self._window
+        while window <= 2 * self.max_item:
+            start = self._pos
+            stop = min(len(self._buf), start + window)
+            try:
+                orjson.loads(memoryview(self._buf)[start:stop])
+            except orjson.JSONDecodeError as exc:
+                if exc.msg == _AFTER_VALUE:
+                    return start + exc.pos
+                if exc.msg != _END_OF_DATA:
+                    return None
+                if stop == len(self._buf) and self._more(start) is None:
+                    return None
+                window *= 2
+                continue
+            return None  # the window holds one value and nothing after it: the scanner says where it ends
+        return None
+
+    def _scan_item(self) -> tuple[bytes, bool]:
+        """:meth:`_item` by following strings and brackets, for any input."""
         buf, start = self._buf, self._pos
         at, skipped, depth = start, 0, 0
         in_string = buf[start : start + 1] == b'"'
