@@ -190,7 +190,7 @@ def test_a_gzip_bomb_of_brace_lines_ends_with_one_bounded_record(tmp_path: Path)
 
 ITEMS = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(alphabet='ab"\\[]{},\n é'),
+    | st.text(alphabet='ab"\\[]{},\n é😀'),
     lambda inner: st.lists(inner, max_size=3)
     | st.dictionaries(st.text(alphabet='k"\\[]{}', max_size=3), inner, max_size=3),
     max_leaves=12,

@@ -129,24 +129,27 @@ class ArrayItems:
     def _item(self) -> tuple[bytes, bool]:
         """The item at the current position (or a :class:`TooLong`) and whether it ended before the input."""
         end = self._value_end()  # the item still starts at the current position (the buffer may have moved)
-        item = b"" if end is None else self._buf[self._pos : end]
-        if end is None or not item.isascii():  # orjson counts characters: its position is a byte offset in ASCII only
+        if end is None or self._buf[end : end + 1] not in (b",", b"]"):
             return self._scan_item()
+        item = self._buf[self._pos : end]
         self._pos, self._window = end, len(item) + len(item) // 4 + _MIN_WINDOW
         return self._finish(item.rstrip(b" \t\r\n"), 0), True
 
     def _value_end(self) -> int | None:
-        """Where the value at the current position ends if its text is ASCII, as orjson finds it; None when
-        orjson cannot tell. The window orjson parses starts a little larger than the last item and doubles."""
+        """Where the value at the current position ends, as orjson finds it; None when orjson cannot tell.
+        The window orjson parses starts a little larger than the last item and doubles."""
         window = self._window
         while window <= 2 * self.max_item:
             start = self._pos
-            stop = min(len(self._buf), start + window)
+            stop = _whole_characters(self._buf, start, min(len(self._buf), start + window))
             try:
                 orjson.loads(memoryview(self._buf)[start:stop])
             except orjson.JSONDecodeError as exc:
-                if exc.msg == _AFTER_VALUE:
-                    return start + exc.pos
+                if exc.msg == _AFTER_VALUE:  # exc.pos counts characters, not bytes
+                    head = self._buf[start : start + exc.pos]
+                    if head.isascii():
+                        return start + exc.pos
+                    return start + len(self._buf[start:stop].decode("utf-8", "replace")[: exc.pos].encode("utf-8"))
                 if exc.msg != _END_OF_DATA:
                     return None
                 if stop == len(self._buf) and self._more(start) is None:
@@ -206,3 +209,16 @@ class ArrayItems:
     def _finish(self, item: bytes, skipped: int) -> bytes:
         size = skipped + len(item)
         return TooLong(size, self.max_item, "item") if size > self.max_item else item
+
+
+def _whole_characters(buf: bytes, start: int, stop: int) -> int:
+    """*stop*, moved back so that `buf[start:stop]` does not end inside a UTF-8 character (orjson refuses
+    the whole window then)."""
+    lead = stop
+    while lead > start and lead > stop - 4 and 0x80 <= buf[lead - 1] < 0xC0:
+        lead -= 1
+    if lead > start and buf[lead - 1] >= 0xC0:
+        size = 2 if buf[lead - 1] < 0xE0 else 3 if buf[lead - 1] < 0xF0 else 4
+        if stop - (lead - 1) < size:
+            return lead - 1
+    return stop
