@@ -4,13 +4,13 @@ A top-level array is cut into its items, and each item is parsed on its own by
 orjson, as a log line is: a payload reads (and fails) the same in an array as
 on its own line. Where an item ends is found by orjson itself, parsing a window
 of the input that grows until the item ends inside it; when orjson cannot say
-(a broken item, non-ASCII text before the end, an item cut by the buffer), a
+(a broken item, an item over the limit, one that ends where the input does), a
 scanner that follows only strings and brackets finds the end instead.
 Memory is bounded by the largest item, not by the file: an item longer than
 *max_item* bytes is skipped while it is scanned and reported with its size,
 and so is any other document longer than that.
 
-Why a scanner rather than ijson: ijson builds the items with its own parser
+Why not ijson: ijson builds the items with its own parser
 (floats as Decimal, its own errors, no nesting limit, other UTF-8 and NaN
 rules), so a payload would read differently in an array than on a log line,
 and it cannot skip an item too large to hold. Finding the ends with orjson
