@@ -91,6 +91,21 @@ def _gzip_bomb(folder: Path) -> None:
         compressor.write(b'"}}\n')
 
 
+def _blank_lines(folder: Path) -> None:
+    # A million blank lines (1 MB) before the payloads, plain and gzipped.
+    data = b"\n" * 1_000_000 + _gzip_lines(2)
+    (folder / "input.ndjson").write_bytes(data)
+    (folder / "input.ndjson.gz").write_bytes(gzip.compress(data, mtime=0))
+
+
+def _brace_lines_bomb(folder: Path) -> None:
+    # 256 MiB of `{` lines, each failing alone: one JSON document, far over max-payload-bytes.
+    with gzip.GzipFile(folder / "input.json.gz", "wb", mtime=0) as compressor:
+        block = b"{\n" * (1 << 19)
+        for _ in range(256):
+            compressor.write(block)
+
+
 def _catastrophic_pattern_payload(folder: Path) -> None:
     # Each string takes Python's backtracking `re` minutes (or forever) against its pattern.
     value = {"a": "a" * 100_000 + "!", "b": "x" * 100_000, "c": "a" * 20_000}
@@ -131,6 +146,8 @@ GENERATORS: dict[str, Callable[[Path], None]] = {
     "gzip-corrupt": _gzip_corrupt,
     "gzip-bad-crc": _gzip_bad_crc,
     "gzip-bomb": _gzip_bomb,
+    "blank-lines": _blank_lines,
+    "brace-lines-bomb": _brace_lines_bomb,
     "page-too-large": _page_too_large,
     "catastrophic-pattern-payload": _catastrophic_pattern_payload,
     "glued-near-json": _glued_near_json,

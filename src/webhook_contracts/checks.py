@@ -334,7 +334,7 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
 
     report = scan_files(
         expand_inputs(options.logs), load_registry(settings.schemas_dir), drift_options(settings),
-        payload_field=options.payload_field, max_line=settings.max_payload_bytes,
+        payload_field=options.payload_field, max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
     )
     if settings.baseline_path is not None:
         report = apply_baseline(report, load_baseline(settings.baseline_path, settings.max_baseline_bytes))

@@ -412,7 +412,7 @@ def drift(
     total = sum(input_size(name) for name in names)
     show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
     scan = functools.partial(scan_files, names, registry, options, payload_field=payload_field, jobs=jobs, stdin=stdin,
-                             max_line=settings.max_payload_bytes)
+                             max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines)
     if show_bar:
         with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
             report = scan(progress=bar.update)

@@ -20,7 +20,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from .errors import ConfigError
-from .logread import MAX_LINE_BYTES
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -57,6 +57,8 @@ class Settings:
     max_payload_bytes: int = MAX_LINE_BYTES
     #: Largest baseline file read.
     max_baseline_bytes: int = MAX_BASELINE_BYTES
+    #: Lines looked at, at most, to tell an NDJSON log from one JSON document.
+    sniff_lines: int = SNIFF_LINES
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -112,6 +114,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
     "max_baseline_bytes": (int,),
+    "sniff_lines": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -233,6 +236,8 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     for key in ("max_payload_bytes", "max_baseline_bytes"):
         if not lo <= values.get(key, lo) <= hi:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
+    if values.get("sniff_lines", 1) < 1:
+        raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "

@@ -8,7 +8,9 @@ is cut into byte ranges at line ends, each range is scanned by its own process
 and the partial scans are merged in input order, line numbers shifted, so
 the report is the one a single job gives. A gzip file is inflated by a second
 thread while the first scans. JSON documents and stdin are read by
-:func:`~webhook_contracts.logread.iter_file_records` in one job.
+:func:`~webhook_contracts.logread.iter_file_records` in one job, and a
+document is never cut into ranges. Whether an input is NDJSON or one document
+is told by :mod:`.sniff` from a bounded prefix, the same for every kind of input.
 """
 
 from __future__ import annotations
@@ -35,9 +37,10 @@ from typing import Any, BinaryIO
 from .errors import InputError, RegistryError
 from .findings import Report
 from .gate import DriftGate, Pass
-from .logread import CHUNK, MAX_LINE_BYTES, STDIN, LineSplitter, Record, iter_file_records, line_records, split_head
+from .logread import CHUNK, STDIN, LineSplitter, Record, iter_file_records, line_records
 from .registry import Registry
 from .scan import DriftOptions, DriftScanner, check_options
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
 
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
@@ -45,6 +48,22 @@ MIN_SPLIT = 4 * CHUNK
 #: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
 _QUEUE_CHUNKS = 8
 _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How every input is read."""
+
+    payload_field: str | None = None
+    max_line: int = MAX_LINE_BYTES
+    sniff_lines: int = SNIFF_LINES
+
+    def sniffer(self) -> Sniffer:
+        return Sniffer(self.max_line, self.sniff_lines)
+
+    def records(self, name: str, stdin: BinaryIO | None = None, progress: Progress | None = None) -> Iterator[Record]:
+        return iter_file_records(name, payload_field=self.payload_field, stdin=stdin, progress=progress,
+                                 max_line=self.max_line, sniff_lines=self.sniff_lines)
 
 
 @dataclass(frozen=True)
@@ -59,6 +78,7 @@ class _Task:
 def scan_files(
     names: list[str], registry: Registry, options: DriftOptions | None = None, *, payload_field: str | None = None,
     jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
 ) -> Report:
     """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
     if not registry.revisions:
@@ -68,14 +88,15 @@ def scan_files(
     for name in names:  # an input with nothing in it is still an input (and named by `nothing_checked`)
         scanner.inputs.setdefault(name)
     gate = scanner.gate(payload_field)
+    reading = _Reading(payload_field, max_line, sniff_lines)
     parallel = jobs > 1 and STDIN not in names
-    tasks = _plan(names, jobs if parallel else 1)
+    tasks = _plan(names, jobs if parallel else 1, reading)
     with _without_gc():
         if parallel and len(tasks) > 1:
-            _run_parallel(scanner, gate, tasks, payload_field, jobs, progress, max_line)
+            _run_parallel(scanner, gate, tasks, reading, jobs, progress)
         else:
             for task in tasks:
-                _run(scanner, gate, task, payload_field, stdin, progress, max_line)
+                _run(scanner, gate, task, reading, stdin, progress)
     return scanner.report()
 
 
@@ -91,11 +112,11 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _plan(names: list[str], jobs: int) -> list[_Task]:
+def _plan(names: list[str], jobs: int, reading: _Reading) -> list[_Task]:
     tasks: list[_Task] = []
     for name in names:
         size = 0 if name == STDIN else Path(name).stat().st_size
-        if jobs == 1 or size < MIN_SPLIT or _is_gzip(name) or _is_document(name):
+        if jobs == 1 or size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
             tasks.append(_Task(name))
             continue
         cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
@@ -108,9 +129,13 @@ def _is_gzip(name: str) -> bool:
         return f.read(2) == b"\x1f\x8b"
 
 
-def _is_document(name: str) -> bool:
-    with Path(name).open("rb", buffering=CHUNK) as f:
-        return split_head(LineSplitter().lines(iter(lambda: f.read(CHUNK), b"")))[1]
+def _sniff_file(name: str, reading: _Reading) -> Sniff:
+    try:
+        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+    with f:
+        return reading.sniffer().sniff(iter(lambda: f.read(CHUNK), b""))
 
 
 def _line_start(name: str, offset: int) -> int:
@@ -129,19 +154,25 @@ def _line_start(name: str, offset: int) -> int:
 
 
 def _run(
-    scanner: DriftScanner, gate: DriftGate, task: _Task, payload_field: str | None, stdin: BinaryIO | None,
-    progress: Progress | None, max_line: int,
+    scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, stdin: BinaryIO | None,
+    progress: Progress | None,
 ) -> int:
     """Scan one task into *scanner*; the number of lines read."""
-    if task.name == STDIN or (task.end is None and not _is_gzip(task.name) and _is_document(task.name)):
-        scanner.feed(iter_file_records(task.name, payload_field=payload_field, stdin=stdin, progress=progress,
-                                       max_line=max_line))
+    if task.name == STDIN:
+        scanner.feed(reading.records(task.name, stdin, progress))
         return 0
     if task.end is None and _is_gzip(task.name):
-        return _scan_gzip(scanner, gate, task.name, payload_field, progress, max_line)
+        return _scan_gzip(scanner, gate, task.name, reading, progress)
+    if task.start == 0:  # the first (or only) range says how the file reads
+        sniffed = _sniff_file(task.name, reading)
+        if sniffed.document:
+            scanner.feed(reading.records(task.name, None, progress))
+            return 0
+        if sniffed.note is not None:
+            scanner.add(Record(task.name, None, note=sniffed.note))
     end = Path(task.name).stat().st_size if task.end is None else task.end
-    regions = LineSplitter(max_line).regions(_read_range(task.name, task.start, end, progress))
-    return _scan_lines(scanner, gate, task.name, regions, payload_field)
+    regions = LineSplitter(reading.max_line).regions(_read_range(task.name, task.start, end, progress))
+    return _scan_lines(scanner, gate, task.name, regions, reading.payload_field)
 
 
 def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
@@ -199,32 +230,45 @@ def _scan_lines(
 
 
 def _scan_gzip(
-    scanner: DriftScanner, gate: DriftGate, name: str, payload_field: str | None, progress: Progress | None,
-    max_line: int,
+    scanner: DriftScanner, gate: DriftGate, name: str, reading: _Reading, progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
     stop = threading.Event()
     reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
     reader.start()
-    numbered = LineSplitter(max_line)
-    regions = numbered.regions(_drain(chunks))
+    sniffer = reading.sniffer()
+    numbered: LineSplitter | None = None
     try:
-        head = list(itertools.islice(regions, 1))
-        _, document = split_head(LineSplitter(max_line).lines(buf[begin:end] for _, buf, begin, end in head))
-        if document:
+        inflated = _drain(chunks)
+        sniffed = sniffer.sniff(inflated)
+        if sniffed.document:
             stop.set()
-            scanner.feed(iter_file_records(name, payload_field=payload_field, max_line=max_line))
+            scanner.feed(reading.records(name))
             return 0
-        _scan_lines(scanner, gate, name, itertools.chain(head, regions), payload_field)
+        if sniffed.note is not None:
+            scanner.add(Record(name, None, note=sniffed.note))
+        numbered = LineSplitter(reading.max_line, sniffed.lines)
+        regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
+        _scan_lines(scanner, gate, name, itertools.chain(_head_regions(sniffed), regions), reading.payload_field)
     except _GZIP_ERRORS as exc:
-        scanner.add(Record(name, numbered.number + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+        where = sniffer.lines if numbered is None else numbered.number
+        scanner.add(Record(name, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
     finally:
         stop.set()
         with contextlib.suppress(queue.Empty):
             chunks.get_nowait()
         reader.join()
-    return numbered.number
+    return sniffer.lines if numbered is None else numbered.number
+
+
+def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
+    """The lines the sniff read, as :meth:`LineSplitter.regions` hands them out."""
+    for number, line in sniffed.head:
+        if isinstance(line, TooLong):
+            yield number, line, 0, 0
+        else:
+            yield number, line + b"\n", 0, len(line) + 1
 
 
 def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]:
@@ -333,8 +377,8 @@ _WORKER: dict[str, Any] = {}
 
 
 def _run_parallel(
-    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], payload_field: str | None, jobs: int,
-    progress: Progress | None, max_line: int,
+    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], reading: _Reading, jobs: int,
+    progress: Progress | None,
 ) -> None:
     fork = "fork" in multiprocessing.get_all_start_methods()
     # fork hands the workers the compiled contracts and gate as they are (nothing is
@@ -343,7 +387,7 @@ def _run_parallel(
     others = set(multiprocessing.active_children())
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
-        initargs=(os.getpid(), scanner.detach(), gate if fork else None, payload_field, max_line),
+        initargs=(os.getpid(), scanner.detach(), gate if fork else None, reading),
     ) as pool:
         try:
             futures = [pool.submit(_work, task) for task in tasks]
@@ -383,20 +427,17 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(
-    parent: int, template: DriftScanner, gate: DriftGate | None, payload_field: str | None, max_line: int,
-) -> None:
+def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: _Reading) -> None:
     _end_with_parent(parent)
     _WORKER["template"] = template
-    _WORKER["max_line"] = max_line
-    _WORKER["gate"] = gate if gate is not None else template.gate(payload_field)
-    _WORKER["payload_field"] = payload_field
+    _WORKER["reading"] = reading
+    _WORKER["gate"] = gate if gate is not None else template.gate(reading.payload_field)
 
 
 def _work(task: _Task) -> tuple[DriftScanner, int]:
     template: DriftScanner = _WORKER["template"]
     scanner = template.detach()
     with _without_gc():
-        lines = _run(scanner, _WORKER["gate"], task, _WORKER["payload_field"], None, None, _WORKER["max_line"])
+        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None, None)
     scanner.release()
     return scanner, lines

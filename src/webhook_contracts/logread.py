@@ -6,21 +6,25 @@ number and either the parsed value or the reason it could not be read; a bad
 line never stops the run.
 
 A file is NDJSON when one of its first lines is a JSON document on its own;
-otherwise, if it starts with `{` or `[`, it is one JSON document (an array
-holds one payload per element, numbered from 1). A line may carry text before
+otherwise, if it starts with `{` or `[`, it is one JSON document (see
+:mod:`.sniff`, which decides from a bounded prefix of lines). An array holds
+one payload per element, numbered from 1, and is read item by item
+(:mod:`.docread`). A line may carry text before
 its JSON (`2024-05-01T10:00:00Z INFO webhook {...}`): the first `{` from which
 the rest of the line parses is taken. With a payload field (`body`), a record
 that has that field yields its value, an object or a JSON string, instead.
 
 A line longer than *max_line* bytes (config `max-payload-bytes`, 16 MiB by
 default) is not parsed: it is skipped as it is read, without being held in
-memory, and becomes an error record that gives its size.
+memory, and becomes an error record that gives its size; so do an array item
+and a document longer than that.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -29,32 +33,30 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from .docread import ArrayItems, read_document
 from .errors import InputError
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, TooLong, clean_line
 
 #: Read size: logs are read in chunks of this many bytes.
 CHUNK = 1 << 20
 #: Log files a folder contributes (also when gzipped).
 LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log")
 STDIN = "-"
-_BOM = b"\xef\xbb\xbf"
-#: Lines looked at to tell NDJSON from one JSON document.
-_SNIFF_LINES = 5
 #: Candidate `{` positions tried on a line with a text prefix.
 _PREFIX_ATTEMPTS = 16
-#: Longest line parsed, by default; a webhook payload is a few kilobytes.
-MAX_LINE_BYTES = 16 << 20
 
 Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
 class Record:
-    """One payload read from an input, or the reason a line could not be read."""
+    """One payload read from an input, the reason a line could not be read, or a note on how it was read."""
 
     file: str
     line: int | None
     value: Any = None
     error: str | None = None
+    note: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -95,18 +97,19 @@ def input_size(name: str) -> int:
 
 def iter_records(
     names: Iterable[str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
+    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
     """Records of every input in order; *progress* gets the bytes of input consumed."""
     for name in names:
         yield from iter_file_records(
-            name, payload_field=payload_field, stdin=stdin, progress=progress, max_line=max_line
+            name, payload_field=payload_field, stdin=stdin, progress=progress, max_line=max_line,
+            sniff_lines=sniff_lines,
         )
 
 
 def iter_file_records(
     name: str, *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
+    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
     """Records of one input; a truncated gzip stream ends with an error record."""
     label = "<stdin>" if name == STDIN else name
@@ -122,7 +125,7 @@ def iter_file_records(
             raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
         stream = _maybe_gunzip(raw)
     try:
-        yield from _records(label, stream, raw, payload_field, progress, max_line)
+        yield from _records(label, _chunks(stream, raw, progress), payload_field, Sniffer(max_line, sniff_lines))
     finally:
         if name != STDIN:
             raw.close()
@@ -135,50 +138,57 @@ def _maybe_gunzip(raw: BinaryIO) -> BinaryIO:
     return raw
 
 
-def _records(
-    label: str, stream: BinaryIO, raw: BinaryIO, payload_field: str | None, progress: Progress | None,
-    max_line: int = MAX_LINE_BYTES,
-) -> Iterator[Record]:
-    lines = _iter_lines(stream, raw, progress, max_line)
-    head: list[tuple[int, bytes]] = []
-    number = 0
+def _records(label: str, chunks: Iterator[bytes], payload_field: str | None, sniffer: Sniffer) -> Iterator[Record]:
+    """Records of one input: its lines, or what the one document it is holds."""
+    where: LineSplitter | ArrayItems | None = None
     try:
-        for number, line in lines:
-            head.append((number, line))
-            if sum(1 for _, text in head if text.strip()) >= _SNIFF_LINES:
-                break
-        if _is_document(head):
-            yield from _document(label, head, lines, payload_field)
+        sniffed = sniffer.sniff(chunks)
+        if sniffed.note is not None:
+            yield Record(label, None, note=sniffed.note)
+        rest = itertools.chain([sniffed.take_rest()], chunks)
+        if sniffed.document and not sniffed.array:
+            yield _whole_document(label, read_document(rest, sniffed.dropped, sniffer.max_line), payload_field)
             return
-        for number, line in head:
+        if sniffed.document:
+            where = ArrayItems(rest, sniffer.max_line)
+            yield from _array_records(label, where, payload_field)
+            return
+        for number, line in sniffed.head:
             yield from _line_record(label, number, line, payload_field)
-        for number, line in lines:
+        where = LineSplitter(sniffer.max_line, sniffed.lines)
+        for number, line in where.lines(rest):
             yield from _line_record(label, number, line, payload_field)
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        number = sniffer.lines if where is None else where.number if isinstance(where, LineSplitter) else where.index
         yield Record(label, number + 1, error=f"truncated or corrupt gzip stream ({exc})")
 
 
-class _TooLong(bytes):
-    """Stands for a line longer than the limit, which was skipped unread."""
+def _whole_document(label: str, data: bytes, payload_field: str | None) -> Record:
+    if isinstance(data, TooLong):
+        return Record(label, 1, error=data.reason)
+    value, error = _parse(clean_line(data))
+    return Record(label, 1, error=error) if error is not None else _with_field(label, 1, value, payload_field)
 
-    size: int
-    limit: int
 
-    def __new__(cls, size: int, limit: int) -> _TooLong:
-        line = super().__new__(cls, b"")
-        line.size, line.limit = size, limit
-        return line
-
-    @property
-    def reason(self) -> str:
-        return f"line of {self.size} bytes is longer than max-payload-bytes ({self.limit}); not read"
+def _array_records(label: str, items: ArrayItems, payload_field: str | None) -> Iterator[Record]:
+    """The items of an array, each numbered by its position (from 1)."""
+    for index, item in items:
+        if isinstance(item, str):
+            yield Record(label, index, error=item)
+        elif isinstance(item, TooLong):
+            yield Record(label, index, error=item.reason)
+        else:
+            value, error = _parse(item)
+            yield Record(label, index, error=error) if error is not None else _with_field(
+                label, index, value, payload_field
+            )
 
 
 class LineSplitter:
     """Numbered lines (from 1, without their end) of a stream of chunks.
 
     A line longer than *max_line* bytes is skipped while it is read, never held
-    in memory, and handed out as a :class:`_TooLong` that says how long it was.
+    in memory, and handed out as a :class:`TooLong` that says how long it was.
     :attr:`number` is the last line handed out, also when reading fails.
     """
 
@@ -189,14 +199,14 @@ class LineSplitter:
     def lines(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         """(line number, line) for every line."""
         for first, buf, start, stop in self.regions(chunks):
-            if buf.__class__ is not bytes:  # a _TooLong
+            if buf.__class__ is not bytes:  # a TooLong
                 yield first, buf
             else:
                 yield from enumerate(buf[start : stop - 1].split(b"\n"), first)
 
     def regions(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int, int]]:
         """(number of the first line, buffer, start, stop): `buffer[start:stop]` holds whole lines, each
-        ended by a newline; an over-long line comes alone, as (its number, a :class:`_TooLong`, 0, 0).
+        ended by a newline; an over-long line comes alone, as (its number, a :class:`TooLong`, 0, 0).
 
         The drift engine's input: it cuts the lines out of the buffer itself and
         decodes them in place, so a clean line is never copied (the chunks are
@@ -251,14 +261,7 @@ class LineSplitter:
 
     def _too_long(self, size: int) -> tuple[int, bytes, int, int]:
         self.number += 1
-        return self.number, _TooLong(size, self.max_line), 0, 0
-
-
-def _iter_lines(
-    stream: BinaryIO, raw: BinaryIO, progress: Progress | None, max_line: int = MAX_LINE_BYTES,
-) -> Iterator[tuple[int, bytes]]:
-    """(line number, line without its end) in chunks of :data:`CHUNK` bytes; over-long lines as :class:`_TooLong`."""
-    return LineSplitter(max_line).lines(_chunks(stream, raw, progress))
+        return self.number, TooLong(size, self.max_line), 0, 0
 
 
 def _chunks(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Iterator[bytes]:
@@ -276,51 +279,11 @@ def _chunks(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Itera
         yield chunk
 
 
-def _clean(line: bytes) -> bytes:
-    if line.startswith(_BOM):
-        line = line[len(_BOM):]
-    return line.strip(b" \t\r\n\f\v")
-
-
-def _is_document(head: list[tuple[int, bytes]]) -> bool:
-    """True when the input is one JSON document (pretty-printed, or an array), not lines."""
-    texts = [t for t in (_clean(text) for _, text in head) if t]
-    if not texts:
-        return False
-    first = texts[0]
-    if first[:1] == b"[":
-        # An array of payloads, not a log line with a bracketed prefix ("[INFO] {...}").
-        return first == b"[" or first.startswith(b"[{") or _parse(first)[1] is None
-    if first[:1] != b"{":
-        return False
-    return not any(t[:1] == b"{" and _parse(t)[1] is None for t in texts)
-
-
-def _document(
-    label: str, head: list[tuple[int, bytes]], lines: Iterator[tuple[int, bytes]], payload_field: str | None,
-) -> Iterator[Record]:
-    texts = [text for _, text in head] + [text for _, text in lines]
-    too_long = next((i for i, text in enumerate(texts) if isinstance(text, _TooLong)), None)
-    if too_long is not None:
-        yield Record(label, 1, error=f"line {too_long + 1}: {texts[too_long].reason}")  # type: ignore[attr-defined]
-        return
-    data = _clean(b"\n".join(texts))
-    value, error = _parse(data)
-    if error is not None:
-        yield Record(label, 1, error=error)
-        return
-    if isinstance(value, list):
-        for index, item in enumerate(value, start=1):
-            yield _with_field(label, index, item, payload_field)
-    else:
-        yield _with_field(label, 1, value, payload_field)
-
-
 def _line_record(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:
-    if isinstance(line, _TooLong):
+    if isinstance(line, TooLong):
         yield Record(label, number, error=line.reason)
         return
-    text = _clean(line)
+    text = clean_line(line)
     if not text:
         return
     value, error = _parse(text) if text[:1] == b"{" else _after_prefix(text)
@@ -405,20 +368,6 @@ def _lookup(value: dict[str, Any], field: str) -> tuple[bool, Any]:
             return False, None
         node = node[part]
     return True, node
-
-
-def split_head(lines: Iterator[tuple[int, bytes]]) -> tuple[list[tuple[int, bytes]], bool]:
-    """The first lines of an input, as read to tell NDJSON from one document, and whether it is a document.
-
-    For readers that split the lines themselves (byte ranges, a thread); the
-    rest of *lines* is still to be read.
-    """
-    head: list[tuple[int, bytes]] = []
-    for number, line in lines:
-        head.append((number, line))
-        if sum(1 for _, text in head if text.strip()) >= _SNIFF_LINES:
-            break
-    return head, _is_document(head)
 
 
 def line_records(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:

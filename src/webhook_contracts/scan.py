@@ -133,13 +133,18 @@ class DriftScanner:
         #: Distribution name -> payloads (at most MAX_TRACKED_DISTRIBUTIONS names; the rest counted together).
         self.distributions: dict[str, int] = {}
         self.other_distributions = 0
+        #: How inputs were read, when that is worth knowing ("FILE: note"), in input order.
+        self.reading_notes: list[str] = []
 
     def feed(self, records: Iterable[Record]) -> None:
         for record in records:
             self.add(record)
 
     def add(self, record: Record) -> None:
-        """Check one record (a payload, or a line that could not be read)."""
+        """Check one record (a payload, a line that could not be read, or a note on how an input was read)."""
+        if record.note is not None:
+            self.reading_notes.append(f"{record.file}: {record.note}")
+            return
         self.records += 1
         self.inputs.setdefault(record.file)
         if record.error is not None:
@@ -322,6 +327,7 @@ class DriftScanner:
         """Append what *other* read after this scanner's input; its line numbers are shifted by *lines*."""
         self.records += other.records
         self.inputs.update(other.inputs)
+        self.reading_notes.extend(other.reading_notes)
         self.deliveries.update(other.deliveries)
         for name, count in other.distributions.items():
             self._distribution(name, count)
@@ -417,7 +423,7 @@ class DriftScanner:
         }
 
     def _notes(self, events: dict[str, dict[str, Any]]) -> list[str]:
-        notes = []
+        notes = list(self.reading_notes)
         for event, info in events.items():
             if info["best_revision"] != info["revision"]:
                 notes.append(
