@@ -1,7 +1,8 @@
 """Fitting text to a terminal: widths, shortened cells, wrapped lines, line ranges, colour.
 
 Every helper counts characters, takes the text already made safe by
-:func:`~.escaping.visible`, and never returns a line longer than it was asked for.
+:func:`~.escaping.visible`, and returns no line longer than it was asked for,
+except one holding a single word (a path) that is longer.
 """
 
 from __future__ import annotations
@@ -50,13 +51,6 @@ def shorten(text: str, width: int) -> str:
     return text[: max(width - 1, 0)] + ELLIPSIS if width > 0 else ""
 
 
-def shorten_start(text: str, width: int) -> str:
-    """*text* cut to *width* characters at its start (`…/2024-05-01.jsonl:3`): the end stays."""
-    if len(text) <= width:
-        return text
-    return ELLIPSIS + text[len(text) - width + 1 :] if width > 1 else shorten(text, width)
-
-
 def shorten_middle(text: str, width: int) -> str:
     """*text* cut to *width* characters in its middle (`/order/…/discount_rate`): both ends stay."""
     if len(text) <= width:
@@ -68,10 +62,13 @@ def shorten_middle(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int, indent: str = "", hanging: str = "    ") -> list[str]:
-    """*text* in lines of at most *width* characters: the first after *indent*, the rest after *hanging*."""
+    """*text* in lines of at most *width* characters: the first after *indent*, the rest after *hanging*.
+
+    A word longer than a line (a file path) is never split, so it can be copied: it overflows.
+    """
     return textwrap.wrap(
         text, width, initial_indent=indent, subsequent_indent=indent + hanging,
-        break_long_words=True, break_on_hyphens=False,
+        break_long_words=False, break_on_hyphens=False,
     ) or [indent.rstrip()]
 
 

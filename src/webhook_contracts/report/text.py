@@ -32,15 +32,16 @@ from .common import (
     where,
 )
 from .escaping import visible
-from .layout import TextLayout, line_ranges, shorten, shorten_middle, shorten_start, wrap
+from .layout import TextLayout, line_ranges, shorten, shorten_middle, wrap
 
 _COLUMNS = ("severity", "kind", "path", "change", "count", "share", "where", "message")
 _RIGHT = frozenset({"count", "share"})
 #: Cells shortened, widest first, when a row is too wide; none below this many characters.
-_SHRINK = ("path", "change", "where")
+_SHRINK = ("path", "change")
 _NARROWEST = 12
-_READABLE = {"path": 24, "change": 16, "where": 10}
-#: Columns left out, in this order, when shortened cells are not enough.
+_READABLE = {"path": 24, "change": 16}
+#: Columns left out, in this order, when shortened cells are not enough (a place then
+#: goes, whole, onto the line below its row).
 _OPTIONAL = ("where", "share")
 #: Indent of the lines below a row.
 _DETAIL = "      "
@@ -120,7 +121,7 @@ def _fit(widths: dict[str, int], budget: int) -> dict[str, int]:
 def _cell(name: str, finding: Finding, row: dict[str, str], width: int) -> str:
     if name == "change":
         return _change(finding, width)
-    return shorten_start(row[name], width) if name == "where" else shorten_middle(row[name], width)
+    return shorten_middle(row[name], width)
 
 
 def _header(name: str, shared_file: str | None) -> str:
@@ -136,6 +137,7 @@ def _table(findings: list[Finding], stream: TextIO, layout: TextLayout, *, share
         del widths["message"]
     moved = "message" in columns and "message" not in widths
     widths = _fit(widths, layout.columns)
+    placed = "where" in columns and "where" not in widths
 
     def line(cells: dict[str, str], label: str | None = None) -> str:
         out = [cells[c].rjust(widths[c]) if c in _RIGHT else cells[c].ljust(widths[c]) for c in widths]
@@ -150,6 +152,7 @@ def _table(findings: list[Finding], stream: TextIO, layout: TextLayout, *, share
         # A message the change column does not already say is never lost (nor a baselined mark).
         said = row["change"] and not baselined(finding) and not layout.verbose
         details = [row["message"]] if moved and not said else []
+        details += [f"at {visible(where(finding))}"] if placed and where(finding) is not None else []
         if layout.verbose:
             details += _seen(finding, shared)
         if details:
