@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import signal
 import sys
 import threading
@@ -19,12 +18,17 @@ from typing import Any, TypeVar
 import click
 
 from .checks import CHECKS, CheckOptions, run_checks
+from .completion import complete_api_versions, complete_events, complete_references
 from .config import FAIL_ON, Settings, load_settings
 from .errors import ExitCode, PayloadError, WebhookContractsError
 from .findings import Report, exit_code
 from .fsio import write_atomic
 from .registry import Registry, bundled_schemas, load_registry
-from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, with_fail_on
+from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, render_text, with_fail_on
+from .report.escaping import visible
+from .report.layout import TextLayout
+from .report.validation import summary_line
+from .terminal import COLOR_CHOICES, DelayedProgress, silence_stdout, text_layout, write_and_exit
 from .validation import ContractValidator, ValidationResult, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -76,8 +80,8 @@ def handle_errors(func: F) -> F:
             click.echo("error: terminated", err=True)
             sys.exit(128 + signal.SIGTERM)
         except BrokenPipeError:
-            # The reader went away (`| head`): stop quietly, as other tools do.
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            # The reader went away (`| head`) before a command knew its outcome: stop quietly.
+            silence_stdout()
             sys.exit(ExitCode.FINDINGS)
         except WebhookContractsError as exc:
             _fail(str(exc))
@@ -86,6 +90,11 @@ def handle_errors(func: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def quiet_option(func: F) -> F:
+    """`-q/--quiet`, which every command takes."""
+    return click.option("-q", "--quiet", is_flag=True, help="Print only the headline (and errors).")(func)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -111,22 +120,29 @@ def main(root: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @click.option("--examples", is_flag=True, help="Also print the example payloads.")
+@quiet_option
 @handle_errors
-def extract(page: Path, api_version: str | None, fmt: str, examples: bool) -> None:
-    """Show what is read from a saved doc PAGE: event, version, examples, fields."""
+def extract(page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool) -> None:
+    """Show what is read from a saved doc PAGE: event, version, examples, fields.
+
+    With -q nothing is printed: the exit code says whether the page reads.
+    """
     from .docpage import read_doc_page
 
     result = read_doc_page(page, api_version=api_version)
     renderer = render_page_json if fmt == "json" else render_page_text
-    renderer(result, sys.stdout, examples=examples)
+    if not quiet:
+        write_and_exit(lambda out: renderer(result, out, examples=examples), ExitCode.OK)
 
 
 @main.command("regen")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 listing what is stale.")
-@click.option("-v", "--verbose", is_flag=True, help="List each disagreement between examples of a shared definition.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also count and list the disagreements between the provider's examples and its schemas.")
+@quiet_option
 @click.pass_context
 @handle_errors
-def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
+def regen_cmd(ctx: click.Context, check: bool, verbose: bool, quiet: bool) -> None:
     """Rebuild schemas, index, models and CHANGELOG entries from the doc pages and the provider's OpenAPI.
 
     A contract gets a new revision only when it changed; old revisions are
@@ -139,39 +155,43 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool) -> None:
     from .regen import plan_regen, regen
 
     plan = plan_regen(settings) if check else regen(settings)
-    for warning in plan.warnings:
+    for warning in () if quiet else plan.warnings:
         click.echo(f"warning: {warning}", err=True)
-    for version, notes in sorted(plan.disagreements.items()):
+    for version, notes in sorted(plan.disagreements.items()) if verbose and not quiet else ():
         if notes:
-            hint = ":" if verbose else " (use -v or `webhook-contracts reconcile` to list them)"
             click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
-                       f"its schemas or other examples; the contracts accept what is sent{hint}", err=True)
-            for note in notes if verbose else ():
+                       "its schemas or other examples; the contracts accept what is sent:", err=True)
+            for note in notes:
                 click.echo(f"  {note}", err=True)
     if check:
         if plan.stale:
-            click.echo("stale (run `webhook-contracts regen`):")
-            for path in plan.stale:
+            click.echo(f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)" if quiet
+                       else "stale (run `webhook-contracts regen`):")
+            for path in () if quiet else plan.stale:
                 click.echo(f"  {path}")
             sys.exit(ExitCode.FINDINGS)
         click.echo("contracts, index, models and changelog are up to date")
         return
-    for entry in plan.entries:
+    for entry in () if quiet else plan.entries:
         kind = "new contract" if entry.revision == 1 else "breaking" if entry.breaking else "compatible"
         click.echo(f"{entry.event} {entry.api_version}: revision {entry.revision} ({kind})")
     click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
 
 
 @main.command("reconcile")
-@click.option("--event", help="Only this event (its own fields and the shared definitions it uses).")
-@click.option("--api-version", help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).")
+@click.option("--event", help="Only this event (its own fields and the shared definitions it uses).",
+              shell_complete=complete_events)
+@click.option("--api-version", help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).",
+              shell_complete=complete_api_versions)
 @click.option("--disagreements-only", is_flag=True, help="Only the rows where the sources disagree.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
               show_default=True, help="Output format.")
+@quiet_option
 @click.pass_context
 @handle_errors
 def reconcile_cmd(
-    ctx: click.Context, event: str | None, api_version: str | None, disagreements_only: bool, fmt: str
+    ctx: click.Context, event: str | None, api_version: str | None, disagreements_only: bool, fmt: str,
+    quiet: bool,
 ) -> None:
     """Show, per event and field, what the doc page, the OpenAPI and the contract say.
 
@@ -180,11 +200,14 @@ def reconcile_cmd(
     A definition shared by several events is shown once. Exit 0 after a
     report, 2 for an unknown event or API version or without an OpenAPI document.
     """
-    from .reconcile_report import RENDERERS, build_view, load_reconciled
+    from .reconcile_report import RENDERERS, build_view, headline, load_reconciled
 
     result = load_reconciled(_settings(ctx), api_version)
-    build_view(result, event=event)  # an unknown event fails before anything is written
-    RENDERERS[fmt](result, sys.stdout, event=event, disagreements_only=disagreements_only)
+    view = build_view(result, event=event, disagreements_only=disagreements_only)  # an unknown event fails here
+    if quiet and fmt == "text":
+        write_and_exit(lambda out: out.write(visible(headline(view)) + "\n"), ExitCode.OK)
+    write_and_exit(lambda out: RENDERERS[fmt](result, out, event=event, disagreements_only=disagreements_only),
+                   ExitCode.OK)
 
 
 def _read_input(path: str, limit: int) -> tuple[bytes, str]:
@@ -205,29 +228,32 @@ def _read_input(path: str, limit: int) -> tuple[bytes, str]:
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected).")
-@click.option("--api-version", help="API version of the contracts (default: the newest).")
+@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected).",
+              shell_complete=complete_events)
+@click.option("--api-version", help="API version of the contracts (default: the newest).",
+              shell_complete=complete_api_versions)
 @click.option("--revision", type=int, help="Contract revision (default: the newest).")
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Schemas folder (default: the project's, else the contracts bundled with the package).")
 @click.option("--format", "fmt", type=click.Choice(sorted(VALIDATION_REPORTERS)), default="text", show_default=True,
               help="Output format.")
 @click.option("--show-values", is_flag=True, help="Include offending values in messages (they may hold personal data).")
+@quiet_option
 @click.pass_context
 @handle_errors
 def validate(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
-    revision: int | None, schemas_dir: Path | None, fmt: str, show_values: bool,
+    revision: int | None, schemas_dir: Path | None, fmt: str, show_values: bool, quiet: bool,
 ) -> None:
     """Validate payload FILES (JSON; `-` for stdin) against their contracts.
 
     Exit 0 when all are valid, 1 when any is invalid or of an unknown event.
     """
     settings = _settings(ctx)
+    registry = _registry(settings, schemas_dir)
+    registry.require_api_version(api_version or settings.api_version)
     validator = ContractValidator(
-        _registry(settings, schemas_dir),
-        api_version=api_version or settings.api_version,
-        threshold=settings.detect_threshold,
+        registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
     )
     results: list[ValidationResult] = []
     for name in files:
@@ -237,12 +263,23 @@ def validate(
             validator.validate(value, source=source, event=event, revision=revision,
                                show_values=show_values or settings.show_values)
         )
-    VALIDATION_REPORTERS[fmt](results, sys.stdout)
-    sys.exit(ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS)
+    code = ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS
+    if quiet and fmt == "text":
+        write_and_exit(lambda out: out.write(summary_line(results) + "\n"), code)
+    write_and_exit(lambda out: VALIDATION_REPORTERS[fmt](results, out), code)
 
 
 def report_options(func: F) -> F:
-    """`--format`, `--fail-on` and `--report`, shared by the checking commands."""
+    """`--format`, `--fail-on`, `--report`, `-v`, `-q` and `--color`, shared by the checking commands."""
+    func = click.option(
+        "--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+        help="Colour in the text report: on a terminal unless NO_COLOR is set (auto), always or never.",
+    )(func)
+    func = quiet_option(func)
+    func = click.option(
+        "-v", "--verbose", is_flag=True,
+        help="Text report: every message, where each finding was first and last seen, every listed line.",
+    )(func)
     func = click.option(
         "--report", "reports", multiple=True, metavar="FORMAT:PATH",
         help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif:drift.sarif.",
@@ -270,12 +307,19 @@ def _parse_report_targets(targets: tuple[str, ...]) -> list[tuple[str, Path]]:
     return parsed
 
 
+def layout_for(color: str, verbose: bool, quiet: bool) -> TextLayout:
+    """How the text report on stdout is laid out: the terminal's width and colour, -v, -q."""
+    return text_layout(sys.stdout, color=color, verbose=verbose, quiet=quiet)
+
+
 def emit_report(
-    report: Report, fmt: str, fail_on: str, targets: tuple[str, ...] = (), *, gate: Report | None = None
+    report: Report, fmt: str, fail_on: str, targets: tuple[str, ...] = (), *, gate: Report | None = None,
+    layout: TextLayout | None = None,
 ) -> None:
     """Render *report* on stdout (and to each FORMAT:PATH target), then exit 0 or 1.
 
     The exit code is decided by *gate* (default: the report itself) against *fail_on*.
+    A text report on stdout follows *layout*; written ones are 100 columns wide, without colour.
     """
     import io
 
@@ -284,8 +328,10 @@ def emit_report(
         buffer = io.StringIO()
         REPORTERS[target_fmt](shown, buffer)
         write_atomic(path, buffer.getvalue().encode("utf-8"))
-    REPORTERS[fmt](shown, sys.stdout)
-    sys.exit(exit_code(gate if gate is not None else report, fail_on))
+    code = exit_code(gate if gate is not None else report, fail_on)
+    if fmt == "text":
+        write_and_exit(lambda out: render_text(shown, out, layout), code)
+    write_and_exit(lambda out: REPORTERS[fmt](shown, out), code)
 
 
 def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
@@ -296,8 +342,8 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
 
 
 @main.command()
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", shell_complete=complete_references)
+@click.argument("new", shell_complete=complete_references)
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Schemas folder for references (default: the project's, else the bundled ones).")
 @report_options
@@ -305,7 +351,7 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
 @handle_errors
 def diff(
     ctx: click.Context, old: str, new: str, schemas_dir: Path | None, fmt: str, fail_on: str | None,
-    reports: tuple[str, ...],
+    reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
 ) -> None:
     """Compare two contracts OLD and NEW: each change breaking or compatible for a consumer.
 
@@ -322,7 +368,8 @@ def diff(
     registry = _registry(settings, schemas_dir)
     before = resolve_contract(old, registry, display=settings.rel)
     after = resolve_contract(new, registry, display=settings.rel)
-    emit_report(diff_contracts(before, after), fmt, fail_on or settings.fail_on, reports)
+    emit_report(diff_contracts(before, after), fmt, fail_on or settings.fail_on, reports,
+                layout=layout_for(color, verbose, quiet))
 
 
 @main.command()
@@ -335,7 +382,7 @@ def diff(
 @handle_errors
 def compare(
     ctx: click.Context, a: str, b: str, show_values: bool, fmt: str, fail_on: str | None,
-    reports: tuple[str, ...],
+    reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
 ) -> None:
     """Show how payload B differs from payload A (JSON files; `-` for stdin).
 
@@ -356,17 +403,15 @@ def compare(
     (first, source_a), (second, source_b) = values
     report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
                               show_values=show_values or settings.show_values)
-    emit_report(report, fmt, fail_on or settings.fail_on, reports)
-
-
-#: Inputs larger than this get a progress bar when stderr is a terminal.
-_PROGRESS_BYTES = 8 << 20
+    emit_report(report, fmt, fail_on or settings.fail_on, reports, layout=layout_for(color, verbose, quiet))
 
 
 @main.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected by shape).")
-@click.option("--api-version", help="Pin the contracts' API version (default: the newest for each event).")
+@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected by shape).",
+              shell_complete=complete_events)
+@click.option("--api-version", help="Pin the contracts' API version (default: the newest for each event).",
+              shell_complete=complete_api_versions)
 @click.option("--payload-field", metavar="FIELD",
               help="Records carry the payload under FIELD (an object or a JSON string); dotted paths work.")
 @click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -376,7 +421,8 @@ _PROGRESS_BYTES = 8 << 20
 @click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
               help="Record the current drift as accepted in this file.")
 @click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar on stderr (default: on a terminal).")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress on stderr (default: on a terminal, once reading takes a second, not with -q).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
               "ranges (stdin is read by one).")
@@ -387,7 +433,7 @@ def drift(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
     payload_field: str | None, schemas_dir: Path | None, fmt: str, fail_on: str | None,
     baseline_path: Path | None, write_baseline: Path | None, show_values: bool, progress: bool | None,
-    jobs: int, reports: tuple[str, ...],
+    jobs: int, reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
@@ -409,24 +455,27 @@ def drift(
     options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
     names = expand_inputs(files)
     stdin = sys.stdin.buffer if STDIN in names else None
-    total = sum(input_size(name) for name in names)
-    show_bar = progress if progress is not None else sys.stderr.isatty() and total >= _PROGRESS_BYTES
-    scan = functools.partial(scan_files, names, registry, options, payload_field=payload_field, jobs=jobs, stdin=stdin,
-                             max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines)
-    if show_bar:
-        with click.progressbar(length=total, label="reading", file=sys.stderr) as bar:
-            report = scan(progress=bar.update)
-    else:
-        report = scan()
+    show = progress if progress is not None else sys.stderr.isatty() and not quiet
+    # Shown only once reading took a second (at once when asked for), stdin included.
+    bar = DelayedProgress(sys.stderr, sum(input_size(name) for name in names), delay=0 if progress else 1.0)
+    try:
+        report = scan_files(names, registry, options, payload_field=payload_field, jobs=jobs, stdin=stdin,
+                            max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
+                            progress=bar if show else None)
+    finally:
+        bar.close()
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
         source = baseline_path.as_posix() if baseline_path else settings.rel(baseline)
         report = apply_baseline(report, load_baseline(baseline, settings.max_baseline_bytes), source)
     if write_baseline is not None:
         save_baseline(write_baseline, report)
-        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings), write_baseline.as_posix())
-        click.echo(f"baseline with {len(report.findings)} finding(s) written to {write_baseline}", err=True)
-    emit_report(report, fmt, fail_on or settings.fail_on, reports, gate=unaccepted(report))
+        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings),
+                                write_baseline.as_posix())
+        if not quiet:
+            click.echo(f"baseline with {len(report.findings)} finding(s) written to {write_baseline}", err=True)
+    emit_report(report, fmt, fail_on or settings.fail_on, reports, gate=unaccepted(report),
+                layout=layout_for(color, verbose, quiet))
 
 
 @main.command()
@@ -441,7 +490,7 @@ def drift(
 @handle_errors
 def check(
     ctx: click.Context, base: str | None, logs: tuple[str, ...], payload_field: str | None, skip: tuple[str, ...],
-    fmt: str, fail_on: str | None, reports: tuple[str, ...],
+    fmt: str, fail_on: str | None, reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
 ) -> None:
     """Run every consistency check and report all failures at once.
 
@@ -454,4 +503,5 @@ def check(
     """
     settings = _settings(ctx)
     options = CheckOptions(base=base, skip=frozenset(skip), logs=logs, payload_field=payload_field)
-    emit_report(run_checks(settings, options), fmt, fail_on or settings.fail_on, reports)
+    emit_report(run_checks(settings, options), fmt, fail_on or settings.fail_on, reports,
+                layout=layout_for(color, verbose, quiet))

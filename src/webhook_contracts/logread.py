@@ -268,11 +268,11 @@ def _chunks(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Itera
     read = getattr(stream, "read1", stream.read)
     seen = 0
     while chunk := read(CHUNK):
-        if progress is not None and hasattr(raw, "tell"):
+        if progress is not None:
             try:
                 position = raw.tell()
-            except OSError:
-                position = seen
+            except (AttributeError, OSError):  # a pipe (stdin): count the bytes read
+                position = seen + len(chunk)
             if position > seen:
                 progress(position - seen)
                 seen = position

@@ -176,7 +176,7 @@ def _note_owner(pointer: str) -> str | None:
     return parts[3] if len(parts) > 3 and parts[1:3] == ["components", "schemas"] else None
 
 
-def _headline(view: View) -> str:
+def headline(view: View) -> str:
     scope = f"event {view.event}" if view.event else f"{len(view.events)} event(s)"
     only = ", rows with disagreements only" if view.disagreements_only else ""
     return (f"reconcile {view.api_version}: {scope}, {len(view.sections)} owner(s), {view.row_count} row(s), "
@@ -210,7 +210,7 @@ def render_text(result: Reconciled, stream: TextIO, *, event: str | None = None,
                 disagreements_only: bool = False) -> None:
     """A table per owner, each disagreement under its row, then every disagreement."""
     view = build_view(result, event=event, disagreements_only=disagreements_only)
-    stream.write(visible(_headline(view)) + "\n")
+    stream.write(visible(headline(view)) + "\n")
     for section in view.sections:
         stream.write("\n" + visible(section.owner) + "\n")
         if _used_by(section):
@@ -273,7 +273,7 @@ def render_markdown(result: Reconciled, stream: TextIO, *, event: str | None = N
                     disagreements_only: bool = False) -> None:
     """A heading and a table per owner, then a table of every disagreement; every cell inert."""
     view = build_view(result, event=event, disagreements_only=disagreements_only)
-    stream.write(f"# Reconciliation of {markdown_cell(view.api_version)}\n\n{markdown_cell(_headline(view))}\n")
+    stream.write(f"# Reconciliation of {markdown_cell(view.api_version)}\n\n{markdown_cell(headline(view))}\n")
     for section in view.sections:
         stream.write(f"\n## {markdown_cell(section.owner)}\n\n")
         if _used_by(section):

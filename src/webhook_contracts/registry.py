@@ -20,7 +20,7 @@ from typing import Any
 
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
-from .errors import PublishedRevisionError, RegistryError, SchemaFileError
+from .errors import PublishedRevisionError, RegistryError, SchemaFileError, UsageError
 from .inference import escape_pointer
 from .schemaguard import check_metaschema, check_schema_safety
 
@@ -76,6 +76,12 @@ class Registry:
 
     def api_versions(self) -> list[str]:
         return sorted({r.api_version for r in self.revisions})
+
+    def require_api_version(self, api_version: str | None) -> None:
+        """Refuse an API version the contracts do not have, naming the known ones (None: any)."""
+        if api_version is not None and api_version not in self.api_versions():
+            known = ", ".join(self.api_versions()) or "none"
+            raise UsageError(f"no contracts for API version {api_version!r} (known: {known})")
 
     def events(self, api_version: str | None = None) -> list[str]:
         return sorted({r.event for r in self.revisions if api_version in (None, r.api_version)})

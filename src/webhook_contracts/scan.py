@@ -67,10 +67,7 @@ def drift_options(
 
 def check_options(registry: Registry, options: DriftOptions) -> None:
     """Refuse an event or API version the contracts do not have (a misconfigured gate never goes green)."""
-    versions = registry.api_versions()
-    if options.api_version is not None and options.api_version not in versions:
-        known = ", ".join(versions) or "none"
-        raise UsageError(f"no contracts for API version {options.api_version!r} (known: {known})")
+    registry.require_api_version(options.api_version)
     if options.event is not None and options.event not in registry.events(options.api_version):
         where = f"API version {options.api_version}" if options.api_version else "any API version"
         known = ", ".join(registry.events(options.api_version)) or "none"

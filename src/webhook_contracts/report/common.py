@@ -174,7 +174,32 @@ def _section(summary: Mapping[str, Any], key: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
+#: The two listings of input lines a drift summary carries: (title, summary key).
+DRIFT_LISTINGS = (("unparseable", "unparseable"), ("unknown event", "unknown"))
+
+
+def listed_lines(summary: Mapping[str, Any], key: str) -> tuple[int, list[dict[str, Any]]]:
+    """How many lines a drift summary counts under *key*, and those it lists (file, line, reason)."""
+    section = _section(summary, key)
+    lines = section.get("lines", [])
+    items = [item for item in lines if isinstance(item, dict)] if isinstance(lines, list) else []
+    count = section.get("count", 0)
+    return (count if isinstance(count, int) else 0), items
+
+
+def by_reason(items: list[dict[str, Any]]) -> list[tuple[str, dict[str, list[int]]]]:
+    """Listed lines grouped by reason (most frequent first), each as {file: [line, ...]}."""
+    groups: dict[str, dict[str, list[int]]] = {}
+    for item in items:
+        line = item.get("line")
+        lines = groups.setdefault(str(item.get("reason")), {}).setdefault(str(item.get("file")), [])
+        if isinstance(line, int):
+            lines.append(line)
+    return sorted(groups.items(), key=lambda kv: (-sum(map(len, kv[1].values())), kv[0]))
+
+
+def _drift_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> Iterator[str]:
+    """The drift summary as lines; *listed* lines of each listing (None: all of them)."""
     unparseable = _section(summary, "unparseable")
     unknown = _section(summary, "unknown")
     yield (
@@ -200,35 +225,38 @@ def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
         distributions = {}
     names = distributions.get("names", {})
     if isinstance(names, dict) and names:
-        listed = sorted(names.items(), key=lambda item: (-item[1], item[0]))
-        text = ", ".join(f"{name!r} {count}" for name, count in listed[:_LISTED])
-        rest = len(listed) - _LISTED + (1 if distributions.get("other") else 0)
+        ranked = sorted(names.items(), key=lambda item: (-item[1], item[0]))
+        text = ", ".join(f"{name!r} {count}" for name, count in ranked[:_LISTED])
+        rest = len(ranked) - _LISTED + (1 if distributions.get("other") else 0)
         yield f"distributions: {text}" + (f" and {rest} more" if rest > 0 else "")
-    for title, section in (("unparseable", unparseable), ("unknown event", unknown)):
-        lines = section.get("lines", [])
-        for item in lines[:_LISTED] if isinstance(lines, list) else ():
-            if isinstance(item, dict):
-                yield f"{title}: {item.get('file')}:{item.get('line')}: {item.get('reason')}"
-        if section.get("count", 0) > _LISTED:
-            yield f"{title}: ... and {section['count'] - _LISTED} more (all of them in --format json)"
+    for title, key in DRIFT_LISTINGS if listed != 0 else ():
+        count, items = listed_lines(summary, key)
+        for item in items[:listed]:
+            yield f"{title}: {item.get('file')}:{item.get('line')}: {item.get('reason')}"
+        if count > len(items[:listed]):
+            yield f"{title}: ... and {count - len(items[:listed])} more (all of them in --format json)"
     if summary.get("baselined"):
         yield f"baselined: {summary['baselined']}"
 
 
-def _check_summary(summary: Mapping[str, Any]) -> Iterator[str]:
+def _check_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> Iterator[str]:
     checks = summary.get("checks", {})
     if checks:
         yield "checks: " + "; ".join(f"{name} {status}" for name, status in checks.items())
 
 
 #: Command-specific summary layouts; other commands get the generic key/value list.
-SUMMARIES: dict[str, Callable[[Mapping[str, Any]], Iterator[str]]] = {
+SUMMARIES: dict[str, Callable[[Mapping[str, Any], int | None], Iterator[str]]] = {
     "check": _check_summary,
     "drift": _drift_summary,
 }
 
 
-def readable_summary(report: Report) -> list[str] | None:
-    """The summary as readable lines for this command, or None for the generic layout."""
+def readable_summary(report: Report, listed: int | None = _LISTED) -> list[str] | None:
+    """The summary as readable lines for this command, or None for the generic layout.
+
+    *listed* is how many lines of each listing (unparseable input, unknown events) to
+    show one by one: None for all, 0 for none.
+    """
     describe = SUMMARIES.get(report.command)
-    return None if describe is None else list(describe(report.summary))
+    return None if describe is None else list(describe(report.summary, listed))

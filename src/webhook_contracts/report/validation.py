@@ -36,8 +36,12 @@ def render_text(results: Sequence[ValidationResult], stream: TextIO) -> None:
         for v in result.violations:
             value = f" (value: {v.value})" if v.value is not None else ""
             stream.write(f"  {v.path or '/'}: {v.message} [{v.keyword}]{value}\n")
-    valid = sum(r.valid for r in results)
-    stream.write(f"{valid} of {len(results)} payload(s) valid\n")
+    stream.write(summary_line(results) + "\n")
+
+
+def summary_line(results: Sequence[ValidationResult]) -> str:
+    """`2 of 3 payload(s) valid`: the headline of a validation (all `-q` prints)."""
+    return f"{sum(r.valid for r in results)} of {len(results)} payload(s) valid"
 
 
 def _as_dict(result: ValidationResult) -> dict[str, Any]:
