@@ -107,7 +107,15 @@ def _page_too_large(folder: Path) -> None:
     (folder / "input.txt").write_bytes(b"EVENTS.A.B\n" + b"x" * (9 << 20))
 
 
+def _million_wrong_items(folder: Path) -> None:
+    # 2 MB: the captured delivery with 1,000,000 integers where order items (objects) belong.
+    delivery = json.loads((DATA / "payloads" / "voucher.loyalty_card.pending_points.activated.json").read_bytes())
+    delivery["data"]["order"]["items"] = [1] * 1_000_000
+    (folder / "input.json").write_text(json.dumps(delivery, separators=(",", ":")), "utf-8")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
+    "million-wrong-items": _million_wrong_items,
     "line-200mb": _line_200mb,
     "nesting-100k": _nesting,
     "gzip-truncated": _gzip_truncated,

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .logread import MAX_LINE_BYTES
+from .validation import MAX_ERRORS
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -38,6 +39,9 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Errors (validate, check's fixtures) or differences (compare) of one payload described one by one;
+    #: past it validation stops and compare only counts, and the output says so.
+    max_errors_per_payload: int = MAX_ERRORS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -86,6 +90,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "max_errors_per_payload": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -162,3 +167,5 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
     if values.get("max_payload_bytes", 1) < 1:
         raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")
+    if values.get("max_errors_per_payload", 1) < 1:
+        raise ConfigError(f"{source}: max-errors-per-payload must be a positive number")
