@@ -5,15 +5,21 @@ version, kind, path, expected, observed). A group keeps its count (payloads
 that show it), its share of that event's payloads, where it was first and last
 seen (in input order: file, line and the payload's `created_at`), and a few
 example locations; never the payloads themselves.
+
+Past :data:`MAX_GROUPS` groups, a finding of a new group is not grouped but
+counted by event, API version, kind and severity: :meth:`DriftAggregator.findings`
+turns each count into one finding marked ``extra["ungrouped"]``, so what was not
+grouped still shows in every format, counts in the headline and fails the run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .findings import Finding, Location
+from .findings import UNGROUPED, Finding, Location, Severity
 
 #: Example locations kept per group.
 MAX_EXAMPLES = 3
@@ -36,8 +42,17 @@ class DriftAggregator:
     def __init__(self, *, max_examples: int = MAX_EXAMPLES, max_groups: int = MAX_GROUPS) -> None:
         self.max_examples = max_examples
         self.max_groups = max_groups
-        self.dropped = 0
+        #: (event, API version, kind, severity) -> findings not grouped (their group would pass max_groups).
+        self.ungrouped: Counter[tuple[str, str, str, Severity]] = Counter()
         self._groups: dict[tuple[str, ...], _Group] = {}
+
+    @property
+    def dropped(self) -> int:
+        """Findings not grouped (counted in :attr:`ungrouped`)."""
+        return sum(self.ungrouped.values())
+
+    def _drop(self, finding: Finding, count: int) -> None:
+        self.ungrouped[(finding.event or "", finding.api_version or "", finding.kind, finding.severity)] += count
 
     def add(self, findings: Iterable[Finding], where: Location) -> None:
         """The findings of one payload, seen at *where* (one per key is counted)."""
@@ -50,7 +65,7 @@ class DriftAggregator:
             group = self._groups.get(key)
             if group is None:
                 if len(self._groups) >= self.max_groups:
-                    self.dropped += 1
+                    self._drop(finding, 1)
                     continue
                 self._groups[key] = _Group(finding, 1, where, where, [where])
                 continue
@@ -65,12 +80,12 @@ class DriftAggregator:
         The result is what one aggregator fed both inputs in order would hold,
         unless a side reached :attr:`max_groups`.
         """
-        self.dropped += other.dropped
+        self.ungrouped.update(other.ungrouped)
         for key, theirs in other._groups.items():
             group = self._groups.get(key)
             if group is None:
                 if len(self._groups) >= self.max_groups:
-                    self.dropped += theirs.count
+                    self._drop(theirs.finding, theirs.count)
                     continue
                 first = move(theirs.first)
                 self._groups[key] = _Group(
@@ -104,7 +119,34 @@ class DriftAggregator:
                     extra=extra,
                 )
             )
+        out.extend(self._ungrouped_findings())
         return tuple(sorted(out, key=Finding.sort_key))
+
+    def _ungrouped_findings(self) -> list[Finding]:
+        """One finding per (event, API version, kind, severity) of what was not grouped."""
+        out = []
+        for (event, api_version, kind, severity), count in sorted(self.ungrouped.items()):
+            out.append(
+                Finding(
+                    kind=kind,
+                    severity=severity,
+                    message=f"{count} more finding(s) of this kind at other paths or values, not grouped "
+                    f"(more than {self.max_groups} distinct findings)",
+                    event=event or None,
+                    api_version=api_version or None,
+                    count=count,
+                    extra={UNGROUPED: True},
+                )
+            )
+        return out
+
+    def ungrouped_summary(self) -> dict[str, dict[str, int]]:
+        """Findings not grouped, by kind and severity (`{"new_field": {"warning": 10}}`)."""
+        out: dict[str, dict[str, int]] = {}
+        for (_, _, kind, severity), count in sorted(self.ungrouped.items()):
+            by_severity = out.setdefault(kind, {})
+            by_severity[severity.label] = by_severity.get(severity.label, 0) + count
+        return out
 
 
 def shift(where: Location, lines: int) -> Location:

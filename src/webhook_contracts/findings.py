@@ -51,6 +51,11 @@ DRIFT_SEVERITY: dict[str, Severity] = {
 }
 
 
+#: `extra` key of a finding that counts findings not described one by one (past a limit on
+#: groups or differences): it has no path, and a baseline never accepts it.
+UNGROUPED = "ungrouped"
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """Where something was seen: a file, a line, and the payload's own timestamp."""

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import Finding, Location, Report, Severity
+from .findings import UNGROUPED, Finding, Location, Report, Severity
 from .inference import escape_pointer
 from .validation import MAX_ERRORS, json_type, to_pointer, unwrap
 
@@ -187,6 +187,7 @@ def compare_payloads(
         Finding(
             kind, SEVERITY[kind], f"{count} more difference(s) of this kind at other paths, only counted "
             f"(max-errors-per-payload {max_errors})", event=event, location=Location(source_b), count=count,
+            extra={UNGROUPED: True},
         )
         for kind, count in sorted(tally.beyond.items())
     ]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from itertools import groupby
 from typing import Any
 
-from ..findings import Finding, Location, Report, Severity
+from ..findings import UNGROUPED, Finding, Location, Report, Severity
 
 FAIL_ON_KEY = "fail_on"
 #: The threshold renderers assume when the report does not carry one.
@@ -44,6 +44,11 @@ def fails(finding: Finding, threshold: Severity | None) -> bool:
 
 def baselined(finding: Finding) -> bool:
     return bool(finding.extra.get("baselined"))
+
+
+def path_label(finding: Finding) -> str:
+    """The path to show: `/` for the root, `(other paths)` for a count of findings not grouped."""
+    return "(other paths)" if finding.extra.get(UNGROUPED) else finding.path or "/"
 
 
 def where(finding: Finding) -> Location | None:
@@ -205,6 +210,14 @@ def _drift_summary(summary: Mapping[str, Any]) -> Iterator[str]:
                 yield f"{title}: {item.get('file')}:{item.get('line')}: {item.get('reason')}"
         if section.get("count", 0) > _LISTED:
             yield f"{title}: ... and {section['count'] - _LISTED} more (all of them in --format json)"
+    ungrouped = summary.get("ungrouped")
+    if isinstance(ungrouped, dict) and ungrouped:
+        counts = ", ".join(
+            f"{n} {kind} ({severity})"
+            for kind, by_severity in sorted(ungrouped.items()) if isinstance(by_severity, dict)
+            for severity, n in sorted(by_severity.items())
+        )
+        yield f"not grouped (past the limit on distinct findings): {counts}"
     if summary.get("baselined"):
         yield f"baselined: {summary['baselined']}"
 

@@ -21,6 +21,7 @@ from .common import (
     fails,
     group_title,
     iter_groups,
+    path_label,
     seen,
     where,
 )
@@ -53,7 +54,7 @@ def _testcase(parent: ET.Element, classname: str, finding: Finding, failing: boo
     case = ET.SubElement(
         parent,
         "testcase",
-        name=xml_text(f"{finding.path or '/'} [{finding.kind}]"),
+        name=xml_text(f"{path_label(finding)} [{finding.kind}]"),
         classname=xml_text(classname),
     )
     place = where(finding)

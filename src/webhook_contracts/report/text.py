@@ -17,6 +17,7 @@ from .common import (
     group_title,
     headline,
     iter_groups,
+    path_label,
     readable_summary,
     seen,
     share,
@@ -32,7 +33,7 @@ def _row(finding: Finding) -> dict[str, str]:
     return {
         "severity": finding.severity.label,
         "kind": finding.kind,
-        "path": finding.path or "/",
+        "path": path_label(finding),
         "change": change(finding),
         "count": str(finding.count),
         "share": share(finding),
