@@ -17,7 +17,7 @@ from conftest import REPO, Invoke
 from drift_support import envelope, example, registry
 
 from webhook_contracts import engine
-from webhook_contracts.aggregate import MAX_GROUPS
+from webhook_contracts.aggregate import MAX_GROUPS, MAX_VALUES
 from webhook_contracts.logread import iter_records
 from webhook_contracts.report.jsonreport import report_dict
 from webhook_contracts.scan import scan_records
@@ -88,3 +88,46 @@ def test_fast_path_and_reference_agree_past_the_limit(
     monkeypatch.setattr(engine, "MIN_SPLIT", 1)  # three workers: groups past the limit are met when merging
     assert report_dict(engine.scan_files([log.as_posix()], registry(), jobs=jobs)) == reference
     assert reference["counts"]["error"] == 1
+
+
+TAGGED = "voucher.loyalty_card.pending_points.activated"
+
+
+@pytest.fixture(scope="module")
+def tag_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """3,000 deliveries with a new `/voucher/object` tag: two frequent values, then 2,500 generated ones."""
+    values = ["loyalty_card"] * 300 + ["Jane Doe <jane@example.com>"] * 200 + [f"gen_{i:06}" for i in range(2500)]
+    lines = []
+    for value in values:
+        data = example(TAGGED)
+        data["voucher"]["object"] = value
+        lines.append(orjson.dumps(envelope(TAGGED, data)))
+    path = tmp_path_factory.mktemp("tags") / "tags.ndjson"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def test_generated_tag_values_make_one_group(cli: Invoke, tag_log: Path) -> None:
+    result = cli("drift", str(tag_log), "--format", "json", root=REPO)
+    doc = json.loads(result.stdout)
+    tags = [f for f in doc["findings"] if f["kind"] == "new_constant"]
+    assert [(f["path"], f["count"], f["observed"]) for f in tags] == [("/voucher/object", 3000, "another value")]
+    assert tags[0]["extra"]["values"] == {
+        "distinct": MAX_VALUES, "untracked": 1502,
+        "most_frequent": {"loyalty_card": 300, "other": 200, "gen_000000": 1, "gen_000001": 1, "gen_000002": 1},
+    }
+    assert tags[0]["message"] == (
+        "expected the tag voucher, got another value (1000+ distinct): loyalty_card (300), other (200), "
+        "gen_000000 (1), gen_000001 (1), gen_000002 (1), ..."
+    )
+    assert "jane" not in result.stdout.lower()
+    shown = json.loads(cli("drift", str(tag_log), "--format", "json", "--show-values", root=REPO).stdout)
+    values = next(f for f in shown["findings"] if f["kind"] == "new_constant")["extra"]["values"]
+    assert values["most_frequent"]['"Jane Doe <jane@example.com>"'] == 200
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_tag_values_same_on_both_paths(tag_log: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(engine, "MIN_SPLIT", 1)
+    reference = report_dict(scan_records(iter_records([tag_log.as_posix()]), registry()))
+    assert report_dict(engine.scan_files([tag_log.as_posix()], registry(), jobs=jobs)) == reference

@@ -18,13 +18,18 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from .findings import UNGROUPED, Finding, Location, Severity
+from .findings import OBSERVED_VALUE, UNGROUPED, Finding, Location, Severity
 
 #: Example locations kept per group.
 MAX_EXAMPLES = 3
 #: Distinct groups kept; findings of further groups are only counted.
 MAX_GROUPS = 10_000
+#: Distinct observed values counted per group (a new tag's); later new values are counted together.
+MAX_VALUES = 1000
+#: The most frequent observed values a group lists.
+SHOWN_VALUES = 5
 
 
 @dataclass
@@ -34,6 +39,16 @@ class _Group:
     first: Location
     last: Location
     examples: list[Location] = field(default_factory=list)
+    #: Observed value -> payloads (findings that carry one, :data:`OBSERVED_VALUE`).
+    values: Counter[str] = field(default_factory=Counter)
+    #: Payloads whose value was new once :data:`MAX_VALUES` were counted.
+    untracked: int = 0
+
+    def count_value(self, value: str, count: int = 1) -> None:
+        if value in self.values or len(self.values) < MAX_VALUES:
+            self.values[value] += count
+        else:
+            self.untracked += count
 
 
 class DriftAggregator:
@@ -67,8 +82,12 @@ class DriftAggregator:
                 if len(self._groups) >= self.max_groups:
                     self._drop(finding, 1)
                     continue
-                self._groups[key] = _Group(finding, 1, where, where, [where])
+                group = self._groups[key] = _Group(finding, 1, where, where, [where])
+                if OBSERVED_VALUE in finding.extra:
+                    group.count_value(finding.extra[OBSERVED_VALUE])
                 continue
+            if OBSERVED_VALUE in finding.extra:
+                group.count_value(finding.extra[OBSERVED_VALUE])
             group.count += 1
             group.last = where
             if len(group.examples) < self.max_examples:
@@ -89,9 +108,13 @@ class DriftAggregator:
                     continue
                 first = move(theirs.first)
                 self._groups[key] = _Group(
-                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples]
+                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples],
+                    theirs.values, theirs.untracked,
                 )
                 continue
+            for value, count in theirs.values.items():
+                group.count_value(value, count)
+            group.untracked += theirs.untracked
             group.count += theirs.count
             group.last = move(theirs.last)
             room = self.max_examples - len(group.examples)
@@ -108,9 +131,13 @@ class DriftAggregator:
             total = payloads.get((f.event or "", f.api_version or ""), 0)
             extra = dict(f.extra)
             extra["examples"] = [str(where) for where in group.examples]
+            message = f.message
+            if extra.pop(OBSERVED_VALUE, None) is not None:
+                extra["values"], message = _values(group, message)
             out.append(
                 dataclasses.replace(
                     f,
+                    message=message,
                     location=group.first,
                     count=group.count,
                     first_seen=group.first,
@@ -147,6 +174,18 @@ class DriftAggregator:
             by_severity = out.setdefault(kind, {})
             by_severity[severity.label] = by_severity.get(severity.label, 0) + count
         return out
+
+
+def _values(group: _Group, message: str) -> tuple[dict[str, Any], str]:
+    """The distinct values a group saw, the most frequent (ties by value), and its message saying so."""
+    ranked = sorted(group.values.items(), key=lambda item: (-item[1], item[0]))[:SHOWN_VALUES]
+    distinct = f"{len(group.values)}{'+' if group.untracked else ''}"
+    listed = ", ".join(f"{value} ({count})" for value, count in ranked)
+    more = ", ..." if len(group.values) > len(ranked) or group.untracked else ""
+    summary = {"distinct": len(group.values), "untracked": group.untracked, "most_frequent": dict(ranked)}
+    if distinct == "1":
+        return summary, f"{message}: {listed}"
+    return summary, f"{message} ({distinct} distinct): {listed}{more}"
 
 
 def shift(where: Location, lines: int) -> Location:

@@ -56,6 +56,11 @@ DRIFT_SEVERITY: dict[str, Severity] = {
 UNGROUPED = "ungrouped"
 
 
+#: `extra` key of a finding for the value it saw when that is not part of what groups it (a new
+#: object tag): drift counts the distinct values of a group and lists the most frequent.
+OBSERVED_VALUE = "observed_value"
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """Where something was seen: a file, a line, and the payload's own timestamp."""
