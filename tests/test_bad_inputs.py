@@ -40,6 +40,8 @@ import pytest
 from conftest import DATA, REPO, Invoke
 from test_regen import snapshot
 
+from webhook_contracts import read_doc_page
+
 CASES_DIR = DATA / "bad-inputs"
 CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "case.json").is_file())
 ENVELOPE = b'{"type": "customer.rewarded.loyalty_points", "data": {"x": "'
@@ -139,7 +141,28 @@ def _config_device(folder: Path) -> None:
     (folder / "webhook-contracts.toml").symlink_to("/dev/zero")
 
 
+def _million_wrong_items(folder: Path) -> None:
+    # 2 MB: the captured delivery with 1,000,000 integers where order items (objects) belong.
+    delivery = json.loads((DATA / "payloads" / "voucher.loyalty_card.pending_points.activated.json").read_bytes())
+    delivery["data"]["order"]["items"] = [1] * 1_000_000
+    (folder / "input.json").write_text(json.dumps(delivery, separators=(",", ":")), "utf-8")
+
+
+def _distinct_groups_then_missing_field(folder: Path) -> None:
+    # 10,000 lines with a distinct new field each (as many groups as drift keeps), then a missing required field.
+    event = "customer.voucher.loyalty_card.pending_points.added"
+    page = DATA.parent.parent / "docs" / "voucherify" / "v2024-01-01" / f"{event}.txt"
+    data = read_doc_page(page).examples[0]
+    with (folder / "input.ndjson").open("w", encoding="utf-8") as out:
+        for i in range(10_000):
+            out.write(json.dumps({"type": event, "data": {**data, f"extra_{i:05}": i}}) + "\n")
+        del data["pending_points"]["voucher_id"]
+        out.write(json.dumps({"type": event, "data": data}) + "\n")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
+    "distinct-groups-then-missing-field": _distinct_groups_then_missing_field,
+    "million-wrong-items": _million_wrong_items,
     "line-200mb": _line_200mb,
     "nesting-100k": _nesting,
     "gzip-truncated": _gzip_truncated,

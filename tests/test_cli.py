@@ -91,7 +91,10 @@ def test_validate_json_format(cli: Invoke, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["valid"] == 0
     assert doc["results"][0]["errors"] == [
-        {"keyword": "type", "message": "expected integer, got number", "path": "/order/items/1/quantity"}
+        {
+            "count": 1, "examples": ["/order/items/1/quantity"], "keyword": "type",
+            "message": "expected integer, got number", "path": "/order/items/*/quantity",
+        }
     ]
 
 

@@ -2,7 +2,8 @@
 
 `tests/data/drift-cases/<case>/case.json` names the event whose doc example is
 the starting point, JSON Pointer edits (`set`, `delete`) and whether the
-payload travels in an envelope; `expected.json` lists the findings.
+payload travels in an envelope; `expected.json` lists the findings (with the
+`observed_value` of a new tag).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from drift_support import contract, delete_pointer, envelope, example, registry, set_pointer
 
 from webhook_contracts.drift import check_payload
+from webhook_contracts.findings import OBSERVED_VALUE
 from webhook_contracts.logread import Record
 from webhook_contracts.scan import scan_records
 
@@ -40,7 +42,11 @@ def test_case(name: str) -> None:
         findings = report.findings
     else:
         findings = tuple(check_payload(data, contract(case["event"])))
-    got = [{"kind": f.kind, "path": f.path, "expected": f.expected, "observed": f.observed} for f in findings]
+    got = [
+        {"kind": f.kind, "path": f.path, "expected": f.expected, "observed": f.observed,
+         **{k: v for k, v in f.extra.items() if k == OBSERVED_VALUE}}
+        for f in findings
+    ]
     assert sorted(got, key=lambda g: (g["path"], g["kind"])) == expected
     assert all(f.event == case["event"] and f.api_version == "v2024-01-01" and f.revision == 2 for f in findings)
 

@@ -111,7 +111,7 @@ DRIFT: tuple[tuple[str, str, str, str, str, int, Mutation], ...] = (
     (ACTIVATED, "retyped_field", "/balance/related_object", "object", "array", 3,
      _set("/balance/related_object", lambda rng: [])),
     (ACTIVATED, "retyped_field", "/customer/name", "string", "null", 6, _set("/customer/name", lambda rng: None)),
-    (ACTIVATED, "new_constant", "/voucher/object", "voucher", "loyalty_card", 4,
+    (ACTIVATED, "new_constant", "/voucher/object", "voucher", "another value", 4,
      _set("/voucher/object", lambda rng: "loyalty_card")),
     (ACTIVATED, "new_field", "/order/redemptions", "absent", "object", 3, _redemptions),
     (ACTIVATED, "new_enum_value", "/order/status", "CANCELED|CREATED|FULFILLED|PAID", "REFUNDED", 4,

@@ -4,7 +4,8 @@ A baseline file lists the :attr:`Finding.fingerprint` of each accepted finding
 (a hash of kind, event, API version, path, expected and observed; counts and
 locations play no part), with those fields beside it for reviewers. Findings
 in the baseline stay in the report, marked ``extra["baselined"] = True``, and
-never fail a run.
+never fail a run. A finding that only counts what was not grouped (``extra["ungrouped"]``)
+is never accepted: what it stands for is unknown, and may be new.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import orjson
 
 from .config import MAX_BASELINE_BYTES
 from .errors import InputError
-from .findings import Finding, Report
+from .findings import UNGROUPED, Finding, Report
 from .fsio import write_atomic
 from .registry import dump_json
 
@@ -35,6 +36,7 @@ def baseline_document(findings: Iterable[Finding], command: str = "drift") -> di
             "path": f.path, "expected": f.expected, "observed": f.observed,
         }
         for f in findings
+        if not f.extra.get(UNGROUPED)
     }
     return {"format": BASELINE_FORMAT, "command": command, "fingerprints": dict(sorted(entries.items()))}
 
@@ -81,7 +83,8 @@ def _read_regular(path: Path, limit: int) -> bytes:
 def apply_baseline(report: Report, fingerprints: frozenset[str], source: str | None = None) -> Report:
     """*report* with the findings in the baseline marked ``baselined``; *source* names the baseline file."""
     findings = tuple(
-        dataclasses.replace(f, extra={**f.extra, "baselined": True}) if f.fingerprint in fingerprints else f
+        dataclasses.replace(f, extra={**f.extra, "baselined": True})
+        if f.fingerprint in fingerprints and not f.extra.get(UNGROUPED) else f
         for f in report.findings
     )
     summary = {**report.summary, "baselined": sum(1 for f in findings if f.extra.get("baselined"))}

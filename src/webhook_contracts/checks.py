@@ -173,10 +173,13 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
         return
     # A revision edited by hand is to be restored (the index check says so), not met by the fixtures.
     edited = {rev for rev, _ in iter_edited_revisions(registry)}
-    validator = ContractValidator(registry, threshold=settings.detect_threshold)
+    limit = settings.max_errors_per_payload
+    validator = ContractValidator(registry, threshold=settings.detect_threshold, max_errors=limit)
     samples: list[tuple[str, Any, str | None]] = []
     for version, version_pages in sorted(pages.items()):
-        validator_for_version = ContractValidator(registry, api_version=version, threshold=settings.detect_threshold)
+        validator_for_version = ContractValidator(
+            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit
+        )
         for page in version_pages:
             for i, example in enumerate(page.examples, 1):
                 source = f"{page.source} (example {i})"
@@ -188,7 +191,9 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
                 yield from _violations(result, page.source, edited)
     # The provider's official examples: a contract must accept what its own provider shows.
     for version, spec in sorted(specs.items()):
-        validator_for_version = ContractValidator(registry, api_version=version, threshold=settings.detect_threshold)
+        validator_for_version = ContractValidator(
+            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit
+        )
         for name, event in sorted(spec.events.items()):
             for i, example in enumerate(event.examples, 1):
                 source = f"{spec.source} ({name}, example {i})"
@@ -222,9 +227,15 @@ def _violations(result: Any, file: str, edited: set[Revision]) -> Iterator[Findi
         return
     for v in result.violations:
         yield _finding(
-            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message} "
+            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message}{v.occurrences()} "
             "(fix the fixture, or the doc page and `webhook-contracts regen`)", file,
-            event=rev.event, api_version=rev.api_version, revision=rev.revision, path=v.path or "/",
+            event=rev.event, api_version=rev.api_version, revision=rev.revision, path=v.path or "/", count=v.count,
+        )
+    if result.stopped_at is not None:
+        yield _finding(
+            "fixture_violation", f"{result.source}: stopped after {result.stopped_at} errors "
+            "(max-errors-per-payload); it has more", file,
+            event=rev.event, api_version=rev.api_version, revision=rev.revision,
         )
 
 

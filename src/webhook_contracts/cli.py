@@ -254,6 +254,7 @@ def validate(
     registry.require_api_version(api_version or settings.api_version)
     validator = ContractValidator(
         registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
+        max_errors=settings.max_errors_per_payload,
     )
     results: list[ValidationResult] = []
     for name in files:
@@ -402,7 +403,8 @@ def compare(
         values.append((parse_json(data, source), source))
     (first, source_a), (second, source_b) = values
     report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
-                              show_values=show_values or settings.show_values)
+                              show_values=show_values or settings.show_values,
+                              max_errors=settings.max_errors_per_payload)
     emit_report(report, fmt, fail_on or settings.fail_on, reports, layout=layout_for(color, verbose, quiet))
 
 

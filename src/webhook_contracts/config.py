@@ -21,6 +21,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
+from .validation import MAX_ERRORS
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -59,6 +60,9 @@ class Settings:
     max_baseline_bytes: int = MAX_BASELINE_BYTES
     #: Lines looked at, at most, to tell an NDJSON log from one JSON document.
     sniff_lines: int = SNIFF_LINES
+    #: Errors (validate, check's fixtures) or differences (compare) of one payload described one by one;
+    #: past it validation stops and compare only counts, and the output says so.
+    max_errors_per_payload: int = MAX_ERRORS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -115,6 +119,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_payload_bytes": (int,),
     "max_baseline_bytes": (int,),
     "sniff_lines": (int,),
+    "max_errors_per_payload": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -238,6 +243,8 @@ def _check_values(values: dict[str, Any], source: str) -> None:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
     if values.get("sniff_lines", 1) < 1:
         raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")
+    if values.get("max_errors_per_payload", 1) < 1:
+        raise ConfigError(f"{source}: max-errors-per-payload must be a positive number")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "

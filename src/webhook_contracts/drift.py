@@ -26,7 +26,9 @@ fields present or absent.
 Findings never carry payload values unless asked for; the `observed` side
 names types, formats and prefixes. The one exception is the value of an
 object tag (`"object": "voucher"`), which is vocabulary of the provider's API,
-not customer data, and only when it is shaped like one (lower-case snake).
+not customer data, and only when it is shaped like one (lower-case snake); it
+goes under ``extra["observed_value"]``, not into `observed`, so that a tag
+whose values are generated makes one finding per path, not one per value.
 
 :func:`check_payload` is the reference implementation; a faster gate may skip
 payloads that it would find clean, but must agree with it.
@@ -40,13 +42,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .findings import DRIFT_SEVERITY, Finding, Severity
+from .findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
 from .formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
 from .inference import FREE_FORM_KEYS, escape_pointer, unescape_pointer
 from .schemadiff import FieldSpec, flatten_schema
 from .validation import json_type
 
 ABSENT = "absent"
+#: What a `new_constant` finding observed: one finding per path whatever the value, which goes
+#: under :data:`~webhook_contracts.findings.OBSERVED_VALUE` (drift counts the distinct values).
+ANOTHER_VALUE = "another value"
 _TAG_SHAPE = re.compile(r"[a-z][a-z0-9_]{0,47}")
 _PREFIX_SHAPE = re.compile(r"([a-z]{1,12}[_-])[0-9A-Za-z]+")
 #: Nesting below which a payload is not followed (the interpreter's stack is finite).
@@ -196,7 +201,9 @@ def check_payload(
     _walk(data, contract.root, raw, 0)
     findings = []
     for (kind, path, expected, observed), value in sorted(raw.items(), key=lambda kv: (kv[0][1], kv[0])):
-        extra = {"value": _show(value)} if show_values and value is not _NOTHING else {}
+        extra: dict[str, Any] = {"value": _show(value)} if show_values and value is not _NOTHING else {}
+        if kind == "new_constant":
+            extra[OBSERVED_VALUE] = _tag_label(value, show_values)
         findings.append(
             Finding(
                 kind=kind,
@@ -323,10 +330,17 @@ def _check_string(value: str, node: Node, raw: _Raw) -> None:
     if node.prefix is not None and not value.startswith(node.prefix):
         _add(raw, "prefix_changed", node.path, node.prefix, _prefix_label(value), value)
     if spec.const is not None and value != spec.const:
-        _add(raw, "new_constant", node.path, spec.const, value if _TAG_SHAPE.fullmatch(value) else "other", value)
+        _add(raw, "new_constant", node.path, spec.const, ANOTHER_VALUE, value)
     if node.enum is not None and value not in node.enum:
         _add(raw, "new_enum_value", node.path, _enum_label(node.enum),
              value if _VOCABULARY.fullmatch(value) else "other", value)
+
+
+def _tag_label(value: str, show_values: bool) -> str:
+    """An object tag as a report may show it: itself when shaped like one (API vocabulary), else "other"."""
+    if _TAG_SHAPE.fullmatch(value):
+        return value
+    return _show(value) if show_values else "other"
 
 
 def _in_enum(value: Any, enum: frozenset[Any]) -> bool:

@@ -191,6 +191,16 @@ DRIFT_SEVERITY: dict[str, Severity] = {
 REPOSITORY_CONFIG = "pyproject.toml"
 
 
+#: `extra` key of a finding that counts findings not described one by one (past a limit on
+#: groups or differences): it has no path, and a baseline never accepts it.
+UNGROUPED = "ungrouped"
+
+
+#: `extra` key of a finding for the value it saw when that is not part of what groups it (a new
+#: object tag): drift counts the distinct values of a group and lists the most frequent.
+OBSERVED_VALUE = "observed_value"
+
+
 @dataclass(frozen=True, order=True)
 class Location:
     """Where something was seen: a file, a line, and the payload's own timestamp."""

@@ -373,6 +373,7 @@ class DriftScanner:
             "unparseable": {"count": self.unparseable_count, "lines": self.unparseable},
             "unknown": {"count": self.unknown_count, "lines": self.unknown},
             "groups_dropped": self.aggregator.dropped,
+            "ungrouped": self.aggregator.ungrouped_summary(),
             "deliveries": dict(sorted(self.deliveries.items())),
             "distributions": self._distribution_summary(),
         }
@@ -439,7 +440,10 @@ class DriftScanner:
             if count > len(listed):
                 notes.append(f"{count} {name} records, only the first {len(listed)} listed")
         if self.aggregator.dropped:
-            notes.append(f"more than {self.aggregator.max_groups} distinct findings; the rest were not grouped")
+            notes.append(
+                f"more than {self.aggregator.max_groups} distinct findings: {self.aggregator.dropped} more were not "
+                "grouped, only counted by event, kind and severity (they count for the exit code)"
+            )
         return notes
 
 

@@ -23,13 +23,16 @@ linear in the input, always; the price is that lookaround and backreferences
 are refused (the toolkit itself only writes `^prefix_` patterns, and JSON
 Schema recommends the portable subset anyway). :data:`SafeValidator` is
 jsonschema's Draft 2020-12 validator with `pattern` and `patternProperties`
-matched by RE2.
+matched by RE2; :func:`bounded_validator` also keeps at most a given number of
+errors under each `anyOf`/`oneOf` branch (jsonschema keeps every one of them,
+so a nullable object holding a million wrong items would hold a million errors).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +83,49 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
 SafeValidator = validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
     Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
 )
+
+
+def _branch_errors(validator: Any, instance: Any, subschemas: list[Any], limit: int) -> tuple[list[Any], int | None]:
+    """The errors of each branch in turn (at most *limit* per branch), and the first branch without any."""
+    errors: list[Any] = []
+    for index, subschema in enumerate(subschemas):
+        found = list(islice(validator.descend(instance, subschema, schema_path=index), limit))
+        if not found:
+            return errors, index
+        errors.extend(found)
+    return errors, None
+
+
+@functools.cache
+def bounded_validator(limit: int) -> Any:
+    """:data:`SafeValidator` whose `anyOf` and `oneOf` errors keep at most *limit* errors per branch.
+
+    The messages of these and of `type` do not repeat the instance (jsonschema's do, and an
+    instance may be megabytes).
+    """
+
+    def any_of(validator: Any, subschemas: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+        errors, valid = _branch_errors(validator, instance, subschemas, limit)
+        if valid is None:
+            yield ValidationError("is not valid under any of the given schemas", context=errors)
+
+    def one_of(validator: Any, subschemas: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
+        errors, valid = _branch_errors(validator, instance, subschemas, limit)
+        if valid is None:
+            yield ValidationError("is not valid under any of the given schemas", context=errors)
+            return
+        if any(validator.evolve(schema=other).is_valid(instance) for other in subschemas[valid + 1:]):
+            yield ValidationError("is valid under more than one of the given schemas")
+
+    return validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
+        SafeValidator, {"anyOf": any_of, "oneOf": one_of, "type": _type}
+    )
+
+
+def _type(validator: Any, types: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    wanted = types if isinstance(types, list) else [types]
+    if not any(validator.is_type(instance, name) for name in wanted):
+        yield ValidationError(f"is not of type {', '.join(repr(name) for name in wanted)}")
 
 
 #: The dialect the toolkit writes and checks against.

@@ -11,6 +11,7 @@ carry customer names and emails) unless the caller asks for them.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .formats import format_checker
 from .inference import escape_pointer
 from .registry import Registry, Revision
 from .schemadiff import DOCUMENTED_KEY
-from .schemaguard import SafeValidator, check_metaschema
+from .schemaguard import bounded_validator, check_metaschema
 from .strictjson import parse_strict
 
 ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
@@ -181,14 +182,31 @@ def detect_by_shape(data: dict[str, Any], shapes: Mapping[str, EventShape], thre
     return Detection(event, "shape", best, runner_up)
 
 
+#: Errors of one payload collected by default before validation stops (`max-errors-per-payload`).
+MAX_ERRORS = 100
+#: Concrete paths kept per group of errors.
+MAX_EXAMPLES = 3
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One way a payload breaks its contract."""
+    """One way a payload breaks its contract, at one path (array items as `*`), however often."""
 
     path: str
     keyword: str
     message: str
     value: str | None = None
+    #: How many errors of the payload this is (one per array item).
+    count: int = 1
+    #: The first few concrete paths (`/order/items/3`), when :attr:`path` has a `*`.
+    examples: tuple[str, ...] = ()
+
+    def occurrences(self) -> str:
+        """` (1000 times, at /items/0, /items/1, /items/2, ...)`, ` (at /items/3)`, or ''."""
+        listed = ", ".join(self.examples) + (", ..." if self.count > len(self.examples) else "")
+        if self.count > 1:
+            return f" ({self.count} times, at {listed})" if self.examples else f" ({self.count} times)"
+        return f" (at {listed})" if self.examples else ""
 
 
 @dataclass(frozen=True)
@@ -200,10 +218,17 @@ class ValidationResult:
     detection: Detection
     revision: Revision | None
     violations: tuple[Violation, ...] = field(default=())
+    #: The limit validation stopped at (`max-errors-per-payload`), when the payload has more errors.
+    stopped_at: int | None = None
 
     @property
     def valid(self) -> bool:
         return self.revision is not None and not self.violations
+
+    @property
+    def error_count(self) -> int:
+        """Errors found (at least this many when :attr:`stopped_at` is set)."""
+        return sum(v.count for v in self.violations)
 
 
 def _refuse(uri: str) -> Any:
@@ -211,27 +236,72 @@ def _refuse(uri: str) -> Any:
 
 
 def make_validator(
-    schema: dict[str, Any], source: str = "<schema>", *, checked: bool = False
+    schema: dict[str, Any], source: str = "<schema>", *, checked: bool = False, max_errors: int = MAX_ERRORS,
 ) -> Draft202012Validator:
     """A validator that checks formats, matches patterns in linear time and never retrieves anything.
 
     The schema is checked against the metaschema first, unless *checked* says it
-    already was (a registry's strict load does it).
+    already was (a registry's strict load does it). An `anyOf`/`oneOf` keeps no
+    more errors per branch than :func:`collect_violations` needs to see that
+    *max_errors* was passed.
     """
     if not checked:
         check_metaschema(schema, source)
-    validator: Draft202012Validator = SafeValidator(
+    validator: Draft202012Validator = bounded_validator(max_errors + 1)(
         schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs
     )
     return validator
 
 
 def iter_violations(validator: Draft202012Validator, data: Any, *, show_values: bool = False) -> Iterator[Violation]:
-    for error in sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
-        yield from _explain(error, show_values)
+    """Every error of *data*, one per path (array items as `*`), sorted by path."""
+    yield from collect_violations(validator, data, show_values=show_values, max_errors=None)[0]
 
 
-def _explain(error: ValidationError, show_values: bool) -> Iterator[Violation]:
+@dataclass
+class _Group:
+    violation: Violation
+    count: int
+    examples: list[str]
+
+
+def collect_violations(
+    validator: Draft202012Validator, data: Any, *, show_values: bool = False, max_errors: int | None = MAX_ERRORS,
+) -> tuple[tuple[Violation, ...], int | None]:
+    """The errors of *data* grouped by path (array items as `*`), and the limit it stopped at, if any.
+
+    Errors are read one at a time; after *max_errors* of them (None: no limit)
+    reading stops, so a payload with a million wrong items costs what a hundred do.
+    """
+    groups: dict[tuple[str, str, str], _Group] = {}
+    seen = 0
+    for error in validator.iter_errors(data):
+        for parts, violation in _explain(error, show_values):
+            if max_errors is not None and seen >= max_errors:
+                return _sorted(groups), max_errors
+            seen += 1
+            concrete = to_pointer(parts)
+            key = (violation.path, violation.keyword, violation.message)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = _Group(violation, 1, [concrete])
+                continue
+            group.count += 1
+            if len(group.examples) < MAX_EXAMPLES:
+                group.examples.append(concrete)
+    return _sorted(groups), None
+
+
+def _sorted(groups: dict[tuple[str, str, str], _Group]) -> tuple[Violation, ...]:
+    out = [
+        dataclasses.replace(g.violation, count=g.count, examples=tuple(g.examples) if "*" in g.violation.path else ())
+        for g in groups.values()
+    ]
+    return tuple(sorted(out, key=lambda v: (v.path.split("/"), v.keyword, v.message)))
+
+
+def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[Any], Violation]]:
+    """The violations an error stands for, each with its concrete path."""
     keyword = str(error.validator)
     if keyword == "anyOf" and error.context:
         # `anyOf: [{$ref}, {type: null}]` is how a nullable shared object is written:
@@ -241,9 +311,10 @@ def _explain(error: ValidationError, show_values: bool) -> Iterator[Violation]:
             for sub in branch:
                 yield from _explain(sub, show_values)
             return
-    path = to_pointer(list(error.absolute_path))
+    parts = list(error.absolute_path)
+    path = "".join("/*" if isinstance(p, int) else f"/{escape_pointer(str(p))}" for p in parts)
     value = json.dumps(error.instance)[:200] if show_values else None
-    yield Violation(path, keyword, _message(error), value)
+    yield parts, Violation(path, keyword, _message(error), value)
 
 
 def _message(error: ValidationError) -> str:
@@ -272,10 +343,15 @@ def _message(error: ValidationError) -> str:
 class ContractValidator:
     """Validates payloads against the contracts of a registry, caching validators."""
 
-    def __init__(self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6) -> None:
+    def __init__(
+        self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6,
+        max_errors: int = MAX_ERRORS,
+    ) -> None:
         self.registry = registry
         self.api_version = api_version
         self.threshold = threshold
+        #: Errors collected per payload before validation stops (`max-errors-per-payload`).
+        self.max_errors = max_errors
         self._validators: dict[Revision, Draft202012Validator] = {}
 
     def contracts(self, api_version: str) -> dict[str, dict[str, Any]]:
@@ -283,7 +359,9 @@ class ContractValidator:
 
     def validator(self, revision: Revision) -> Draft202012Validator:
         if revision not in self._validators:
-            self._validators[revision] = make_validator(self.registry.load(revision), revision.path, checked=True)
+            self._validators[revision] = make_validator(
+                self.registry.load(revision), revision.path, checked=True, max_errors=self.max_errors
+            )
         return self._validators[revision]
 
     def validate(
@@ -306,13 +384,15 @@ class ContractValidator:
             else self.registry.latest(detection.event, version)
         )
         try:
-            violations = tuple(iter_violations(self.validator(rev), unwrapped.data, show_values=show_values))
+            violations, stopped_at = collect_violations(
+                self.validator(rev), unwrapped.data, show_values=show_values, max_errors=self.max_errors
+            )
         except Unresolvable as exc:
             ref = getattr(exc, "ref", "?")
             raise SchemaFileError(self.registry.root / rev.path, f"$ref {ref!r} does not resolve") from exc
         except RecursionError as exc:
             raise PayloadError(source, "nested too deeply to validate against the contract", where=where) from exc
-        return ValidationResult(source, where, detection, rev, violations)
+        return ValidationResult(source, where, detection, rev, violations, stopped_at)
 
 
 def parse_json(data: bytes, source: str) -> Any:

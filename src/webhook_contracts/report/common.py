@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from itertools import groupby
 from typing import Any
 
-from ..findings import Finding, Location, Report, Severity
+from ..findings import UNGROUPED, Finding, Location, Report, Severity
 
 FAIL_ON_KEY = "fail_on"
 #: The threshold renderers assume when the report does not carry one.
@@ -50,6 +50,11 @@ def baseline_justification(report: Report) -> str:
     """Why a baselined finding does not fail: `accepted in the baseline FILE`."""
     file = report.summary.get("baseline_file")
     return f"accepted in the baseline {file}" if isinstance(file, str) and file else "accepted in the baseline"
+
+
+def path_label(finding: Finding) -> str:
+    """The path to show: `/` for the root, `(other paths)` for a count of findings not grouped."""
+    return "(other paths)" if finding.extra.get(UNGROUPED) else finding.path or "/"
 
 
 def where(finding: Finding) -> Location | None:
@@ -143,8 +148,13 @@ def change(finding: Finding) -> str:
     """`expected → observed` when the finding carries either."""
     if finding.expected is None and finding.observed is None:
         return ""
+    observed = finding.observed
+    values = finding.extra.get("values")
+    if isinstance(values, dict) and values.get("distinct") == 1 and not values.get("untracked"):
+        # A finding grouped over values (a new tag) that saw one: name it (as labelled for privacy).
+        observed = next(iter(values.get("most_frequent") or {observed: 0}))
     return f"{finding.expected if finding.expected is not None else '-'} → " + (
-        finding.observed if finding.observed is not None else "-"
+        observed if observed is not None else "-"
     )
 
 
@@ -235,6 +245,14 @@ def _drift_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> 
             yield f"{title}: {item.get('file')}:{item.get('line')}: {item.get('reason')}"
         if count > len(items[:listed]):
             yield f"{title}: ... and {count - len(items[:listed])} more (all of them in --format json)"
+    ungrouped = summary.get("ungrouped")
+    if isinstance(ungrouped, dict) and ungrouped:
+        counts = ", ".join(
+            f"{n} {kind} ({severity})"
+            for kind, by_severity in sorted(ungrouped.items()) if isinstance(by_severity, dict)
+            for severity, n in sorted(by_severity.items())
+        )
+        yield f"not grouped (past the limit on distinct findings): {counts}"
     if summary.get("baselined"):
         yield f"baselined: {summary['baselined']}"
 

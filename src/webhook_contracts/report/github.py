@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from ..findings import Finding, Report, Severity
-from .common import baselined, where
+from .common import baselined, path_label, where
 from .escaping import github_data, github_property
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -26,7 +26,7 @@ def annotation(finding: Finding) -> str:
         props.append(f"file={github_property(place.file)}")
         if place.line is not None and place.line >= 1:
             props.append(f"line={place.line}")
-    title = f"{finding.kind} {finding.path or '/'}"
+    title = f"{finding.kind} {path_label(finding)}"
     if finding.event:
         title = f"{finding.event} {title}"
     props.append(f"title={github_property(title)}")

@@ -27,6 +27,7 @@ from .common import (
     fails,
     group_title,
     iter_groups,
+    path_label,
     seen,
     where,
 )
@@ -63,7 +64,7 @@ def _case(name: str, classname: str) -> ET.Element:
 
 
 def _finding_case(finding: Finding, classname: str, threshold: Severity | None, accepted: str) -> ET.Element:
-    case = _case(f"{finding.path or '/'} [{finding.kind}]", classname)
+    case = _case(f"{path_label(finding)} [{finding.kind}]", classname)
     place = where(finding)
     if place is not None:
         case.set("file", xml_text(place.file))

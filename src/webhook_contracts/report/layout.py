@@ -62,12 +62,13 @@ def shorten_middle(text: str, width: int) -> str:
 
 
 def wrap(text: str, width: int, indent: str = "", hanging: str = "    ") -> list[str]:
-    """*text* in lines of at most *width* characters: the first after *indent*, the rest after *hanging*.
+    """*text* in lines of at most *width* characters: the first after *indent* (a bullet, say), the rest
+    under it after *hanging*.
 
     A word longer than a line (a file path) is never split, so it can be copied: it overflows.
     """
     return textwrap.wrap(
-        text, width, initial_indent=indent, subsequent_indent=indent + hanging,
+        text, width, initial_indent=indent, subsequent_indent=" " * len(indent) + hanging,
         break_long_words=False, break_on_hyphens=False,
     ) or [indent.rstrip()]
 

@@ -16,6 +16,7 @@ from .common import (
     failing_threshold,
     fails,
     headline,
+    path_label,
     readable_summary,
     seen,
     share,
@@ -38,7 +39,7 @@ def _cells(finding: Finding, threshold: Severity | None) -> dict[str, str]:
     return {
         "Severity": severity + (" (baselined)" if baselined(finding) else ""),
         "Event": cell(event),
-        "Path": cell(finding.path or "/"),
+        "Path": cell(path_label(finding)),
         "Kind": cell(finding.kind),
         "Change": cell(change(finding)),
         "Count": str(finding.count) if finding.count != 1 or finding.share is not None else "",

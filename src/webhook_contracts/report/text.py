@@ -25,6 +25,7 @@ from .common import (
     headline,
     iter_groups,
     listed_lines,
+    path_label,
     readable_summary,
     seen,
     share,
@@ -53,7 +54,8 @@ def _change(finding: Finding, width: int | None = None) -> str:
     if width is None or len(text) <= width or finding.observed is None:
         return shorten_middle(text, width) if width is not None else text
     observed = " → " + visible(finding.observed)
-    return shorten(text[: len(text) - len(observed)], max(width - len(observed), 1)) + observed
+    kept = shorten(text[: len(text) - len(observed)], max(width - len(observed), 1)) + observed
+    return kept if len(kept) <= width else shorten_middle(text, width)  # the observed side alone is too wide
 
 
 def _place(finding: Finding, shared_file: str | None) -> str:
@@ -68,7 +70,7 @@ def _row(finding: Finding, shared_file: str | None) -> dict[str, str]:
     return {
         "severity": finding.severity.label,
         "kind": visible(finding.kind),
-        "path": visible(finding.path or "/"),
+        "path": visible(path_label(finding)),
         "change": _change(finding),
         "count": str(finding.count),
         "share": share(finding),
@@ -245,4 +247,4 @@ def render_text(report: Report, stream: TextIO, layout: TextLayout | None = None
     if report.notes:
         stream.write("\nnotes\n")
         for note in report.notes:
-            stream.writelines(f"{text}\n" for text in wrap(visible(note), layout.columns, "  - ", "  "))
+            stream.writelines(f"{text}\n" for text in wrap(visible(note), layout.columns, "  - ", ""))

@@ -14,7 +14,11 @@ Reporter = Callable[[Sequence[ValidationResult], TextIO], None]
 def _status(result: ValidationResult) -> str:
     if result.revision is None:
         return "unknown event"
-    return "valid" if result.valid else f"{len(result.violations)} error(s)"
+    if result.valid:
+        return "valid"
+    if result.stopped_at is not None:
+        return f"more than {result.error_count} error(s); stopped at max-errors-per-payload ({result.stopped_at})"
+    return f"{result.error_count} error(s)"
 
 
 def _location(result: ValidationResult) -> str:
@@ -35,7 +39,7 @@ def render_text(results: Sequence[ValidationResult], stream: TextIO) -> None:
         )
         for v in result.violations:
             value = f" (value: {v.value})" if v.value is not None else ""
-            stream.write(f"  {v.path or '/'}: {v.message} [{v.keyword}]{value}\n")
+            stream.write(f"  {v.path or '/'}: {v.message} [{v.keyword}]{v.occurrences()}{value}\n")
     stream.write(summary_line(results) + "\n")
 
 
@@ -54,8 +58,13 @@ def _as_dict(result: ValidationResult) -> dict[str, Any]:
         "revision": rev.revision if rev else None,
         "detection": {"method": d.method, "confidence": d.confidence, "runner_up": d.runner_up},
         "valid": result.valid,
+        "error_count": result.error_count,
+        "stopped_at_max_errors": result.stopped_at,
         "errors": [
-            {"path": v.path, "keyword": v.keyword, "message": v.message, **({"value": v.value} if v.value else {})}
+            {
+                "path": v.path, "keyword": v.keyword, "message": v.message, "count": v.count,
+                "examples": list(v.examples), **({"value": v.value} if v.value else {}),
+            }
             for v in result.violations
         ],
     }
