@@ -64,3 +64,11 @@ class ProviderSpecError(InputError):
 
 class UsageError(WebhookContractsError):
     """The command line or the configuration asks for something that does not exist (an event, an API version)."""
+
+
+class WriteError(WebhookContractsError):
+    """A file could not be written (a full disk, no permission); names the file meant, not a temporary one."""
+
+    def __init__(self, path: str | Path, error: OSError) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: cannot write: {error.strerror or error}")

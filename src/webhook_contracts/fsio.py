@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import RegistryError
+from .errors import RegistryError, WriteError
 
 STATE_DIR = ".webhook-contracts"
 _LOCK_TIMEOUT_S = 30.0
@@ -29,7 +29,7 @@ _LOCK_TIMEOUT_S = 30.0
 Fault = Callable[[str], None]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, target: Path | None = None) -> None:
     """Write *data* to *path* so that readers see the old or the new file, never a part.
 
     Only a regular file (or a path that does not exist yet) is replaced; a
@@ -38,27 +38,48 @@ def write_atomic(path: Path, data: bytes) -> None:
     through, never turned into a file. A new file
     gets the mode the umask gives; a replaced one keeps its mode (mkstemp's 0600
     would otherwise make every report private).
+
+    Any OSError (a full disk, a read-only folder) is a :class:`WriteError` naming
+    *target* (default: *path*), never the temporary file beside it.
     """
+    try:
+        _write_atomic(path, data)
+    except OSError as exc:
+        raise WriteError(target or path, exc) from exc
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
     if path.is_symlink() and path.resolve().is_file():
         path = path.resolve()
     elif path.is_symlink() or (path.exists() and not path.is_file()):
-        with path.open("wb") as handle:
-            handle.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of *data* to *fd* (`os.write` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _mode_for(path: Path) -> int:
@@ -138,28 +159,23 @@ def apply_changes(
 ) -> None:
     """Write (bytes) or delete (None) every path in *changes*, relative to *root*, all or nothing.
 
-    Pass ``lock=False`` when the caller already holds :func:`locked`.
+    Pass ``lock=False`` when the caller already holds :func:`locked`. An OSError
+    is a :class:`WriteError` naming the file being replaced (or, for the
+    journal, the state folder), never a staged copy.
     """
     if not changes:
         return
     with locked(root) if lock else contextlib.nullcontext():
         recover(root)
         txn = _journal_dir(root)
-        (txn / "new").mkdir(parents=True)
-        (txn / "old").mkdir()
         entries: list[dict[str, str | None]] = []
         try:
+            with _naming(root / STATE_DIR):
+                (txn / "new").mkdir(parents=True)
+                (txn / "old").mkdir()
             for i, (rel, data) in enumerate(sorted(changes.items())):
-                dest = root / rel
-                entry: dict[str, str | None] = {"path": rel, "new": None, "old": None}
-                if data is not None:
-                    write_atomic(txn / "new" / str(i), data)
-                    entry["new"] = str(i)
-                if dest.exists():
-                    shutil.copy2(dest, txn / "old" / str(i))
-                    entry["old"] = str(i)
-                entries.append(entry)
-            write_atomic(txn / "journal.json", json.dumps(entries).encode())
+                entries.append(_stage(root / rel, rel, data, txn, str(i)))
+            write_atomic(txn / "journal.json", json.dumps(entries).encode(), target=root / STATE_DIR)
         except BaseException:
             shutil.rmtree(txn, ignore_errors=True)
             raise
@@ -168,14 +184,37 @@ def apply_changes(
                 dest = root / str(entry["path"])
                 if fault is not None:
                     fault(str(entry["path"]))
-                if entry["new"] is not None:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    (txn / "new" / str(entry["new"])).replace(dest)
-                elif dest.exists():
-                    dest.unlink()
+                with _naming(dest):
+                    if entry["new"] is not None:
+                        dest.parent.mkdir(parents=True, exist_ok=True)
+                        (txn / "new" / str(entry["new"])).replace(dest)
+                    elif dest.exists():
+                        dest.unlink()
         except BaseException:
             _rollback(root, txn, entries)
             shutil.rmtree(txn, ignore_errors=True)
             raise
         (txn / "journal.json").unlink()
         shutil.rmtree(txn, ignore_errors=True)
+
+
+def _stage(dest: Path, rel: str, data: bytes | None, txn: Path, name: str) -> dict[str, str | None]:
+    """Stage the new contents of *dest* and a copy of its old ones; the journal entry."""
+    entry: dict[str, str | None] = {"path": rel, "new": None, "old": None}
+    if data is not None:
+        write_atomic(txn / "new" / name, data, target=dest)
+        entry["new"] = name
+    if dest.exists():
+        with _naming(dest):
+            shutil.copy2(dest, txn / "old" / name)
+        entry["old"] = name
+    return entry
+
+
+@contextlib.contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """Turn an OSError into a :class:`WriteError` naming *target*."""
+    try:
+        yield
+    except OSError as exc:
+        raise WriteError(target, exc) from exc
