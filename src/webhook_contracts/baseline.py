@@ -18,7 +18,7 @@ import orjson
 
 from .errors import InputError
 from .findings import Finding, Report
-from .fsio import write_atomic
+from .fsio import MAX_FILE_BYTES, read_file, write_atomic
 from .registry import dump_json
 
 BASELINE_FORMAT = 1
@@ -41,12 +41,13 @@ def write_baseline(path: Path, report: Report) -> None:
     write_atomic(path, dump_json(baseline_document(report.findings, report.command)))
 
 
-def load_baseline(path: Path) -> frozenset[str]:
-    """The fingerprints in a baseline file; errors name the file."""
+def load_baseline(path: Path, limit: int = MAX_FILE_BYTES) -> frozenset[str]:
+    """The fingerprints in a baseline file; errors name the file.
+
+    Only a regular file of at most *limit* bytes (`max-file-bytes`) is read.
+    """
     try:
-        data = orjson.loads(path.read_bytes())
-    except OSError as exc:
-        raise InputError(path, f"cannot read the baseline: {exc.strerror or exc}") from exc
+        data = orjson.loads(read_file(path, limit=limit))
     except orjson.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:

@@ -253,7 +253,7 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
     folder = schemas_dir or settings.schemas_dir
     if schemas_dir is None and not (folder / "index.json").exists():
         folder = bundled_schemas() or folder
-    return load_registry(folder)
+    return load_registry(folder, max_file_bytes=settings.max_file_bytes)
 
 
 @main.command()
@@ -377,7 +377,7 @@ def drift(
         report = scan()
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
-        report = apply_baseline(report, load_baseline(baseline))
+        report = apply_baseline(report, load_baseline(baseline, settings.max_file_bytes))
     if write_baseline is not None:
         save_baseline(write_baseline, report)
         report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .fsio import MAX_FILE_BYTES
 from .logread import MAX_LINE_BYTES
 
 SEVERITIES = ("error", "warning", "info", "off")
@@ -38,6 +39,8 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: Largest repository file read (schema, index, CHANGELOG, model, baseline, OpenAPI document).
+    max_file_bytes: int = MAX_FILE_BYTES
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -86,6 +89,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "max_file_bytes": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -160,5 +164,6 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")
     if not 0 <= float(values.get("max_unchecked_share", 0.5)) <= 1:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
-    if values.get("max_payload_bytes", 1) < 1:
-        raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")
+    for key in ("max_payload_bytes", "max_file_bytes"):
+        if values.get(key, 1) < 1:
+            raise ConfigError(f"{source}: {key.replace('_', '-')} must be a positive number of bytes")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DocPageError
+from .fsio import read_file
 
 #: Canonical event types: dotted lower-case words. Nothing else can become a
 #: file name, so `../`, NUL bytes and absolute paths never reach the disk.
@@ -89,11 +90,7 @@ class DocPage:
 def read_doc_page(path: str | Path, *, api_version: str | None = None) -> DocPage:
     """Read the doc page at *path*; the API version defaults to a `vYYYY-MM-DD` folder."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PAGE_BYTES + 1)
-    except OSError as exc:
-        raise DocPageError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_file(path, limit=MAX_PAGE_BYTES, error=DocPageError, limit_name="the doc-page limit")
     if api_version is None:
         api_version = next((p for p in reversed(path.parts[:-1]) if API_VERSION.fullmatch(p)), None)
     return parse_doc_page(data, source=path.as_posix(), api_version=api_version)

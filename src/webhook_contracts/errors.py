@@ -46,6 +46,10 @@ class SchemaFileError(InputError):
     """A schema file is not JSON, not a valid schema, or refers outside the registry."""
 
 
+class UnresolvedRefError(SchemaFileError):
+    """A schema's local `$ref` points at nothing: validation would accept anything there."""
+
+
 class RegistryError(WebhookContractsError):
     """The schemas folder or its index is missing, inconsistent or locked."""
 

@@ -1,4 +1,10 @@
-"""Atomic writes: one file, or a whole set of files as one transaction.
+"""Bounded reads and atomic writes: one file, or a whole set of files as one transaction.
+
+Every file of the repository (schemas, the index, the CHANGELOG, generated
+models, the baseline, schema files named on the command line) is read by
+:func:`read_file`: only a regular file, and only up to a size limit
+(`max-file-bytes`), so a committed symlink to `/dev/zero` or a FIFO is an
+error naming the file, not a hang or a MemoryError.
 
 `regen` replaces schemas, the index, models and the CHANGELOG together. A
 crash half way must not leave models that disagree with their schemas, so a
@@ -20,13 +26,54 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import RegistryError, WriteError
+from .errors import InputError, RegistryError, WriteError
 
 STATE_DIR = ".webhook-contracts"
+#: Default of `max-file-bytes`: the largest repository file read.
+MAX_FILE_BYTES = 32 << 20
 _LOCK_TIMEOUT_S = 30.0
 
 #: Test hook: called with each destination just before it is replaced.
 Fault = Callable[[str], None]
+
+
+_FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_file(
+    path: Path, *, limit: int = MAX_FILE_BYTES, source: str | Path | None = None,
+    error: type[InputError] = InputError, limit_name: str = "max-file-bytes",
+) -> bytes:
+    """The bytes of the regular file at *path* (links followed), at most *limit* of them.
+
+    Anything else (a device, a FIFO, a folder) and a file larger than *limit*
+    is refused without being read: *error* names *source* (default: *path*),
+    and the message names the limit (*limit_name*: the setting that raises it).
+    A FIFO is opened without blocking, so a pipe nobody writes to cannot hang
+    the run.
+    """
+    name = source if source is not None else path
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise error(name, f"cannot read: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = next((label for test, label in _FILE_TYPES if test(info.st_mode)), "not a file")
+            raise error(name, f"not a regular file ({what}); refused")
+        if info.st_size > limit:
+            raise error(name, f"larger than {limit_name} ({limit} bytes); not read")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise error(name, f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise error(name, f"larger than {limit_name} ({limit} bytes); not read")
+    return data
 
 
 def write_atomic(path: Path, data: bytes, *, target: Path | None = None) -> None:
