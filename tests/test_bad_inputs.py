@@ -12,13 +12,16 @@ Each folder of `tests/data/bad-inputs/` is a case: its input files and a
       "stdout": ["fragment"],
       "stdout_not": ["jack@example.com"],  # must not appear (also "stderr_not")
       "stdout_is": "xml" | "github",    # stdout parses as XML / every line is a workflow command
-      "unchanged": true                 # the project tree is byte for byte what it was
+      "unchanged": true,                # the project tree is byte for byte what it was
+      "special": {"{project}/x.json": "fifo"}  # made before the run: a FIFO, or a symlink to the value
     }
 
 Placeholders in args and fragments: `{dir}` the case folder (a copy),
 `{input}` the file in it named `input.*`, `{repo}` the repository, `{cases}`
 the folder of cases, `{project}` the project copy. A case with a `project/`
-folder runs on a copy of the project with those files laid over it.
+folder runs on a copy of the project with those files laid over it. Files git
+cannot hold or a copy would follow (FIFOs, links to devices) are made by
+"special" once the copies are in place.
 
 Every case also checks: no traceback anywhere, and exit 2 means exactly one
 line on stderr, starting with `error: `.
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -186,6 +190,15 @@ def _fill(text: str, places: dict[str, str]) -> str:
     return text
 
 
+def _make_special(path: Path, kind: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.symlink_to(kind)
+
+
 def _fragments(spec: dict[str, Any], key: str) -> list[str]:
     value = spec.get(key, [])
     return [value] if isinstance(value, str) else list(value)
@@ -206,6 +219,8 @@ def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> Non
         "dir": str(folder), "input": str(inputs[0]) if inputs else "", "repo": str(REPO),
         "cases": str(CASES_DIR), "project": str(project),
     }
+    for special, kind in spec.get("special", {}).items():
+        _make_special(Path(_fill(special, places)), kind)
     where = spec.get("root", "project" if overlay.is_dir() else "repo")
     root = {"repo": REPO, "dir": folder, "project": project}[where]
     before = snapshot(project) if spec.get("unchanged") else None

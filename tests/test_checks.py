@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -245,3 +246,56 @@ def test_check_bad_report_target_is_a_usage_error(repo: Path, cli) -> None:
     result = cli("check", "--report", "pdf:out.pdf", root=repo)
     assert result.exit_code == 2
     assert "expected FORMAT:PATH" in result.stderr
+
+
+BROKEN_REVISIONS = {
+    "invalid JSON": (b'{"type": "object",', "not valid JSON: Expecting property name"),
+    "an array": (b"[1, 2, 3]", "a schema must be a JSON object"),
+    "5,000-deep nesting": (b'{"a":' * 5000 + b"1" + b"}" * 5000, "not valid JSON: nested too deeply"),
+    "not UTF-8": (b'{"description": "caf\xe9"}', "not valid JSON: 'utf-8' codec can't decode byte 0xe9"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_REVISIONS))
+def test_a_broken_edit_of_a_published_revision_is_a_finding_and_the_check_goes_on(
+    repo: Path, cli, broken: str
+) -> None:
+    data, reason = BROKEN_REVISIONS[broken]
+    (repo / R1).write_bytes(data)
+    result = cli("check", "--skip", "models", "--skip", "fixtures", "--format", "json", root=repo)
+    assert result.exit_code == 1, result.stderr
+    document = json.loads(result.stdout)
+    assert document["summary"]["checks"] == {
+        "schemas": "failed", "index": "failed", "models": "skipped", "fixtures": "skipped",
+        "changelog": "failed", "drift": "skipped: no --logs given",
+    }
+    [edited] = [f for f in document["findings"] if f["kind"] == "published_revision_edited"]
+    assert edited["location"]["file"] == R1
+    assert "cannot compare the edited revision with" in edited["message"]
+    assert R1 in edited["message"] and reason in edited["message"]
+    # the rest of the check went on: the missing CHANGELOG entry is reported too
+    assert any(f["kind"] == "changelog" and f"`{EVENT}` revision 1" in f["message"] for f in document["findings"])
+
+
+def test_a_broken_base_revision_is_named_with_its_commit(repo: Path) -> None:
+    (repo / R1).write_bytes(b"[]")
+    git(repo, "commit", "-qam", "broken base")
+    base = git(repo, "rev-parse", "HEAD").strip()
+    git(repo, "checkout", "-q", "HEAD~1", "--", R1)
+    report = run_checks(load_settings(repo), CheckOptions(base=base, skip=frozenset({"models", "fixtures"})))
+    [edited] = [f for f in report.findings if f.kind == "published_revision_edited"]
+    assert f"{R1} at {base[:12]}: a schema must be a JSON object" in edited.message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "/dev/zero"])
+def test_a_changelog_that_is_not_a_file_is_a_finding_not_a_hang(repo: Path, kind: str) -> None:
+    changelog = repo / "CHANGELOG.md"
+    changelog.unlink()
+    if kind == "fifo":
+        os.mkfifo(changelog)
+    else:
+        changelog.symlink_to(kind)
+    report = run_checks(load_settings(repo), CheckOptions(skip=frozenset({"models", "fixtures"})))
+    [finding] = [f for f in report.findings if f.kind == "changelog"]
+    assert finding.location is not None and finding.location.file == "CHANGELOG.md"
+    assert "CHANGELOG.md: not a regular file" in finding.message

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import REPO
+from conftest import REPO, Invoke
+from test_regen import snapshot
 
+from webhook_contracts import fsio
 from webhook_contracts.fsio import write_atomic
 
 
@@ -67,3 +72,65 @@ def test_report_to_dev_stdout_prints_and_keeps_the_device(tmp_path: Path) -> Non
     )
     assert done.returncode == 0, done.stderr
     assert '"command": "drift"' in done.stdout
+
+
+def _called_from_fsio() -> bool:
+    """Whether the caller's chain passes through the module under test (not pytest, click or codegen)."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_globals.get("__name__") == "webhook_contracts.fsio":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _disk_full(real: Callable[..., Any], when: Callable[..., bool] = lambda *a: True) -> Callable[..., Any]:
+    def fault(*args: Any) -> Any:
+        if _called_from_fsio() and when(*args):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args)
+
+    return fault
+
+
+@pytest.mark.parametrize("call", ["write", "replace"])
+def test_a_full_disk_names_the_report_not_its_temporary_file(
+    tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, call: str
+) -> None:
+    log = tmp_path / "empty.ndjson"
+    log.write_bytes(b"")
+    target = tmp_path / "reports" / "drift.json"
+    monkeypatch.setattr(os, call, _disk_full(getattr(os, call)))
+    result = cli("drift", "--fail-on", "never", "--report", f"json:{target}", str(log), root=REPO)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {target}: cannot write: No space left on device\n"
+    assert list(target.parent.iterdir()) == []  # the temporary file is gone too
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_device_that_is_full_is_named(tmp_path: Path, cli: Invoke) -> None:
+    log = tmp_path / "empty.ndjson"
+    log.write_bytes(b"")
+    result = cli("drift", "--fail-on", "never", "--report", "json:/dev/full", str(log), root=REPO)
+    assert result.exit_code == 2
+    assert result.stderr == "error: /dev/full: cannot write: No space left on device\n"
+
+
+MODEL = "contracts/voucherify_webhooks/v2024_01_01/shared.py"
+
+
+@pytest.mark.parametrize("phase", ["staging", "swapping"])
+def test_a_full_disk_during_regen_names_the_file_meant_and_changes_nothing(
+    project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, phase: str
+) -> None:
+    (project / MODEL).unlink()
+    before = snapshot(project)
+    if phase == "staging":  # the new contents cannot be written beside the tree
+        monkeypatch.setattr(os, "write", _disk_full(os.write))
+    else:  # a staged file cannot be moved into place: the rename fails
+        monkeypatch.setattr(os, "replace", _disk_full(os.replace, lambda src, dst: "/new/" in str(src)))
+    result = cli("regen", root=project)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {project / MODEL}: cannot write: No space left on device\n"
+    assert snapshot(project) == before
+    assert not fsio.pending(project)

@@ -22,7 +22,7 @@ import orjson
 from .config import MAX_BASELINE_BYTES
 from .errors import InputError
 from .findings import UNGROUPED, Finding, Report
-from .fsio import write_atomic
+from .fsio import read_file, write_atomic
 from .registry import dump_json
 
 BASELINE_FORMAT = 1
@@ -53,9 +53,7 @@ def load_baseline(path: Path, limit: int = MAX_BASELINE_BYTES) -> frozenset[str]
     a device, a FIFO or a huge file is refused without reading it.
     """
     try:
-        data = orjson.loads(_read_regular(path, limit))
-    except OSError as exc:
-        raise InputError(path, f"cannot read the baseline: {exc.strerror or exc}") from exc
+        data = orjson.loads(read_file(path, limit=limit, limit_name="max-baseline-bytes"))
     except orjson.JSONDecodeError as exc:
         raise InputError(path, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
     if not isinstance(data, dict) or data.get("format") != BASELINE_FORMAT:

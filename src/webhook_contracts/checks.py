@@ -15,7 +15,6 @@ one failed, so a pull request learns everything that is wrong at once:
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,17 +24,24 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
-from .errors import ConfigError, InputError, MissingDependencyError, PublishedRevisionError, WebhookContractsError
+from .errors import (
+    ConfigError,
+    InputError,
+    MissingDependencyError,
+    PublishedRevisionError,
+    UnresolvedRefError,
+    WebhookContractsError,
+)
 from .findings import REPOSITORY_CONFIG, Finding, Location, Report, Severity, locate
-from .inference import resolve_pointer
+from .fsio import read_file
 from .registry import (
     INDEX_NAME,
     Revision,
     edited_revision_message,
     iter_edited_revisions,
-    iter_refs,
     load_registry,
     load_schema_file,
+    parse_schema,
 )
 from .schemadiff import diff_schemas
 
@@ -74,24 +80,20 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
             continue
         rel = settings.rel(path)
         try:
-            schema = load_schema_file(path)  # also checks it against the metaschema
+            load_schema_file(path, limit=settings.max_file_bytes)  # also checks it against the metaschema
+        except UnresolvedRefError as exc:
+            yield _finding("unresolved_ref", f"{exc} (schemas are generated: restore the file from git, "
+                           f"`git checkout -- {rel}`)", rel)
         except WebhookContractsError as exc:
             yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git, "
                            f"`git checkout -- {rel}`)", rel)
-            continue
-        for pointer, keyword, ref in iter_refs(schema):
-            if keyword != "$ref":
-                continue
-            if resolve_pointer(schema, ref[1:]) is None:
-                yield _finding("unresolved_ref", f"$ref {ref!r} at {pointer or '/'} does not resolve "
-                               f"(schemas are generated: restore the file from git, `git checkout -- {rel}`)", rel)
 
 
 def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     root = settings.schemas_dir
     index_rel = settings.rel(root / INDEX_NAME)
     try:
-        registry = load_registry(root)
+        registry = load_registry(root, max_file_bytes=settings.max_file_bytes)
     except WebhookContractsError as exc:
         yield _finding("index_mismatch", str(exc), index_rel)
         return
@@ -164,7 +166,7 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     from .validation import ContractValidator, parse_json
 
     try:
-        registry = load_registry(settings.schemas_dir)
+        registry = load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes)
         pages = read_pages(settings, allow_none=True)
         specs = read_specs(settings, pages)
     except WebhookContractsError as exc:
@@ -206,7 +208,8 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     for path in _fixture_paths(settings):
         rel = settings.rel(path)
         try:
-            samples.append((rel, parse_json(path.read_bytes(), rel), None))
+            samples.append((rel, parse_json(read_file(path, limit=settings.max_payload_bytes, source=rel,
+                                                    limit_name="max-payload-bytes"), rel), None))
         except WebhookContractsError as exc:
             yield _finding("fixture_violation", str(exc), rel)
     for rel, value, _ in samples:
@@ -239,12 +242,28 @@ def _violations(result: Any, file: str, edited: set[Revision]) -> Iterator[Findi
         )
 
 
-def _git(settings: Settings, *args: str) -> str | None:
+def _git_bytes(settings: Settings, *args: str) -> bytes | None:
     try:
-        done = subprocess.run(["git", *args], cwd=settings.root, capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", *args], cwd=settings.root, capture_output=True, check=False)
     except OSError:
         return None
     return done.stdout if done.returncode == 0 else None
+
+
+def _git(settings: Settings, *args: str) -> str | None:
+    out = _git_bytes(settings, *args)
+    return out.decode("utf-8", "replace") if out is not None else None
+
+
+def _git_file(settings: Settings, base: str, rel: str) -> bytes | None:
+    """The bytes of *rel* at *base* (None if it has none there), refused above `max-file-bytes`."""
+    size = _git(settings, "cat-file", "-s", f"{base}:{rel}")
+    if size is None:
+        return None
+    if int(size) > settings.max_file_bytes:
+        raise InputError(f"{rel} at {base[:12]}", f"larger than max-file-bytes ({settings.max_file_bytes} bytes); "
+                         "not read")
+    return _git_bytes(settings, "show", f"{base}:{rel}")
 
 
 def default_base(settings: Settings) -> str | None:
@@ -288,8 +307,12 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
     # Files not yet added to git are changes too (a pre-commit run sees them so).
     untracked = _git(settings, "ls-files", "--others", "--exclude-standard", "--", schemas_rel) or ""
     changed += "".join(f"A\t{rel}\n" for rel in untracked.splitlines())
-    changelog_before = _git(settings, "show", f"{base}:{settings.changelog}") or ""
-    changelog_now = settings.changelog_path.read_text("utf-8") if settings.changelog_path.exists() else ""
+    try:
+        changelog_before = (_git_file(settings, base, settings.changelog) or b"").decode("utf-8", "replace")
+        changelog_now = _read_text(settings.changelog_path, settings) if settings.changelog_path.exists() else ""
+    except InputError as exc:
+        yield _finding("changelog", str(exc), settings.changelog)
+        changelog_before = changelog_now = ""
     added_lines = set(changelog_now.splitlines()) - set(changelog_before.splitlines())
     for line in changed.splitlines():
         status, _, rel = line.partition("\t")
@@ -315,14 +338,24 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
             )
 
 
+def _read_text(path: Path, settings: Settings) -> str:
+    return read_file(path, limit=settings.max_file_bytes, source=settings.rel(path)).decode("utf-8", "replace")
+
+
 def _edit(settings: Settings, base: str, rel: str) -> str:
-    """How a published revision was edited: its breaking changes, if it still reads as a schema."""
+    """How a published revision was edited: its breaking changes, or why the versions cannot be compared.
+
+    Both versions are untrusted (a pull request may hold anything): one that
+    cannot be read as a schema is named, and the check goes on.
+    """
     try:
-        old = json.loads(_git(settings, "show", f"{base}:{rel}") or "{}")
-        new = json.loads((settings.root / rel).read_bytes())
-        breaking = [c.describe() for c in diff_schemas(old, new) if c.breaking]
-    except (OSError, ValueError, RecursionError, WebhookContractsError):
-        breaking = []
+        old_data = _git_file(settings, base, rel)
+        old_name = f"{rel} at {base[:12]}"
+        old = parse_schema(old_data, old_name) if old_data is not None else {}
+        new = parse_schema(read_file(settings.root / rel, limit=settings.max_file_bytes, source=rel), rel)
+        breaking = [c.describe() for c in diff_schemas(old, new, sources=(old_name, rel)) if c.breaking]
+    except WebhookContractsError as exc:
+        return f"edited (it cannot be compared with {base[:12]}: {exc})"
     return f"edited in a breaking way ({'; '.join(breaking)})" if breaking else "edited"
 
 
@@ -344,7 +377,8 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     from .scan import drift_options
 
     report = scan_files(
-        expand_inputs(options.logs), load_registry(settings.schemas_dir), drift_options(settings),
+        expand_inputs(options.logs), load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes),
+        drift_options(settings),
         payload_field=options.payload_field, max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
     )
     if settings.baseline_path is not None:

@@ -339,7 +339,7 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
     folder = schemas_dir or settings.schemas_dir
     if schemas_dir is None and not (folder / "index.json").exists():
         folder = bundled_schemas() or folder
-    return load_registry(folder)
+    return load_registry(folder, max_file_bytes=settings.max_file_bytes)
 
 
 @main.command()

@@ -20,6 +20,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from .errors import ConfigError
+from .fsio import MAX_FILE_BYTES
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
 from .validation import MAX_ERRORS
 
@@ -63,6 +64,8 @@ class Settings:
     #: Errors (validate, check's fixtures) or differences (compare) of one payload described one by one;
     #: past it validation stops and compare only counts, and the output says so.
     max_errors_per_payload: int = MAX_ERRORS
+    #: Largest repository file read (schema, index, CHANGELOG, model, baseline, OpenAPI document).
+    max_file_bytes: int = MAX_FILE_BYTES
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -120,6 +123,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_baseline_bytes": (int,),
     "sniff_lines": (int,),
     "max_errors_per_payload": (int,),
+    "max_file_bytes": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -238,7 +242,7 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     if not 0 <= values.get("max_unchecked_share", 0.5) <= 1:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
     lo, hi = BYTES_RANGE
-    for key in ("max_payload_bytes", "max_baseline_bytes"):
+    for key in ("max_payload_bytes", "max_baseline_bytes", "max_file_bytes"):
         if not lo <= values.get(key, lo) <= hi:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
     if values.get("sniff_lines", 1) < 1:

@@ -84,8 +84,8 @@ def parse_reference(text: str) -> Reference | None:
     return Reference(event, version, int(match.group(1)))
 
 
-def _file_contract(path: Path, display: Callable[[Path], str]) -> Contract:
-    schema = load_schema_file(path)
+def _file_contract(path: Path, display: Callable[[Path], str], limit: int) -> Contract:
+    schema = load_schema_file(path, limit=limit)
     meta = schema.get(META_KEY)
     if not isinstance(meta, dict):
         meta = {}
@@ -113,7 +113,7 @@ def resolve_contract(
                 else f", and not a contract reference ({SYNTAX})"
             )
             raise ContractReferenceError(text, f"no such schema file{hint}")
-        return _file_contract(Path(text), display)
+        return _file_contract(Path(text), display, registry.max_file_bytes)
     if ref.event not in registry.events():
         known = ", ".join(registry.events()) or "none"
         where = display(registry.root)

@@ -13,12 +13,14 @@ import codecs
 import datetime as _dt
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import DocPageError
+from .fsio import read_file
 
 #: Canonical event types: dotted lower-case words. Nothing else can become a
 #: file name, so `../`, NUL bytes and absolute paths never reach the disk.
@@ -88,11 +90,7 @@ class DocPage:
 def read_doc_page(path: str | Path, *, api_version: str | None = None) -> DocPage:
     """Read the doc page at *path*; the API version defaults to a `vYYYY-MM-DD` folder."""
     path = Path(path)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_PAGE_BYTES + 1)
-    except OSError as exc:
-        raise DocPageError(path, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_file(path, limit=MAX_PAGE_BYTES, error=DocPageError, limit_name="the doc-page limit")
     if api_version is None:
         api_version = next((p for p in reversed(path.parts[:-1]) if API_VERSION.fullmatch(p)), None)
     return parse_doc_page(data, source=path.as_posix(), api_version=api_version)
@@ -161,7 +159,27 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_reject_constant)
+class _OutOfRange(ValueError):
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+        super().__init__(f"the number {literal} is out of range (a JSON number must fit a double, about ±1.8e308)")
+
+
+def _finite_float(literal: str) -> float:
+    """A JSON number with a fraction or exponent; one beyond a double's range is refused, never infinity.
+
+    Refused rather than kept exact: the contract, `extract --format json` and
+    every consumer of the payloads read numbers as doubles, so `1e400` is not a
+    number any of them could receive. Integers stay exact (Python's int).
+    """
+    value = float(literal)
+    if math.isinf(value):
+        raise _OutOfRange(literal)
+    return value
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_reject_constant,
+                            parse_float=_finite_float)
 
 
 def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
@@ -190,7 +208,8 @@ def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[
             continue
         except (ValueError, RecursionError) as exc:
             reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-            raise DocPageError(source, f"example JSON rejected: {reason}", where=_line_col(text, start)) from exc
+            at = text.find(exc.literal, start) if isinstance(exc, _OutOfRange) else start
+            raise DocPageError(source, f"example JSON rejected: {reason}", where=_line_col(text, at)) from exc
         spans.append((start, end))
         pos = end
         if not value:

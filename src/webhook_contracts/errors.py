@@ -46,6 +46,10 @@ class SchemaFileError(InputError):
     """A schema file is not JSON, not a valid schema, or refers outside the registry."""
 
 
+class UnresolvedRefError(SchemaFileError):
+    """A schema's local `$ref` points at nothing: validation would accept anything there."""
+
+
 class RegistryError(WebhookContractsError):
     """The schemas folder or its index is missing, inconsistent or locked."""
 
@@ -72,3 +76,11 @@ class UsageError(WebhookContractsError):
 
 class MissingDependencyError(UsageError):
     """An optional dependency a command needs is missing; the message says what to install."""
+
+
+class WriteError(WebhookContractsError):
+    """A file could not be written (a full disk, no permission); names the file meant, not a temporary one."""
+
+    def __init__(self, path: str | Path, error: OSError) -> None:
+        self.path = str(path)
+        super().__init__(f"{self.path}: cannot write: {error.strerror or error}")

@@ -1,4 +1,10 @@
-"""Atomic writes: one file, or a whole set of files as one transaction.
+"""Bounded reads and atomic writes: one file, or a whole set of files as one transaction.
+
+Every file of the repository (schemas, the index, the CHANGELOG, generated
+models, the baseline, schema files named on the command line) is read by
+:func:`read_file`: only a regular file, and only up to a size limit
+(`max-file-bytes`), so a committed symlink to `/dev/zero` or a FIFO is an
+error naming the file, not a hang or a MemoryError.
 
 `regen` replaces schemas, the index, models and the CHANGELOG together. A
 crash half way must not leave models that disagree with their schemas, so a
@@ -23,16 +29,57 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import RegistryError
+from .errors import InputError, RegistryError, WriteError
 
 STATE_DIR = ".webhook-contracts"
+#: Default of `max-file-bytes`: the largest repository file read.
+MAX_FILE_BYTES = 32 << 20
 _LOCK_TIMEOUT_S = 30.0
 
 #: Test hook: called with each destination just before it is replaced.
 Fault = Callable[[str], None]
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+_FILE_TYPES = (
+    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_file(
+    path: Path, *, limit: int = MAX_FILE_BYTES, source: str | Path | None = None,
+    error: type[InputError] = InputError, limit_name: str = "max-file-bytes",
+) -> bytes:
+    """The bytes of the regular file at *path* (links followed), at most *limit* of them.
+
+    Anything else (a device, a FIFO, a folder) and a file larger than *limit*
+    is refused without being read: *error* names *source* (default: *path*),
+    and the message names the limit (*limit_name*: the setting that raises it).
+    A FIFO is opened without blocking, so a pipe nobody writes to cannot hang
+    the run.
+    """
+    name = source if source is not None else path
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as exc:
+        raise error(name, f"cannot read: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = next((label for test, label in _FILE_TYPES if test(info.st_mode)), "not a file")
+            raise error(name, f"not a regular file ({what}); refused")
+        if info.st_size > limit:
+            raise error(name, f"larger than {limit_name} ({limit} bytes); not read")
+        try:
+            data = handle.read(limit + 1)
+        except OSError as exc:
+            raise error(name, f"cannot read: {exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise error(name, f"larger than {limit_name} ({limit} bytes); not read")
+    return data
+
+
+def write_atomic(path: Path, data: bytes, *, target: Path | None = None) -> None:
     """Write *data* to *path* so that readers see the old or the new file, never a part.
 
     Only a regular file (or a path that does not exist yet) is replaced; a
@@ -41,27 +88,48 @@ def write_atomic(path: Path, data: bytes) -> None:
     through, never turned into a file. A new file
     gets the mode the umask gives; a replaced one keeps its mode (mkstemp's 0600
     would otherwise make every report private).
+
+    Any OSError (a full disk, a read-only folder) is a :class:`WriteError` naming
+    *target* (default: *path*), never the temporary file beside it.
     """
+    try:
+        _write_atomic(path, data)
+    except OSError as exc:
+        raise WriteError(target or path, exc) from exc
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
     if path.is_symlink() and path.resolve().is_file():
         path = path.resolve()
     elif path.is_symlink() or (path.exists() and not path.is_file()):
-        with path.open("wb") as handle:
-            handle.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+        try:
+            _write_all(fd, data)
+        finally:
+            os.close(fd)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _mode_for(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         Path(tmp).chmod(mode)
         Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of *data* to *fd* (`os.write` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _mode_for(path: Path) -> int:
@@ -225,7 +293,8 @@ def _finish(txn: Path) -> None:
 def _stage(root: Path, txn: Path, changes: Mapping[str, bytes | None]) -> tuple[list[Entry], list[str]]:
     """Keep a copy of every file about to change, and the folders about to be made; then the journal."""
     shutil.rmtree(txn, ignore_errors=True)  # what an interrupted staging left: the tree was not touched
-    (txn / "old").mkdir(parents=True, exist_ok=True)
+    with _naming(root / STATE_DIR):
+        (txn / "old").mkdir(parents=True, exist_ok=True)
     entries: list[Entry] = []
     made: set[str] = set()
     try:
@@ -233,12 +302,14 @@ def _stage(root: Path, txn: Path, changes: Mapping[str, bytes | None]) -> tuple[
             dest = root / rel
             entry: Entry = {"path": rel, "new": str(i) if data is not None else None, "old": None}
             if dest.is_file():
-                _put(txn / "old" / str(i), dest.read_bytes(), _mode_for(dest))
+                with _naming(dest):
+                    _put(txn / "old" / str(i), dest.read_bytes(), _mode_for(dest))
                 entry["old"] = str(i)
             elif data is not None:
                 made.update(_missing_folders(root, dest.parent))
             entries.append(entry)
-        write_atomic(txn / "journal.json", json.dumps({"entries": entries, "made": sorted(made)}).encode())
+        write_atomic(txn / "journal.json", json.dumps({"entries": entries, "made": sorted(made)}).encode(),
+                     target=root / STATE_DIR)
     except BaseException:
         shutil.rmtree(txn, ignore_errors=True)
         raise
@@ -258,7 +329,9 @@ def apply_changes(
 ) -> None:
     """Write (bytes) or delete (None) every path in *changes*, relative to *root*, all or nothing.
 
-    Pass ``lock=False`` when the caller already holds :func:`locked`.
+    Pass ``lock=False`` when the caller already holds :func:`locked`. An OSError
+    is a :class:`WriteError` naming the file being replaced (or, for the
+    journal, the state folder), never a staged copy.
     """
     if not changes:
         return
@@ -273,11 +346,12 @@ def apply_changes(
                 if fault is not None:
                     fault(rel)
                 data = changes[rel]
-                if data is not None:
-                    _put(dest, data, _mode_for(dest))
-                else:
-                    with contextlib.suppress(FileNotFoundError):
-                        dest.unlink()
+                with _naming(dest):
+                    if data is not None:
+                        _put(dest, data, _mode_for(dest))
+                    else:
+                        with contextlib.suppress(FileNotFoundError):
+                            dest.unlink()
         except BaseException as exc:
             try:
                 _rollback(root, txn, entries, made)
@@ -286,3 +360,12 @@ def apply_changes(
             _finish(txn)
             raise
         _finish(txn)
+
+
+@contextlib.contextmanager
+def _naming(target: Path) -> Iterator[None]:
+    """Turn an OSError into a :class:`WriteError` naming *target*."""
+    try:
+        yield
+    except OSError as exc:
+        raise WriteError(target, exc) from exc

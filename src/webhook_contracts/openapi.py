@@ -45,11 +45,10 @@ from typing import Any
 
 from .errors import ProviderSpecError
 from .formats import FORMATS
+from .fsio import MAX_FILE_BYTES, read_file
 from .inference import escape_pointer, resolve_pointer, unescape_pointer
 from .strictjson import parse_strict
 
-#: The provider document's size limit (the Voucherify one is under 1 MiB).
-MAX_SPEC_BYTES = 32 * 1024 * 1024
 #: Nesting followed in a schema before giving up (composition inside composition ...).
 MAX_DEPTH = 64
 #: Events shipped when the configuration does not say: the loyalty programme's events.
@@ -124,18 +123,16 @@ def read_provider_spec(
     source: str | None = None,
     events: Iterable[str] = DEFAULT_EVENTS,
     always: Iterable[str] = (),
+    limit: int = MAX_FILE_BYTES,
 ) -> ProviderSpec:
     """Read and normalise the webhook events of *path* whose names match one of *events* (globs).
 
     Events named in *always* (those with doc pages) are read too when the document has them.
+    Only a regular file of at most *limit* bytes (`max-file-bytes`; the Voucherify one is
+    under 1 MiB) is read.
     """
     name = source or path.as_posix()
-    try:
-        if path.stat().st_size > MAX_SPEC_BYTES:
-            raise ProviderSpecError(name, f"larger than {MAX_SPEC_BYTES} bytes")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ProviderSpecError(name, f"cannot read: {exc.strerror or exc}") from exc
+    data = read_file(path, limit=limit, source=name, error=ProviderSpecError)
     document = parse_strict(data, name)
     return normalise_spec(document, source=name, sha256=hashlib.sha256(data).hexdigest(), events=events, always=always)
 

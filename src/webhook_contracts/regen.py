@@ -23,7 +23,7 @@ from .codegen import generate_models, is_generated, require_generator
 from .config import Settings
 from .contract import META_KEY, Disagreement, build_contracts
 from .docpage import API_VERSION, DocPage, read_doc_page
-from .errors import DocPageError, ProviderSpecError, RegistryError
+from .errors import DocPageError, InputError, ProviderSpecError, RegistryError
 from .openapi import ProviderSpec, is_provider_spec, read_provider_spec
 from .registry import (
     INDEX_NAME,
@@ -89,7 +89,8 @@ def read_specs(settings: Settings, pages: dict[str, list[DocPage]]) -> dict[str,
         version = path.parent.name
         source = settings.rel(path)
         always = [p.event for p in pages.get(version, [])]
-        spec = read_provider_spec(path, source=source, events=settings.events, always=always)
+        spec = read_provider_spec(path, source=source, events=settings.events, always=always,
+                                  limit=settings.max_file_bytes)
         if spec.api_version != version:
             raise ProviderSpecError(
                 source, f"info.version says {spec.api_version}, the folder says {version}", where="/info/version"
@@ -136,7 +137,7 @@ def plan_regen(settings: Settings) -> RegenPlan:
             f"{settings.root / fsio.STATE_DIR}: an interrupted regen left files half-replaced; "
             "run `webhook-contracts regen` to roll them back"
         )
-    registry = load_registry(settings.schemas_dir)
+    registry = load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes)
     check_published(registry, settings.rel)
     pages = read_pages(settings, allow_none=True)
     specs = read_specs(settings, pages)
@@ -170,9 +171,9 @@ def plan_regen(settings: Settings) -> RegenPlan:
     files.update(_model_files(settings, registry, revisions, files))
     if entries:
         changelog = settings.changelog_path
-        text = changelog.read_text("utf-8") if changelog.exists() else ""
+        text = _read_text(changelog, settings) if changelog.exists() else ""
         files[settings.changelog] = add_entries(text, entries).encode("utf-8")
-    stale = tuple(sorted(path for path, data in files.items() if _differs(settings.root / path, data)))
+    stale = tuple(sorted(path for path, data in files.items() if _differs(settings.root / path, data, settings)))
     return RegenPlan(files, stale, tuple(entries), disagreements, tuple(warnings))
 
 
@@ -198,18 +199,30 @@ def _model_files(
     if settings.package_dir.is_dir():
         for path in sorted(settings.package_dir.rglob("*.py")):
             rel = f"{prefix}/{path.relative_to(settings.package_dir).as_posix()}"
-            if rel not in out and is_generated(path.read_text("utf-8", "replace")):
+            if rel not in out and is_generated(_read(path, settings).decode("utf-8", "replace")):
                 out[rel] = None
     return out
 
 
-def _differs(path: Path, data: bytes | None) -> bool:
+def _read(path: Path, settings: Settings) -> bytes:
+    """A file of the project: only a regular file of at most `max-file-bytes`."""
+    return fsio.read_file(path, limit=settings.max_file_bytes, source=settings.rel(path))
+
+
+def _read_text(path: Path, settings: Settings) -> str:
+    try:
+        return _read(path, settings).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        byte = exc.object[exc.start]
+        raise InputError(settings.rel(path), f"not UTF-8 (byte 0x{byte:02x} at offset {exc.start})") from exc
+
+
+def _differs(path: Path, data: bytes | None, settings: Settings) -> bool:
     if data is None:
         return path.exists()
-    try:
-        return path.read_bytes() != data
-    except FileNotFoundError:
+    if not path.exists():
         return True
+    return _read(path, settings) != data
 
 
 def regen(settings: Settings, *, fault: fsio.Fault | None = None) -> RegenPlan:

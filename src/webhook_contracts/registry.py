@@ -17,11 +17,13 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from .contract import META_KEY
 from .docpage import API_VERSION, EVENT_NAME
-from .errors import PublishedRevisionError, RegistryError, SchemaFileError, UsageError
-from .inference import escape_pointer
+from .errors import InputError, PublishedRevisionError, RegistryError, SchemaFileError, UnresolvedRefError, UsageError
+from .fsio import MAX_FILE_BYTES, read_file
+from .inference import escape_pointer, resolve_pointer
 from .schemaguard import check_metaschema, check_schema_safety
 
 INDEX_NAME = "index.json"
@@ -73,6 +75,8 @@ class Registry:
 
     root: Path
     revisions: tuple[Revision, ...]
+    #: Largest schema file read (`max-file-bytes`).
+    max_file_bytes: int = MAX_FILE_BYTES
 
     def api_versions(self) -> list[str]:
         return sorted({r.api_version for r in self.revisions})
@@ -111,7 +115,7 @@ class Registry:
         raise RegistryError(f"no revision {revision} of {event} in API version {api_version}")
 
     def load(self, revision: Revision, *, strict: bool = True) -> dict[str, Any]:
-        return load_schema_file(self.root / revision.path, strict=strict)
+        return load_schema_file(self.root / revision.path, strict=strict, limit=self.max_file_bytes)
 
     def top_level(self, revision: Revision) -> dict[str, Any]:
         """The top level of a contract: its keys, `required`, `x-documented` and whether it is a map.
@@ -121,30 +125,36 @@ class Registry:
         checked when its payloads are checked).
         """
         path = self.root / revision.path
-        return _top_level(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0)
+        return _top_level(path.absolute(), _mtime(path), self.max_file_bytes)
 
 
-def load_schema_file(path: Path, *, strict: bool = True) -> dict[str, Any]:
+def _mtime(path: Path) -> int:
+    return path.stat().st_mtime_ns if path.exists() else 0
+
+
+def load_schema_file(path: Path, *, strict: bool = True, limit: int = MAX_FILE_BYTES) -> dict[str, Any]:
     """Read a schema file; refuse anything that is not a JSON object with local refs only.
 
     Any schema that could hang or crash a command is refused (see
     :mod:`~webhook_contracts.schemaguard`); *strict* also refuses one that is
-    not a valid JSON Schema.
+    not a valid JSON Schema or has a `$ref` that resolves to nothing. Only a
+    regular file of at most *limit* bytes is read.
     """
     load = _load_checked if strict else _load_schema_cached
-    return load(path.resolve(), path.stat().st_mtime_ns if path.exists() else 0)
+    return load(path.absolute(), _mtime(path), limit)
 
 
 @cache
-def _load_checked(path: Path, mtime: int) -> dict[str, Any]:
-    data = _load_schema_cached(path, mtime)
+def _load_checked(path: Path, mtime: int, limit: int) -> dict[str, Any]:
+    data = _load_schema_cached(path, mtime, limit)
     check_metaschema(data, path)
+    check_refs_resolve(data, path)
     return data
 
 
 @cache
-def _top_level(path: Path, _mtime: int) -> dict[str, Any]:
-    data = _read_object(path)
+def _top_level(path: Path, _mtime: int, limit: int) -> dict[str, Any]:
+    data = _read_object(path, limit)
     props = data.get("properties")
     out: dict[str, Any] = {"properties": {str(k): {} for k in props} if isinstance(props, dict) else {}}
     for key in ("required", "x-documented"):
@@ -155,25 +165,28 @@ def _top_level(path: Path, _mtime: int) -> dict[str, Any]:
     return out
 
 
-def _read_object(path: Path) -> dict[str, Any]:
+def _read_object(path: Path, limit: int) -> dict[str, Any]:
     """A schema file's JSON object (not yet checked)."""
+    return parse_schema(read_file(path, limit=limit, error=SchemaFileError), path)
+
+
+def parse_schema(data: bytes, source: str | Path) -> dict[str, Any]:
+    """The JSON object in *data*, the bytes of a schema; :class:`SchemaFileError` naming *source* otherwise."""
     try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise SchemaFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+        value = json.loads(data)
     except json.JSONDecodeError as exc:
-        raise SchemaFileError(path, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
-    except (ValueError, RecursionError) as exc:
+        raise SchemaFileError(source, f"not valid JSON: {exc.msg}", where=f"{exc.lineno}:{exc.colno}") from exc
+    except (ValueError, RecursionError) as exc:  # invalid UTF-8, nesting deeper than the parser goes
         reason = "nested too deeply" if isinstance(exc, RecursionError) else exc
-        raise SchemaFileError(path, f"not valid JSON: {reason}") from exc
-    if not isinstance(data, dict):
-        raise SchemaFileError(path, "a schema must be a JSON object")
-    return data
+        raise SchemaFileError(source, f"not valid JSON: {reason}") from exc
+    if not isinstance(value, dict):
+        raise SchemaFileError(source, "a schema must be a JSON object")
+    return value
 
 
 @cache
-def _load_schema_cached(path: Path, _mtime: int) -> dict[str, Any]:
-    data = _read_object(path)
+def _load_schema_cached(path: Path, _mtime: int, limit: int) -> dict[str, Any]:
+    data = _read_object(path, limit)
     check_local_refs(data, path)
     check_schema_safety(data, path)
     return data
@@ -203,16 +216,70 @@ def check_local_refs(schema: Any, source: str | Path) -> None:
             )
 
 
-def load_registry(root: Path) -> Registry:
-    """The registry in *root*; an empty one if the folder has no index yet."""
+_MISSING = object()
+
+
+def check_refs_resolve(schema: dict[str, Any], source: str | Path) -> None:
+    """Refuse a local `$ref` (or `$dynamicRef`) that points at nothing.
+
+    jsonschema only notices one when a payload reaches it, and the drift walker
+    reads it as "any value": a contract with a broken reference would accept
+    anything there. A reference resolves within the nearest enclosing `$id`.
+    """
+    for where, keyword, target in iter_refs(schema):
+        base = _resource_of(schema, where)
+        fragment = unquote(target[1:])
+        if fragment.startswith("/"):
+            if resolve_pointer(base, fragment, _MISSING) is not _MISSING:
+                continue
+            what = "nothing is at that JSON Pointer"
+        elif fragment == "" or fragment in _anchors(base):
+            continue
+        else:
+            what = "no $anchor has that name"
+        raise UnresolvedRefError(source, f"{keyword} {target!r} does not resolve ({what})",
+                                 where=f"{where}/{keyword}")
+
+
+def _resource_of(schema: dict[str, Any], pointer: str) -> Any:
+    """The schema resource *pointer* lies in: the nearest object on the way with an `$id`, else the root."""
+    node: Any = schema
+    base: Any = schema
+    for token in pointer.split("/")[1:]:
+        node = resolve_pointer(node, "/" + token)
+        if isinstance(node, dict) and isinstance(node.get("$id"), str):
+            base = node
+    return base
+
+
+def _anchors(schema: Any) -> set[str]:
+    found: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            found.update(v for k, v in node.items() if k in ("$anchor", "$dynamicAnchor") and isinstance(v, str))
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def load_registry(root: Path, *, max_file_bytes: int = MAX_FILE_BYTES) -> Registry:
+    """The registry in *root*; an empty one if the folder has no index yet.
+
+    The index and every schema are read only from regular files of at most *max_file_bytes*.
+    """
     index_path = root / INDEX_NAME
-    if not index_path.exists():
-        return Registry(root=root, revisions=())
+    if not index_path.exists() and not index_path.is_symlink():
+        return Registry(root=root, revisions=(), max_file_bytes=max_file_bytes)
     try:
-        index = json.loads(index_path.read_bytes())
-    except (OSError, ValueError) as exc:
+        index = json.loads(read_file(index_path, limit=max_file_bytes))
+    except InputError as exc:
+        raise RegistryError(f"{index_path}: cannot read the index: {exc.detail}") from exc
+    except (ValueError, RecursionError) as exc:
         raise RegistryError(f"{index_path}: cannot read the index: {exc}") from exc
-    return Registry(root=root, revisions=tuple(_parse_index(index, index_path)))
+    return Registry(root=root, revisions=tuple(_parse_index(index, index_path)), max_file_bytes=max_file_bytes)
 
 
 def bundled_schemas() -> Path | None:
@@ -251,10 +318,14 @@ def _parse_index(index: Any, where: Path) -> list[Revision]:
 def iter_edited_revisions(registry: Registry) -> Iterator[tuple[Revision, str]]:
     """(revision, what is wrong) for each published revision whose file is missing or differs from the index."""
     for rev in registry.revisions:
-        try:
-            data = (registry.root / rev.path).read_bytes()
-        except FileNotFoundError:
+        path = registry.root / rev.path
+        if not path.exists() and not path.is_symlink():
             yield rev, "is missing"
+            continue
+        try:
+            data = read_file(path, limit=registry.max_file_bytes)
+        except InputError as exc:
+            yield rev, f"cannot be read ({exc.detail})"
             continue
         if sha256(data) != rev.sha256:
             yield rev, "differs from the hash the index records"

@@ -184,9 +184,11 @@ def _walk(
         yield from _walk(resolved, root, path, (*refs, ref) if ref else refs, depth + 1)
 
 
-def diff_schemas(old: dict[str, Any], new: dict[str, Any]) -> list[SchemaChange]:
-    """Every difference between two contracts, sorted by path."""
-    a, b = flatten_schema(old), flatten_schema(new)
+def diff_schemas(
+    old: dict[str, Any], new: dict[str, Any], *, sources: tuple[str, str] = ("<old schema>", "<new schema>")
+) -> list[SchemaChange]:
+    """Every difference between two contracts, sorted by path; *sources* name them in errors."""
+    a, b = flatten_schema(old, source=sources[0]), flatten_schema(new, source=sources[1])
     changes: list[SchemaChange] = []
     for path in sorted(a.keys() | b.keys()):
         if path not in b:
