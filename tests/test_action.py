@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import yaml
 from conftest import REPO
+from consumers import assert_github_renders_inert
 
 import webhook_contracts
 
@@ -172,6 +173,13 @@ def test_bad_inputs_exit_2(monorepo: Path, inputs: dict[str, str], message: str)
     assert run.code == 2
     assert run.outputs == ""
     assert re.search(r"^::error title=webhook-contracts check::" + re.escape(message), run.log, re.M), run.log
+
+
+def test_the_job_summary_of_a_run_that_cannot_start_renders_inert(monorepo: Path) -> None:
+    run = run_step(monorepo, working_directory="www.evil.test/@octocat/#1/GH-2/<b>x</b>|[x](https://evil.test)")
+    assert run.code == 2
+    assert "could not run" in run.summary
+    assert_github_renders_inert(run.summary)
 
 
 def test_a_shallow_checkout_says_the_changelog_was_not_checked(monorepo: Path, tmp_path: Path) -> None:

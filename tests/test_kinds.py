@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
+import importlib.util
+import re
 from pathlib import Path
+from types import ModuleType
 
+import pytest
 from conftest import REPO
 
-from webhook_contracts.findings import DRIFT_SEVERITY, KINDS
+from webhook_contracts.findings import DRIFT_SEVERITY, KINDS, Severity
 
 SOURCE = REPO / "src" / "webhook_contracts"
 #: Calls that make a finding or a contract change, and the position of their kind argument.
@@ -63,7 +68,30 @@ def test_kinds_are_well_formed() -> None:
     assert set(DRIFT_SEVERITY) == {name for name, kind in KINDS.items() if "drift" in kind.commands}
 
 
-def test_readme_table_agrees_with_the_kinds() -> None:
+def _kinds_reference() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("kinds_reference", REPO / "tools" / "kinds_reference.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_table_is_generated_from_the_kinds() -> None:
+    tool = _kinds_reference()
     readme = (REPO / "README.md").read_text("utf-8")
-    for name, severity in DRIFT_SEVERITY.items():
-        assert f"| `{name}` | {severity.label} |" in readme, name
+    assert tool.updated(readme) == readme, "README.md's finding kinds are behind: run python tools/cli_reference.py"
+    section = readme.split(tool.START, 1)[1].split(tool.END, 1)[0]
+    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ", section, flags=re.MULTILINE)
+    assert sorted(rows) == sorted((name, kind.severity.label) for name, kind in KINDS.items())
+    headings = re.findall(r"^Reported by (.*):$", section, flags=re.MULTILINE)
+    assert headings == ["`drift` and `check --logs`", "`check`", "`diff` and `compare`", "`compare`", "`diff`"]
+
+
+def test_readme_table_goes_stale_when_a_kind_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    tool = _kinds_reference()
+    readme = (REPO / "README.md").read_text("utf-8")
+    monkeypatch.setitem(tool.KINDS, "new_field", dataclasses.replace(KINDS["new_field"], severity=Severity.ERROR))
+    assert tool.updated(readme) != readme
+    monkeypatch.setitem(tool.KINDS, "new_field", KINDS["new_field"])
+    monkeypatch.setitem(tool.KINDS, "brand_new", dataclasses.replace(KINDS["value"], name="brand_new"))
+    assert "| `brand_new` | info |" in tool.updated(readme)

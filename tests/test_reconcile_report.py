@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, Invoke
+from consumers import assert_github_renders_inert
 
 from webhook_contracts.reconcile import FieldRow, Reconciled
 from webhook_contracts.reconcile_report import build_view, render_markdown, render_text
@@ -173,6 +174,7 @@ def test_markdown_cells_are_inert() -> None:
         assert raw not in out
     table = [line for line in out.splitlines() if line.startswith("| /")]
     assert len(table) == 2 and all(line.endswith(" |") for line in table)
+    assert_github_renders_inert(out)
 
 
 def test_text_has_no_control_characters() -> None:

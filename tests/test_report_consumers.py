@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import Invoke
-from consumers import assert_code_scanning_accepts, junit_cases, outcome
+from consumers import assert_code_scanning_accepts, assert_github_renders_inert, junit_cases, outcome
 from drift_support import REPO, envelope, example
 
 SAMPLE = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
@@ -97,3 +97,19 @@ def test_diff_and_compare_give_valid_sarif(cli: Invoke, project: Path, tmp_path:
     b.write_text(json.dumps({**example(EVENT), "new": 1}), "utf-8")
     (result,) = _sarif(cli, "compare", str(a), str(b), root=project, exit_code=0)
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == b.as_posix()
+
+
+def test_drift_markdown_from_hostile_payloads_renders_inert(cli: Invoke, project: Path, tmp_path: Path) -> None:
+    hostile = ["www.evil.test", "https://evil.test", "#123", "@octocat", "GH-1", "<script>x</script>", "a|b", "`",
+               "x\ny", "[x](https://evil.test)", "![x](https://evil.test/i.png)", ":shipit:"]
+    data = example(EVENT) | dict.fromkeys(hostile, 1)
+    log = tmp_path / "www.evil.test @octocat #1.ndjson"
+    lines = [envelope(EVENT, data), {"type": "@octocat/#9 www.evil.test", "data": {}}]
+    log.write_text("".join(json.dumps(line) + "\n" for line in lines), "utf-8")
+    result = cli("drift", "--format", "markdown", "--fail-on", "warning", str(log), root=project)
+    assert result.exit_code == 1, result.output
+    header, *rows = assert_github_renders_inert(result.stdout)
+    assert len(rows) == len(hostile) and all(len(row) == len(header) for row in rows)
+    paths = {row[header.index("Path")].replace("\u200b", "") for row in rows}
+    assert paths == {"/" + key.replace("~", "~0").replace("/", "~1").replace("\n", "\\x0a") for key in hostile}
+    assert "unknown event: " in result.stdout

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
-from consumers import assert_code_scanning_accepts, junit_cases, outcome
+from consumers import assert_code_scanning_accepts, assert_github_renders_inert, junit_cases, outcome
 from golden import assert_golden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -207,7 +207,34 @@ def test_markdown_cells_are_inert() -> None:
     widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
     assert len(widths) == 1
     assert markdown_cell("ping @octocat") == "ping @&#8203;octocat"
-    assert markdown_cell("[x](http://e) *b* `c`") == "\\[x\\](http://e) \\*b\\* \\`c\\`"
+    assert markdown_cell("[x](http://e) *b* `c`") == "\\[x\\](http:/&#8203;/e) \\*b\\* \\`c\\`"
+
+
+#: Text GitHub would turn into a link, mention, image, HTML or another table column.
+GITHUB_HOSTILE = [
+    "www.evil.test", "https://evil.test", "//evil.test", "#123", "owner/repo#7", "@octocat", "GH-1", "a@b.test",
+    "<script>alert(1)</script>", "<img src=x>", "|", "a|b", "`code`", "``", "line\nbreak", "[x](y)", "![x](y)",
+    "[x]: https://evil.test", ":shipit:", "&#35;1", "*b* _i_ ~~s~~", "\\|",
+]
+
+
+def _everywhere(value: str) -> Report:
+    """A report with *value* in every piece of untrusted text the Markdown report shows."""
+    place = Location(f"logs/{value}.jsonl", 3, value)
+    finding = Finding("new_field", Severity.WARNING, f"new field {value}", value, value, 1, f"/{value}", value, value,
+                      count=2, share=0.5, first_seen=place, last_seen=Location(value, 9))
+    return Report("drift", (finding,), {value: value, "events": {value: {"payloads": 1}}}, notes=(value,))
+
+
+@pytest.mark.parametrize("value", GITHUB_HOSTILE)
+def test_markdown_renders_inert_on_github(value: str) -> None:
+    for report in (_everywhere(value), Report("diff", _everywhere(value).findings, {value: value})):
+        rows = assert_github_renders_inert(render("markdown", report))
+        header, row = rows
+        assert len(row) == len(header), row
+        cells = dict(zip(header, (cell.replace("\u200b", "") for cell in row), strict=True))
+        assert cells["Path"] == f"/{visible(value)}"  # shown as it is, only the triggers broken
+        assert cells["Message"] == f"new field {visible(value)}"
 
 
 def test_github_lines_cannot_inject_commands() -> None:

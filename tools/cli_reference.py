@@ -1,10 +1,12 @@
-"""Write the README's CLI reference from the commands' own `--help`.
+"""Write the README's CLI reference from the commands' own `--help`, and its table of finding kinds.
 
-    python tools/cli_reference.py          # rewrite the section in README.md
+    python tools/cli_reference.py          # rewrite both sections in README.md
     python tools/cli_reference.py --check  # exit 1 when README.md is behind
 
-The section lies between the markers below; everything else in README.md is
-left as it is. tests/test_docs.py runs the check, so the docs cannot fall behind.
+The CLI reference lies between the markers below, the finding kinds between
+those of `tools/kinds_reference.py` (read from `findings.KINDS`); everything
+else in README.md is left as it is. tests/test_docs.py runs the check, so the
+docs cannot fall behind.
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tools"))
+
+import kinds_reference  # noqa: E402
 
 from webhook_contracts.cli import main as cli  # noqa: E402
 
@@ -46,7 +51,7 @@ def updated(text: str) -> str:
         raise SystemExit(f"{README.name} lacks the markers {START!r} and {END!r}")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    return head + reference() + tail
+    return kinds_reference.updated(head + reference() + tail, README.name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     new = updated(text)
     if args.check:
         if new != text:
-            print("README.md's CLI reference is behind; run: python tools/cli_reference.py", file=sys.stderr)
+            print("README.md's CLI reference or finding kinds are behind; run: python tools/cli_reference.py",
+                  file=sys.stderr)
             return 1
         return 0
     if new != text:

@@ -10,6 +10,7 @@ does nothing.
 
 from __future__ import annotations
 
+import difflib
 import keyword
 import os
 import re
@@ -20,6 +21,7 @@ from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from .errors import ConfigError
+from .findings import DRIFT_SEVERITY, KINDS
 from .fsio import MAX_FILE_BYTES
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
 from .validation import MAX_ERRORS
@@ -227,6 +229,7 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     if values.get("fail_on", "error") not in FAIL_ON:
         raise ConfigError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
     for kind, level in values.get("severity", {}).items():
+        _check_kind(kind, source)
         if level not in SEVERITIES:
             raise ConfigError(f"{source}: severity.{kind} must be one of {', '.join(SEVERITIES)}")
     for key in ("fixtures", "events"):
@@ -253,6 +256,22 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
                           f"not {package!r}")
+
+
+def _check_kind(kind: str, source: str) -> None:
+    """A key of the `severity` table names a kind whose severity can be set: a drift kind."""
+    if kind in DRIFT_SEVERITY:
+        return
+    known = sorted(DRIFT_SEVERITY)
+    if kind in KINDS:
+        commands = " and ".join(f"`{c}`" for c in KINDS[kind].commands)
+        why = f"is reported by {commands}, whose severities cannot be changed"
+    else:
+        why = "is not a finding kind"
+        close = difflib.get_close_matches(kind.replace("-", "_"), known, n=1)
+        if close:
+            why += f"; did you mean {close[0]!r}?"
+    raise ConfigError(f"{source}: severity: {kind!r} {why} (known: {', '.join(known)})")
 
 
 def _escapes(value: str) -> bool:

@@ -65,7 +65,8 @@ KINDS: dict[str, FindingKind] = {
                     "changed the event, update the doc page and run `webhook-contracts regen`.", _DRIFT),
         FindingKind("retyped_field", Severity.ERROR, "Field has another type",
                     "A field arrives with another JSON type than the contract's (a string for an integer, "
-                    "a number for an integer, `null` where none is allowed).",
+                    "a number for an integer, an array for an object, `null` where none is allowed, a value "
+                    "where the docs only showed `null`).",
                     "Check what the consumer does with the field; update the contract if the provider "
                     "changed it on purpose.", _DRIFT),
         FindingKind("format_changed", Severity.ERROR, "String in another format",
@@ -73,10 +74,13 @@ KINDS: dict[str, FindingKind] = {
                     "Check the consumer's parsing of the field; update the contract if the change is meant.",
                     _DRIFT),
         FindingKind("new_constant", Severity.ERROR, "New object tag",
-                    "An object tag (`\"object\": ...`) arrives with a value the contract does not have.",
+                    "An object tag (`\"object\": ...`) arrives with a value the contract does not have: one "
+                    "finding per path, with the number of distinct values and the five most frequent (a value is "
+                    "shown when shaped like a tag, else `other`).",
                     "Find out what the new kind of object is and whether the consumer can handle it.", _DRIFT),
         FindingKind("new_enum_value", Severity.ERROR, "Value outside the documented enum",
-                    "A field holds a value outside the enum the provider documents.",
+                    "A field holds a value outside the enum the provider documents (the value is shown when it "
+                    "looks like vocabulary, `REFUNDED`; else `other`).",
                     "Handle the new value in the consumer; report undocumented values to the provider.",
                     _DRIFT),
         FindingKind("prefix_changed", Severity.WARNING, "Identifier with another prefix",
@@ -97,7 +101,8 @@ KINDS: dict[str, FindingKind] = {
                     "unknown events): a gate never goes green on traffic it could not check.",
                     "Check the log files, `--payload-field` and `--event` given to the run.", _DRIFT),
         FindingKind("unchecked_traffic", Severity.ERROR, "Too much traffic could not be checked",
-                    "More than `max-unchecked-share` of the records were unparseable or of unknown events.",
+                    "More than `max-unchecked-share` (default 0.5) of the records were unparseable or of unknown "
+                    "events.",
                     "Look at the unparseable and unknown lines the summary lists; raise `max-unchecked-share` "
                     "only if that traffic is expected.", _DRIFT),
         # The pre-merge gate (`check`).

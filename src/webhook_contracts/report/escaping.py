@@ -11,7 +11,8 @@ XML parser. Every renderer passes each string through one of these helpers:
 - :func:`github_data` and :func:`github_property` follow the escaping rules of
   GitHub's workflow commands (``%``, CR, LF; and ``:``, ``,`` in properties);
 - :func:`xml_text` keeps only characters legal in XML 1.0;
-- :func:`markdown_cell` keeps a value inert inside a GitHub-flavoured table cell.
+- :func:`markdown_cell` keeps a value inert inside a GitHub-flavoured table cell:
+  no link, autolink, mention, issue reference, image or HTML.
 """
 
 from __future__ import annotations
@@ -64,15 +65,27 @@ _MARKDOWN = {
     ">": "&gt;",
     "&": "&amp;",
 }
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]|~<>&]|@(?=\w)")
+#: What GitHub turns into a link, a mention or an image. Its autolinks and references are found in the
+#: text after the Markdown is parsed, where a backslash escape or an entity is already undone, so each
+#: trigger is broken by a zero-width space (`&#8203;`) that stays in the text.
+_MARKDOWN_SPECIAL = re.compile(
+    r"[\\`*_\[\]|~<>&]"  # emphasis, code, links and images, table cells, strikethrough, HTML, entities
+    r"|@(?=\w)"  # @mentions (and e-mail autolinks)
+    r"|#(?=\d)"  # issue references: #123, owner/repo#123
+    r"|gh-(?=\d)"  # issue references: GH-123
+    r"|www(?=\.)"  # www. autolinks
+    r"|/(?=/)"  # https://, ftp:// and //host autolinks
+    r"|:(?=[\w+-]*[^\W\d_][\w+-]*:)",  # :emoji: shortcodes (some render as images)
+    re.IGNORECASE,
+)
 
 
 def _markdown_escape(match: re.Match[str]) -> str:
-    ch = match.group()
-    # A zero-width space keeps `@name` from mentioning anyone in a PR comment.
-    return "@&#8203;" if ch == "@" else _MARKDOWN[ch]
+    text = match.group()
+    return _MARKDOWN.get(text, text + "&#8203;")
 
 
 def markdown_cell(value: object) -> str:
-    """Inert Markdown for a table cell: no emphasis, links, HTML or mentions; one line."""
+    """Inert Markdown for a table cell or a list item on GitHub: no emphasis, links, autolinks,
+    mentions, issue references, images or HTML; one line."""
     return _MARKDOWN_SPECIAL.sub(_markdown_escape, visible(value))
