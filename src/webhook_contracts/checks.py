@@ -355,7 +355,7 @@ def _edit(settings: Settings, base: str, rel: str) -> str:
         new = parse_schema(read_file(settings.root / rel, limit=settings.max_file_bytes, source=rel), rel)
         breaking = [c.describe() for c in diff_schemas(old, new, sources=(old_name, rel)) if c.breaking]
     except WebhookContractsError as exc:
-        return f"edited (it cannot be compared with {base[:12]}: {exc})"
+        return f"edited (cannot compare the edited revision with {base[:12]}: {exc})"
     return f"edited in a breaking way ({'; '.join(breaking)})" if breaking else "edited"
 
 
