@@ -9,7 +9,9 @@ walks the event data and the tree together and returns what departs from it:
 - ``missing_field``: a required key that is absent;
 - ``retyped_field``: another JSON type than the contract allows (a string for
   an integer, a number for an integer, an array for an object, a `null` where
-  none is allowed, a value where the docs only ever showed `null`);
+  none is allowed, a value where the docs only ever showed `null`); integers
+  and numbers by the rule of :mod:`.jsonnumbers` (`900.0` is a number, not an
+  integer; `1e400` is no number);
 - ``format_changed``, ``prefix_changed``, ``new_constant``: a string in another
   format, an identifier with another prefix, a new value of an object tag;
 - ``new_enum_value``: a value outside the enum the provider documents (a
@@ -43,6 +45,7 @@ from typing import Any
 from .findings import DRIFT_SEVERITY, Finding, Severity
 from .formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
 from .inference import FREE_FORM_KEYS, escape_pointer, unescape_pointer
+from .jsonnumbers import misfit
 from .schemadiff import FieldSpec, flatten_schema
 from .validation import json_type
 
@@ -176,6 +179,11 @@ def _settled(
         out.discard(str)
     if enum is not None:
         out -= {int, float, bool}
+    if accepts is not None:
+        # A typed number may break the rule of .jsonnumbers (1e400; 10**400 where only a number goes).
+        out.discard(float)
+        if "integer" not in spec.types:
+            out.discard(int)
     if not free_form:
         out.discard(dict)
     if has_items:
@@ -240,9 +248,11 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
     kind = _JSON_TYPES.get(type(value)) or json_type(value)
     spec = node.spec
     if spec is not None:
-        if node.accepts is not None and kind not in node.accepts:
-            _add(raw, "retyped_field", node.path, spec.type_label(), kind, value)
-            return
+        if node.accepts is not None:
+            odd = misfit(value, spec.types) if kind in ("integer", "number") else None
+            if odd is not None or kind not in node.accepts:
+                _add(raw, "retyped_field", node.path, spec.type_label(), odd or kind, value)
+                return
         if kind == "string":
             if node.string_checks:
                 _check_string(value, node, raw)

@@ -23,7 +23,8 @@ linear in the input, always; the price is that lookaround and backreferences
 are refused (the toolkit itself only writes `^prefix_` patterns, and JSON
 Schema recommends the portable subset anyway). :data:`SafeValidator` is
 jsonschema's Draft 2020-12 validator with `pattern` and `patternProperties`
-matched by RE2.
+matched by RE2, and `integer` and `number` judged by the rule of
+:mod:`.jsonnumbers` (`900.0` is not an integer, `1e400` not a number).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import re2  # type: ignore[import-untyped]  # google-re2 ships no type informati
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
+from . import jsonnumbers
 from .errors import SchemaFileError
 from .inference import escape_pointer
 from .schemadiff import flatten_schema
@@ -76,9 +78,14 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-#: Draft 2020-12 with patterns matched in linear time.
+_TYPES = Draft202012Validator.TYPE_CHECKER.redefine_many({
+    "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
+    "number": lambda _checker, instance: jsonnumbers.is_number(instance),
+})
+
+#: Draft 2020-12 with patterns matched in linear time and the contracts' rule for numbers.
 SafeValidator = validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
-    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
+    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}, type_checker=_TYPES,
 )
 
 
