@@ -4,7 +4,8 @@ Findings of many payloads are grouped by :attr:`Finding.key` (event, API
 version, kind, path, expected, observed). A group keeps its count (payloads
 that show it), its share of that event's payloads, where it was first and last
 seen (in input order: file, line and the payload's `created_at`), and a few
-example locations; never the payloads themselves.
+example locations; never the payloads themselves. The new keys a payload
+counted rather than listed (`unlisted`, see :mod:`.drift`) add up per group.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class _Group:
     first: Location
     last: Location
     examples: list[Location] = field(default_factory=list)
+    #: New keys counted, not listed, over the group's payloads.
+    unlisted: int = 0
 
 
 class DriftAggregator:
@@ -52,9 +55,10 @@ class DriftAggregator:
                 if len(self._groups) >= self.max_groups:
                     self.dropped += 1
                     continue
-                self._groups[key] = _Group(finding, 1, where, where, [where])
+                self._groups[key] = _Group(finding, 1, where, where, [where], _unlisted(finding))
                 continue
             group.count += 1
+            group.unlisted += _unlisted(finding)
             group.last = where
             if len(group.examples) < self.max_examples:
                 group.examples.append(where)
@@ -74,10 +78,12 @@ class DriftAggregator:
                     continue
                 first = move(theirs.first)
                 self._groups[key] = _Group(
-                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples]
+                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples],
+                    theirs.unlisted,
                 )
                 continue
             group.count += theirs.count
+            group.unlisted += theirs.unlisted
             group.last = move(theirs.last)
             room = self.max_examples - len(group.examples)
             group.examples.extend(move(w) for w in theirs.examples[:max(room, 0)])
@@ -93,6 +99,8 @@ class DriftAggregator:
             total = payloads.get((f.event or "", f.api_version or ""), 0)
             extra = dict(f.extra)
             extra["examples"] = [str(where) for where in group.examples]
+            if group.unlisted:
+                extra["unlisted"] = group.unlisted
             out.append(
                 dataclasses.replace(
                     f,
@@ -105,6 +113,11 @@ class DriftAggregator:
                 )
             )
         return tuple(sorted(out, key=Finding.sort_key))
+
+
+def _unlisted(finding: Finding) -> int:
+    count = finding.extra.get("unlisted", 0)
+    return count if isinstance(count, int) else 0
 
 
 def shift(where: Location, lines: int) -> Location:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .drift import MAX_NEW_KEYS
 from .errors import ConfigError
 from .logread import MAX_LINE_BYTES
 
@@ -38,6 +39,8 @@ class Settings:
     detect_threshold: float = 0.6
     #: Largest payload read: a longer log line is skipped (and counted), a larger file refused.
     max_payload_bytes: int = MAX_LINE_BYTES
+    #: New keys drift lists per object of a payload; the rest are counted in one finding.
+    max_new_keys: int = MAX_NEW_KEYS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -88,6 +91,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "show_values": (bool,),
     "detect_threshold": (float, int),
     "max_payload_bytes": (int,),
+    "max_new_keys": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -164,3 +168,5 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: max-unchecked-share must be in [0, 1]")
     if values.get("max_payload_bytes", 1) < 1:
         raise ConfigError(f"{source}: max-payload-bytes must be a positive number of bytes")
+    if values.get("max_new_keys", 1) < 1:
+        raise ConfigError(f"{source}: max-new-keys must be a positive number of keys")
