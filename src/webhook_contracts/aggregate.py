@@ -10,6 +10,8 @@ Past :data:`MAX_GROUPS` groups, a finding of a new group is not grouped but
 counted by event, API version, kind and severity: :meth:`DriftAggregator.findings`
 turns each count into one finding marked ``extra["ungrouped"]``, so what was not
 grouped still shows in every format, counts in the headline and fails the run.
+The new keys a payload
+counted rather than listed (`unlisted`, see :mod:`.drift`) add up per group.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class _Group:
     values: Counter[str] = field(default_factory=Counter)
     #: Payloads whose value was new once :data:`MAX_VALUES` were counted.
     untracked: int = 0
+    #: New keys counted, not listed, over the group's payloads.
+    unlisted: int = 0
 
     def count_value(self, value: str, count: int = 1) -> None:
         if value in self.values or len(self.values) < MAX_VALUES:
@@ -82,13 +86,14 @@ class DriftAggregator:
                 if len(self._groups) >= self.max_groups:
                     self._drop(finding, 1)
                     continue
-                group = self._groups[key] = _Group(finding, 1, where, where, [where])
+                group = self._groups[key] = _Group(finding, 1, where, where, [where], unlisted=_unlisted(finding))
                 if OBSERVED_VALUE in finding.extra:
                     group.count_value(finding.extra[OBSERVED_VALUE])
                 continue
             if OBSERVED_VALUE in finding.extra:
                 group.count_value(finding.extra[OBSERVED_VALUE])
             group.count += 1
+            group.unlisted += _unlisted(finding)
             group.last = where
             if len(group.examples) < self.max_examples:
                 group.examples.append(where)
@@ -110,12 +115,14 @@ class DriftAggregator:
                 self._groups[key] = _Group(
                     theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples],
                     theirs.values, theirs.untracked,
+                    theirs.unlisted,
                 )
                 continue
             for value, count in theirs.values.items():
                 group.count_value(value, count)
             group.untracked += theirs.untracked
             group.count += theirs.count
+            group.unlisted += theirs.unlisted
             group.last = move(theirs.last)
             room = self.max_examples - len(group.examples)
             group.examples.extend(move(w) for w in theirs.examples[:max(room, 0)])
@@ -134,6 +141,8 @@ class DriftAggregator:
             message = f.message
             if extra.pop(OBSERVED_VALUE, None) is not None:
                 extra["values"], message = _values(group, message)
+            if group.unlisted:
+                extra["unlisted"] = group.unlisted
             out.append(
                 dataclasses.replace(
                     f,
@@ -186,6 +195,11 @@ def _values(group: _Group, message: str) -> tuple[dict[str, Any], str]:
     if distinct == "1":
         return summary, f"{message}: {listed}"
     return summary, f"{message} ({distinct} distinct): {listed}{more}"
+
+
+def _unlisted(finding: Finding) -> int:
+    count = finding.extra.get("unlisted", 0)
+    return count if isinstance(count, int) else 0
 
 
 def shift(where: Location, lines: int) -> Location:

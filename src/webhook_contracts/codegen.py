@@ -10,8 +10,9 @@ byte-for-byte reproducible for a given generator version, which is pinned.
 The generator is an optional dependency (`webhook-contracts[codegen]`),
 imported only here and only when models are generated. `date` and `date-time`
 fields are typed with the types of :mod:`.model_types`, which apply the rule of
-:mod:`.rfc3339`; both modules are copied into the models package, which then
-needs nothing but pydantic.
+:mod:`.rfc3339`, and `number` fields with its `FiniteNumber` (the rule of
+:mod:`.jsonnumbers`); both modules are copied into the models package, which
+then needs nothing but pydantic.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def _split(events: dict[str, dict[str, Any]], package: str) -> dict[str, dict[st
 
 
 def _typed_formats(node: Any, package: str) -> Any:
-    """Give each `date`/`date-time` string (or null) the models' own type, by `x-python-type`."""
+    """Give each `date`/`date-time` string and each `number` (or null) the models' own type, by `x-python-type`."""
     if isinstance(node, list):
         return [_typed_formats(v, package) for v in node]
     if not isinstance(node, dict):
@@ -125,7 +126,10 @@ def _typed_formats(node: Any, package: str) -> Any:
     name = _FORMAT_TYPES.get(node["format"]) if isinstance(node.get("format"), str) else None
     kinds = node.get("type")
     kinds = [kinds] if isinstance(kinds, str) else kinds
-    if name is not None and isinstance(kinds, list) and set(kinds) in ({"string"}, {"string", "null"}):
+    base = "string" if name is not None else "number"
+    if name is None and "enum" not in node and "const" not in node:
+        name = "FiniteNumber"
+    if name is not None and isinstance(kinds, list) and set(kinds) in ({base}, {base, "null"}):
         python_type = f"{package}.model_types.{name}"
         out["x-python-type"] = f"{python_type} | None" if "null" in kinds else python_type
     return out

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
+from .drift import MAX_NEW_KEYS
 from .errors import ConfigError
 from .findings import DRIFT_SEVERITY, KINDS
 from .fsio import MAX_FILE_BYTES
@@ -68,6 +69,8 @@ class Settings:
     max_errors_per_payload: int = MAX_ERRORS
     #: Largest repository file read (schema, index, CHANGELOG, model, baseline, OpenAPI document).
     max_file_bytes: int = MAX_FILE_BYTES
+    #: New keys drift lists per object of a payload; the rest are counted in one finding.
+    max_new_keys: int = MAX_NEW_KEYS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -126,6 +129,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "sniff_lines": (int,),
     "max_errors_per_payload": (int,),
     "max_file_bytes": (int,),
+    "max_new_keys": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -252,6 +256,8 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")
     if values.get("max_errors_per_payload", 1) < 1:
         raise ConfigError(f"{source}: max-errors-per-payload must be a positive number")
+    if values.get("max_new_keys", 1) < 1:
+        raise ConfigError(f"{source}: max-new-keys must be a positive number of keys")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "

@@ -9,7 +9,9 @@ walks the event data and the tree together and returns what departs from it:
 - ``missing_field``: a required key that is absent;
 - ``retyped_field``: another JSON type than the contract allows (a string for
   an integer, a number for an integer, an array for an object, a `null` where
-  none is allowed, a value where the docs only ever showed `null`);
+  none is allowed, a value where the docs only ever showed `null`); integers
+  and numbers by the rule of :mod:`.jsonnumbers` (`900.0` is a number, not an
+  integer; `1e400` is no number);
 - ``format_changed``, ``prefix_changed``, ``new_constant``: a string in another
   format, an identifier with another prefix, a new value of an object tag;
 - ``new_enum_value``: a value outside the enum the provider documents (a
@@ -18,6 +20,11 @@ walks the event data and the tree together and returns what departs from it:
   provider does not promise it, is absent (information by default);
 - ``new_open_key``: a key inside an object the contract leaves open (an object
   documented without fields, or a non-id key in an id-keyed map).
+
+New keys (``new_field`` and ``new_open_key``) are listed up to *max_new_keys*
+per object position of a payload (config `max-new-keys`); past that, one
+``new_keys_not_listed`` finding at the object counts the rest (`unlisted`), so
+a payload with a million new keys costs a bounded report, not a million findings.
 
 Not drift: keys inside free-form `metadata`, generated-id keys of maps
 (`order.redemptions`), other identifiers with the same prefix, and optional
@@ -45,6 +52,7 @@ from typing import Any
 from .findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
 from .formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
 from .inference import FREE_FORM_KEYS, escape_pointer, unescape_pointer
+from .jsonnumbers import misfit
 from .schemadiff import FieldSpec, flatten_schema
 from .validation import json_type
 
@@ -68,7 +76,11 @@ _MESSAGES = {
     "new_constant": "expected the tag {expected}, got {observed}",
     "new_enum_value": "value outside the documented enum ({observed}; expected one of {expected})",
     "missing_documented_field": "field shown in every example is absent (expected {expected})",
+    "new_keys_not_listed": "more than {expected} new keys in this object: the rest are counted, not listed "
+                           "(max-new-keys)",
 }
+#: New keys listed per object position of a payload, by default (config `max-new-keys`).
+MAX_NEW_KEYS = 100
 #: Enum values are the provider's vocabulary (`LOYALTY_CARD`, `customer.order.paid`); other text is shown as "other".
 _VOCABULARY = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
 _ENUM_LABEL_CHARS = 120
@@ -181,6 +193,11 @@ def _settled(
         out.discard(str)
     if enum is not None:
         out -= {int, float, bool}
+    if accepts is not None:
+        # A typed number may break the rule of .jsonnumbers (1e400; 10**400 where only a number goes).
+        out.discard(float)
+        if "integer" not in spec.types:
+            out.discard(int)
     if not free_form:
         out.discard(dict)
     if has_items:
@@ -190,18 +207,21 @@ def _settled(
 
 def check_payload(
     data: dict[str, Any], contract: CompiledContract, *, show_values: bool = False,
-    severities: Mapping[str, Severity] = DRIFT_SEVERITY,
+    severities: Mapping[str, Severity] = DRIFT_SEVERITY, max_new_keys: int = MAX_NEW_KEYS,
 ) -> list[Finding]:
     """Every way *data* (the event data, not the envelope) departs from *contract*.
 
     One finding per (kind, path, expected, observed), however many array items
-    show it; sorted by path, then kind.
+    show it; sorted by path, then kind. At most *max_new_keys* new keys are
+    listed per object position; the rest are counted (``new_keys_not_listed``).
     """
-    raw: dict[tuple[str, str, str, str], Any] = {}
-    _walk(data, contract.root, raw, 0)
+    raw = _walk_payload(data, contract, max_new_keys)
     findings = []
     for (kind, path, expected, observed), value in sorted(raw.items(), key=lambda kv: (kv[0][1], kv[0])):
-        extra: dict[str, Any] = {"value": _show(value)} if show_values and value is not _NOTHING else {}
+        if kind == "new_keys_not_listed":
+            extra: dict[str, Any] = {"unlisted": value}
+        else:
+            extra = {"value": _show(value)} if show_values and value is not _NOTHING else {}
         if kind == "new_constant":
             extra[OBSERVED_VALUE] = _tag_label(value, show_values)
         findings.append(
@@ -222,7 +242,39 @@ def check_payload(
 
 
 _NOTHING = object()
-_Raw = dict[tuple[str, str, str, str], Any]
+
+
+class _Raw(dict[tuple[str, str, str, str], Any]):
+    """The findings of one payload by (kind, path, expected, observed), with the first value seen."""
+
+    def __init__(self, max_new_keys: int) -> None:
+        super().__init__()
+        self.max_new_keys = max_new_keys
+        #: Object position -> new keys listed there.
+        self.listed: dict[str, int] = {}
+        #: Object position -> new keys seen there beyond the listed ones.
+        self.unlisted: dict[str, int] = {}
+
+
+def _walk_payload(data: dict[str, Any], contract: CompiledContract, max_new_keys: int) -> _Raw:
+    raw = _Raw(max_new_keys)
+    _walk(data, contract.root, raw, 0)
+    for path, count in raw.unlisted.items():
+        raw[("new_keys_not_listed", path, str(max_new_keys), "more")] = count
+    return raw
+
+
+def _add_new_key(raw: _Raw, kind: str, path: str, key: str, item: Any) -> None:
+    """A key the contract does not describe, in the object at *path*: listed while there is room, else counted."""
+    found = (kind, f"{path}/{escape_pointer(key)}", ABSENT, json_type(item))
+    if found in raw:
+        return
+    listed = raw.listed.get(path, 0)
+    if listed < raw.max_new_keys:
+        raw.listed[path] = listed + 1
+        raw[found] = item
+    else:
+        raw.unlisted[path] = raw.unlisted.get(path, 0) + 1
 
 
 def _add(raw: _Raw, kind: str, path: str, expected: str, observed: str, value: Any = _NOTHING) -> None:
@@ -247,9 +299,11 @@ def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
     kind = _JSON_TYPES.get(type(value)) or json_type(value)
     spec = node.spec
     if spec is not None:
-        if node.accepts is not None and kind not in node.accepts:
-            _add(raw, "retyped_field", node.path, spec.type_label(), kind, value)
-            return
+        if node.accepts is not None:
+            odd = misfit(value, spec.types) if kind in ("integer", "number") else None
+            if odd is not None or kind not in node.accepts:
+                _add(raw, "retyped_field", node.path, spec.type_label(), odd or kind, value)
+                return
         if kind == "string":
             if node.string_checks:
                 _check_string(value, node, raw)
@@ -288,12 +342,12 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
             if is_generated_key(key):
                 _step(item, values, raw, depth + 1)
             else:
-                _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+                _add_new_key(raw, "new_open_key", path, key, item)
         return
     children = node.children
     if not children:
         for key, item in value.items():
-            _add(raw, "new_open_key", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+            _add_new_key(raw, "new_open_key", path, key, item)
         return
     # The payload's keys drive the loop: a contract describes many optional fields
     # a payload leaves out. The order findings are found in does not matter
@@ -302,7 +356,7 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
     for key, item in value.items():
         child = children.get(key)
         if child is None:
-            _add(raw, "new_field", f"{path}/{escape_pointer(key)}", ABSENT, json_type(item), item)
+            _add_new_key(raw, "new_field", path, key, item)
             continue
         cls = type(item)
         if cls in child.settled:
@@ -362,8 +416,6 @@ def _prefix_label(value: str) -> str:
     return match.group(1) if match else "none"
 
 
-def count_findings(data: dict[str, Any], contract: CompiledContract) -> int:
-    """How many findings *data* has against *contract* (for revision matching)."""
-    raw: _Raw = {}
-    _walk(data, contract.root, raw, 0)
-    return len(raw)
+def count_findings(data: dict[str, Any], contract: CompiledContract, max_new_keys: int = MAX_NEW_KEYS) -> int:
+    """How many findings *data* has against *contract* (for revision matching), as :func:`check_payload` lists them."""
+    return len(_walk_payload(data, contract, max_new_keys))

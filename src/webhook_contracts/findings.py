@@ -93,6 +93,12 @@ KINDS: dict[str, FindingKind] = {
         FindingKind("new_open_key", Severity.INFO, "New key in an open object",
                     "A new key appears where the contract allows any key (metadata, maps).",
                     "Nothing to do unless the consumer relies on the set of keys.", _DRIFT),
+        FindingKind("new_keys_not_listed", Severity.WARNING, "More new keys than are listed",
+                    "An object of a payload has more new keys than `max-new-keys`: the first are listed as "
+                    "findings of their own, the rest are counted (`unlisted`), so one payload cannot flood "
+                    "the report.",
+                    "Look at the listed keys; if the object is a map keyed by data, the contract should "
+                    "describe it as one.", _DRIFT),
         FindingKind("missing_documented_field", Severity.INFO, "Documented field absent",
                     "A field every example shows, though the provider does not promise it, is absent.",
                     "Make sure the consumer treats the field as optional.", _DRIFT),

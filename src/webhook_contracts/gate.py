@@ -19,7 +19,9 @@ pydantic's lax mode turns `"900"` into `900`.
 Where a check cannot be expressed exactly the gate accepts less, never more:
 an event whose contract the gate cannot express is not gated at all. Dates and
 timestamps are matched by the patterns of :mod:`.rfc3339`, the rule the walker
-and the generated models use, so the gate and the walker judge them alike.
+and the generated models use, so the gate and the walker judge them alike;
+integers and numbers by msgspec's `int` and `float`, which apply the rule of
+:mod:`.jsonnumbers`.
 """
 
 from __future__ import annotations
@@ -37,9 +39,6 @@ from .formats import prefix_from_pattern
 from .rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .validation import ENVELOPE_KEYS, EventShape
 
-#: orjson parses integers beyond 64 bits as floats, which the walker calls `number`; msgspec
-#: bounds stop at int64, so the few unsigned 64-bit values above it take the detailed path.
-_INT = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
 #: The predicates of :mod:`.formats` as regexes, matching the same strings.
 _FORMATS = {
     "date": DATE_PATTERN,
@@ -139,8 +138,11 @@ class _Compiler:
             elif kind == "integer" and spec.enum is not None:
                 options.append(self._integer_enum(spec.enum))
             elif kind == "integer":
+                # msgspec's `int` and `float` apply the rule of .jsonnumbers: `int` takes integer tokens
+                # of any size and refuses `900.0` and `9e2`; `float` takes any number token a double
+                # holds as a finite number (an integer too) and refuses `1e400`.
                 if "number" not in kinds:
-                    options.append(_INT)
+                    options.append(int)
             elif kind == "number":
                 options.append(float)
             elif kind == "string":

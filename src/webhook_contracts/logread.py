@@ -18,6 +18,8 @@ A line longer than *max_line* bytes (config `max-payload-bytes`, 16 MiB by
 default) is not parsed: it is skipped as it is read, without being held in
 memory, and becomes an error record that gives its size; so do an array item
 and a document longer than that.
+
+Numbers are read as :mod:`.jsonnumbers` says (integers exact, whatever their size).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from . import jsonnumbers
 from .docread import ArrayItems, read_document
 from .errors import InputError
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, TooLong, clean_line
@@ -295,7 +298,7 @@ def _line_record(label: str, number: int, line: bytes, payload_field: str | None
 
 def _parse(data: bytes) -> tuple[Any, str | None]:
     try:
-        return orjson.loads(data), None
+        return jsonnumbers.loads(data), None
     except orjson.JSONDecodeError as exc:
         return None, _reason(exc, data)
 
@@ -305,6 +308,8 @@ def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
         return "invalid UTF-8"
     if "depth limit" in exc.msg:
         return "nested deeper than 1024 levels"
+    if jsonnumbers.is_overflow(exc):
+        return f"a number too long to read (column {exc.pos + 1})"
     if data[exc.pos : exc.pos + 9].lstrip(b"-").startswith((b"NaN", b"Infinity")):
         return f"NaN and Infinity are not JSON (column {exc.pos + 1})"
     if exc.pos >= len(data) or "end of data" in exc.msg:

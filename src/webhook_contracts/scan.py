@@ -21,7 +21,7 @@ from typing import Any
 
 from .aggregate import DriftAggregator, shift
 from .config import Settings
-from .drift import CompiledContract, check_payload, compile_contract, count_findings
+from .drift import MAX_NEW_KEYS, CompiledContract, check_payload, compile_contract, count_findings
 from .errors import PayloadError, RegistryError, UsageError
 from .findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
 from .gate import DriftGate, Pass
@@ -49,6 +49,8 @@ class DriftOptions:
     severities: Mapping[str, Severity | None] = field(default_factory=lambda: dict(DRIFT_SEVERITY))
     #: Largest share of records that may be unparseable or of unknown events before the run fails.
     max_unchecked_share: float = 0.5
+    #: New keys listed per object of a payload; the rest are counted in one finding.
+    max_new_keys: int = MAX_NEW_KEYS
 
 
 def drift_options(
@@ -62,6 +64,7 @@ def drift_options(
         show_values=show_values or settings.show_values,
         severities=severities_from_config(settings.severity),
         max_unchecked_share=settings.max_unchecked_share,
+        max_new_keys=settings.max_new_keys,
     )
 
 
@@ -168,7 +171,8 @@ class DriftScanner:
             return
         contract = target.contract
         findings = check_payload(
-            unwrapped.data, contract, show_values=self.options.show_values, severities=self._severities
+            unwrapped.data, contract, show_values=self.options.show_values, severities=self._severities,
+            max_new_keys=self.options.max_new_keys,
         )
         tally = self._tally(event, target.api_version, contract.revision)
         tally.payloads += 1
@@ -292,7 +296,9 @@ class DriftScanner:
             counts[0] += 1
             return
         for rev in target.history:
-            n = found if rev.revision == target.contract.revision else count_findings(data, rev)
+            n = found if rev.revision == target.contract.revision else count_findings(
+                data, rev, self.options.max_new_keys
+            )
             counts = tally.revisions.setdefault(rev.revision, [0, 0])
             counts[0] += n == 0
             counts[1] += n

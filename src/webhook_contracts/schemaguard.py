@@ -23,8 +23,9 @@ linear in the input, always; the price is that lookaround and backreferences
 are refused (the toolkit itself only writes `^prefix_` patterns, and JSON
 Schema recommends the portable subset anyway). :data:`SafeValidator` is
 jsonschema's Draft 2020-12 validator with `pattern` and `patternProperties`
-matched by RE2; :func:`bounded_validator` also keeps at most a given number of
-errors under each `anyOf`/`oneOf` branch (jsonschema keeps every one of them,
+matched by RE2, `integer` and `number` are judged by the rule of
+:mod:`.jsonnumbers` (`900.0` is not an integer, `1e400` not a number);
+:func:`bounded_validator` also keeps at most a given number of errors under each `anyOf`/`oneOf` branch (jsonschema keeps every one of them,
 so a nullable object holding a million wrong items would hold a million errors).
 """
 
@@ -41,6 +42,7 @@ import re2  # type: ignore[import-untyped]  # google-re2 ships no type informati
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
+from . import jsonnumbers
 from .errors import SchemaFileError
 from .inference import escape_pointer
 from .schemadiff import flatten_schema
@@ -79,9 +81,14 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-#: Draft 2020-12 with patterns matched in linear time.
+_TYPES = Draft202012Validator.TYPE_CHECKER.redefine_many({
+    "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
+    "number": lambda _checker, instance: jsonnumbers.is_number(instance),
+})
+
+#: Draft 2020-12 with patterns matched in linear time and the contracts' rule for numbers.
 SafeValidator = validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
-    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
+    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}, type_checker=_TYPES,
 )
 
 

@@ -3,6 +3,9 @@
 orjson parses, and refuses invalid UTF-8, `NaN`/`Infinity` and nesting deeper
 than 1024 levels; its messages are turned into plain ones with a line and
 column. A UTF-8 byte-order mark is skipped (editors on Windows write one).
+Numbers are read as :mod:`.jsonnumbers` says: an integer token stays an
+exact `int` whatever its size, and `1e400` is read (as `inf`) for the
+contract to refuse it at its place rather than as unreadable JSON.
 
 Duplicate keys are the one thing orjson accepts silently (the last one wins).
 `{"points": 10, "points": "ten"}` means different things to different
@@ -21,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from . import jsonnumbers
 from .errors import PayloadError
 from .inference import escape_pointer
 
@@ -45,7 +49,7 @@ def parse_strict(data: bytes, source: str) -> Any:
     if not data.strip(b" \t\r\n"):
         raise PayloadError(source, "empty: no JSON payload")
     try:
-        value = orjson.loads(data)
+        value = jsonnumbers.loads(data)
     except orjson.JSONDecodeError as exc:
         raise PayloadError(source, _reason(exc, data), where=_where(exc, data)) from exc
     duplicate = find_duplicate_key(data)
@@ -73,9 +77,15 @@ def _reason(exc: orjson.JSONDecodeError, data: bytes) -> str:
     rest = data[exc.pos : exc.pos + 9].lstrip(b"-")
     if rest.startswith((b"NaN", b"Infinity")):
         return "not valid JSON: NaN and Infinity are not JSON numbers"
+    if jsonnumbers.is_overflow(exc):
+        return f"not valid JSON: a number too long to read (at most {jsonnumbers.MAX_INTEGER_DIGITS} digits)"
     if "surrogates" in exc.msg:
         return "not valid JSON: a string holds a lone surrogate escape (\\ud800-\\udfff)"
     return f"not valid JSON: {exc.msg}"
+
+
+def _skip(token: str) -> None:
+    return None
 
 
 def find_duplicate_key(data: bytes) -> tuple[str, str] | None:
@@ -91,11 +101,12 @@ def find_duplicate_key(data: bytes) -> tuple[str, str] | None:
             seen_duplicate = True
         return None
 
+    # Numbers are not looked at: they are not read (an integer of 5000 digits is beyond `int`'s limit).
     try:
-        json.loads(data, object_pairs_hook=check)
+        json.loads(data, object_pairs_hook=check, parse_int=_skip, parse_float=_skip)
         if not seen_duplicate:
             return None
-        tree = json.loads(data, object_pairs_hook=_Pairs)
+        tree = json.loads(data, object_pairs_hook=_Pairs, parse_int=_skip, parse_float=_skip)
     except RecursionError:
         return None  # orjson accepted it; too deep for the json module to look for duplicates
     stack: list[tuple[str, Any]] = [("", tree)]

@@ -22,6 +22,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry as RefRegistry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
+from . import jsonnumbers
 from .errors import PayloadError, SchemaFileError
 from .formats import format_checker
 from .inference import escape_pointer
@@ -320,8 +321,8 @@ def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[A
 def _message(error: ValidationError) -> str:
     keyword, expected, instance = error.validator, error.validator_value, error.instance
     if keyword == "type":
-        wanted = " or ".join(expected) if isinstance(expected, list) else expected
-        return f"expected {wanted}, got {json_type(instance)}"
+        kinds = tuple(expected) if isinstance(expected, list) else (expected,)
+        return f"expected {' or '.join(kinds)}, got {jsonnumbers.misfit(instance, kinds) or json_type(instance)}"
     if keyword == "required":
         names = expected if isinstance(expected, list) else []
         missing = [k for k in names if isinstance(instance, dict) and k not in instance]

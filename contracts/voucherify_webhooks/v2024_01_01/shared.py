@@ -8,7 +8,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, RootModel
-from voucherify_webhooks.model_types import Date, DateTime
+from voucherify_webhooks.model_types import Date, DateTime, FiniteNumber
 
 
 class SharedDefinitions(BaseModel):
@@ -196,7 +196,7 @@ class CodeConfigRequiredLengthCharsetPattern(BaseModel):
     charset: Annotated[str, Field(description='Characters that can appear in the code.')]
     initial_count: Annotated[int | None, Field(description='The initial count.')] = None
     length: Annotated[
-        float,
+        FiniteNumber,
         Field(
             description='Number of characters in a generated code (excluding prefix and postfix).'
         ),
@@ -844,13 +844,13 @@ class Gift(BaseModel):
     """
 
     amount: Annotated[
-        float,
+        FiniteNumber,
         Field(
             description='Total gift card income over the lifetime of the card. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $10 amount is written as 1000.'
         ),
     ]
     balance: Annotated[
-        float,
+        FiniteNumber,
         Field(
             description='Available funds. Value is multiplied by 100 to precisely represent 2 decimal places. For example, $10 amount is written as 1000.'
         ),
@@ -1192,7 +1192,7 @@ class Type13(Enum):
 
 class MappingPoints(BaseModel):
     multiplier: Annotated[
-        float | None,
+        FiniteNumber | None,
         Field(
             description='Multiplication factor used to multiply the points to obtain the mapped points.'
         ),
@@ -1858,7 +1858,7 @@ class Coin1(BaseModel):
     """
 
     exchange_ratio: Annotated[
-        float,
+        FiniteNumber,
         Field(
             description='The cash equivalent of the points defined in the points_ratio property.'
         ),
@@ -3652,7 +3652,7 @@ class DiscountUnitMultipleOneUnit(BaseModel):
         SimpleSkuDiscountUnit | None, Field(description='Contains information about the sku.')
     ] = None
     unit_off: Annotated[
-        float | None, Field(description='Number of units granted a full value discount.')
+        FiniteNumber | None, Field(description='Number of units granted a full value discount.')
     ] = None
     unit_off_formula: str | None = None
     unit_type: Annotated[
@@ -4498,13 +4498,13 @@ class Discount(BaseModel):
         int | None, Field(description='Maximum discount amount per order.')
     ] = None
     amount_limit: Annotated[
-        float | None,
+        FiniteNumber | None,
         Field(
             description='Upper limit allowed to be applied as a discount. Value is multiplied by 100 to precisely represent 2 decimal places. For example, a $6 maximum discount is written as 600.'
         ),
     ] = None
     amount_off: Annotated[
-        float | None,
+        FiniteNumber | None,
         Field(
             description='Amount taken off the subtotal of a price. Value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 discount is written as 1000.'
         ),
@@ -4512,7 +4512,7 @@ class Discount(BaseModel):
     amount_off_formula: str | None = None
     effect: Effect | None = None
     fixed_amount: Annotated[
-        float | None,
+        FiniteNumber | None,
         Field(
             description='Sets a fixed value for an order total or the item price. The value is multiplied by 100 to precisely represent 2 decimal places. For example, a $10 discount is written as 1000. If the fixed amount is calculated by the formula, i.e. the `fixed_amount_formula` parameter is present in the fixed amount definition, this value becomes the **fallback value**. As a result, if the formula cannot be calculated due to missing metadata, for example, this value will be used as the fixed value.'
         ),
@@ -4523,7 +4523,8 @@ class Discount(BaseModel):
         Field(description='Flag indicating whether the discount was calculated using a formula.'),
     ] = None
     percent_off: Annotated[
-        float | None, Field(description='The percent discount that the customer will receive.')
+        FiniteNumber | None,
+        Field(description='The percent discount that the customer will receive.'),
     ] = None
     percent_off_formula: str | None = None
     product: Annotated[
