@@ -25,7 +25,8 @@ Schema recommends the portable subset anyway). :data:`SafeValidator` is
 jsonschema's Draft 2020-12 validator with `pattern` and `patternProperties`
 matched by RE2, `integer` and `number` are judged by the rule of
 :mod:`.jsonnumbers` (`900.0` is not an integer, `1e400` not a number);
-:func:`bounded_validator` also keeps at most a given number of errors under each `anyOf`/`oneOf` branch (jsonschema keeps every one of them,
+:func:`bounded_validator` also keeps at most a given number of errors under
+each `anyOf`/`oneOf` branch (jsonschema keeps every one of them,
 so a nullable object holding a million wrong items would hold a million errors).
 """
 
