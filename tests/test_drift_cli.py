@@ -91,6 +91,23 @@ def test_stdin_event_and_show_values(cli: Invoke, project: Path) -> None:
     assert "secret-amount" in shown.stdout
 
 
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown", "sarif", "junit", "github"])
+def test_a_created_at_that_is_no_timestamp_is_not_shown(cli: Invoke, project: Path, tmp_path: Path, fmt: str) -> None:
+    """Locations carry the payload's own timestamp; any other text in `created_at` is a payload value."""
+    drifting = example(EVENT)
+    drifting["customer"]["object"] = "client"
+    bare = {**example(EVENT), "created_at": "Ada Lovelace ada@example.com"}
+    bare["customer"]["object"] = "client"
+    log = _write(tmp_path / "stamps.ndjson", envelope(EVENT, drifting, "Ada Lovelace ada@example.com"),
+                 envelope(EVENT, drifting, "2024-04-01 10:00:00Z"), bare, envelope(EVENT, drifting))
+    result = cli("drift", "--format", fmt, str(log), root=project)
+    assert result.exit_code == 1, result.output
+    assert "Ada Lovelace" not in result.stdout and "2024-04-01 10:00:00Z" not in result.stdout
+    if fmt == "json":  # a real timestamp is still shown where it was seen
+        last_seen = json.loads(result.stdout)["findings"][0]["last_seen"]
+        assert last_seen == {"file": log.as_posix(), "line": 4, "created_at": "2024-04-01T10:00:00.000Z"}
+
+
 def test_unknown_events_are_counted_not_fatal(cli: Invoke, project: Path, tmp_path: Path) -> None:
     log = _write(tmp_path / "u.ndjson", envelope("customer.deleted", {"customer": {}}), {"ping": True})
     result = cli("drift", "--format", "json", str(log), root=project)

@@ -18,15 +18,16 @@ from typing import Any
 
 import orjson
 import pytest
-from conftest import Invoke
+from conftest import SCHEMAS, Invoke
 from drift_support import envelope, example
 from hypothesis import given
 from hypothesis import strategies as st
 
 from webhook_contracts import sniff
 from webhook_contracts.docread import ArrayItems
-from webhook_contracts.engine import MIN_SPLIT
+from webhook_contracts.engine import MIN_SPLIT, scan_files
 from webhook_contracts.logread import CHUNK, iter_file_records, iter_records
+from webhook_contracts.registry import load_registry
 from webhook_contracts.sniff import Sniffer
 
 EVENT = "customer.rewarded.loyalty_points"
@@ -148,12 +149,18 @@ def test_an_array_is_read_in_memory_bounded_by_its_largest_item(tmp_path: Path) 
     assert peaks[1] < peaks[0] * 1.2  # four times the items, no more memory
 
 
-def test_an_array_on_one_line_longer_than_the_line_limit_is_still_an_array(tmp_path: Path) -> None:
+@pytest.mark.parametrize("end", [b"", b"\n", b"\r\n"])
+def test_an_array_on_one_line_longer_than_the_line_limit_is_still_an_array(tmp_path: Path, end: bytes) -> None:
+    """Also when the line's end is read in the same chunk that passes the limit (a one-line array a little
+    over max-payload-bytes, ended by a newline, was one line too long to read)."""
     line = _payload_line().strip()
     path = tmp_path / "minified.json"
-    path.write_bytes(b"[" + b",".join([line] * 50) + b"]")
+    path.write_bytes(b"[" + b",".join([line] * 50) + b"]" + end)
     records = list(iter_file_records(str(path), max_line=len(line) * 3))
     assert [r.line for r in records if r.ok] == list(range(1, 51))
+    registry = load_registry(SCHEMAS)
+    report = scan_files([str(path)], registry, max_line=len(line) * 3).summary
+    assert (report["records"], report["payloads"]) == (50, 50)
 
 
 def test_an_item_or_document_over_the_limit_is_reported_with_its_size_and_reading_goes_on(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from .config import Settings
 from .drift import MAX_NEW_KEYS, CompiledContract, check_payload, compile_contract, count_findings
 from .errors import PayloadError, RegistryError, UsageError
 from .findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
+from .formats import has_format
 from .gate import DriftGate, Pass
 from .logread import Record
 from .registry import Registry, Revision
@@ -180,7 +181,9 @@ class DriftScanner:
         self._match(tally, target, unwrapped.data, len(findings))
         findings = [f for f in findings if self.options.severities.get(f.kind, Severity.WARNING) is not None]
         created = (unwrapped.envelope or unwrapped.data).get("created_at")
-        where = Location(record.file, record.line, created if isinstance(created, str) else None)
+        # The payload's timestamp is shown where it was seen; any other text there is a payload value.
+        stamp = created if isinstance(created, str) and has_format(created, "date-time") else None
+        where = Location(record.file, record.line, stamp)
         self.aggregator.add(findings, where)
 
     def gate(self, payload_field: str | None = None) -> DriftGate:

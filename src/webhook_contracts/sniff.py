@@ -143,15 +143,17 @@ class Sniffer:
         """Each line without its end; after each, the unread bytes of the current chunk are :meth:`_rest`."""
         while True:
             end = self._buf.find(b"\n", self._pos)
+            too_long = (end if end >= 0 else len(self._buf)) - self._pos > self.max_line
+            # Whether its end was read yet or not, a first line too long to hold that opens an array is one.
+            if too_long and head_is_blank() and _OPENING.match(clean_line(self._buf[self._pos : self._pos + 256])):
+                yield _OPENS_ARRAY
+                return
             if end >= 0:
                 line, self._pos = self._buf[self._pos : end], end + 1
                 self.lines += 1
-                yield line if len(line) <= self.max_line else TooLong(len(line), self.max_line)
+                yield line if not too_long else TooLong(len(line), self.max_line)
                 continue
-            if len(self._buf) - self._pos > self.max_line:
-                if head_is_blank() and _OPENING.match(clean_line(self._buf[self._pos : self._pos + 256])):
-                    yield _OPENS_ARRAY
-                    return
+            if too_long:
                 self.lines += 1
                 yield TooLong(self._skip_line(chunks), self.max_line)
                 continue
