@@ -67,6 +67,18 @@ def test_a_finding_past_the_group_limit_fails_the_run(cli: Invoke, log: Path, tm
     assert "not grouped (past the limit on distinct findings): 1 missing_field (error)" in shown
 
 
+def test_max_groups_is_configurable(cli: Invoke, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "webhook-contracts.toml").write_text("max-groups = 3\n", "utf-8")
+    log = many_groups_log(tmp_path / "small.ndjson", groups=5)
+    result = cli("drift", "--schemas", str(REPO / "schemas"), str(log), "--format", "json", root=project)
+    assert result.exit_code == 1, result.stderr
+    doc = json.loads(result.stdout)
+    assert doc["summary"]["ungrouped"] == {"missing_field": {"error": 1}, "new_field": {"warning": 2}}
+    assert len([f for f in doc["findings"] if not f["extra"].get("ungrouped")]) == 3
+
+
 def test_ungrouped_findings_are_never_baselined(cli: Invoke, log: Path, tmp_path: Path) -> None:
     baseline = tmp_path / "baseline.json"
     cli("drift", str(log), "--write-baseline", str(baseline), root=REPO)

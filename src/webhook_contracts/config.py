@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
+from .aggregate import MAX_GROUPS
 from .drift import MAX_NEW_KEYS
 from .errors import ConfigError
 from .findings import DRIFT_SEVERITY, KINDS
@@ -33,6 +34,8 @@ FAIL_ON = ("error", "warning", "info", "never")
 MAX_CONFIG_BYTES = 1 << 20
 #: Default of `max-baseline-bytes`: a larger baseline file is refused.
 MAX_BASELINE_BYTES = 64 << 20
+#: Highest `max-groups`: each group holds a few locations, so memory stays in the tens of megabytes.
+MAX_GROUPS_LIMIT = 1_000_000
 #: Inclusive range of the byte limits `max-payload-bytes` and `max-baseline-bytes`.
 BYTES_RANGE = (1, 1 << 30)
 #: Settings that are paths relative to the root.
@@ -71,6 +74,8 @@ class Settings:
     max_file_bytes: int = MAX_FILE_BYTES
     #: New keys drift lists per object of a payload; the rest are counted in one finding.
     max_new_keys: int = MAX_NEW_KEYS
+    #: Distinct drift findings grouped; past it they are counted by event, kind and severity.
+    max_groups: int = MAX_GROUPS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
@@ -130,6 +135,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "max_errors_per_payload": (int,),
     "max_file_bytes": (int,),
     "max_new_keys": (int,),
+    "max_groups": (int,),
     "events": (list,),
     "max_unchecked_share": (float, int),
 }
@@ -256,6 +262,8 @@ def _check_values(values: dict[str, Any], source: str) -> None:
         raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")
     if values.get("max_errors_per_payload", 1) < 1:
         raise ConfigError(f"{source}: max-errors-per-payload must be a positive number")
+    if not 1 <= values.get("max_groups", 1) <= MAX_GROUPS_LIMIT:
+        raise ConfigError(f"{source}: max-groups must be a number of groups from 1 to {MAX_GROUPS_LIMIT}")
     if values.get("max_new_keys", 1) < 1:
         raise ConfigError(f"{source}: max-new-keys must be a positive number of keys")
     package = values.get("package", "x")

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .aggregate import DriftAggregator, shift
+from .aggregate import MAX_GROUPS, DriftAggregator, shift
 from .config import Settings
 from .drift import MAX_NEW_KEYS, CompiledContract, check_payload, compile_contract, count_findings
 from .errors import PayloadError, RegistryError, UsageError
@@ -52,6 +52,8 @@ class DriftOptions:
     max_unchecked_share: float = 0.5
     #: New keys listed per object of a payload; the rest are counted in one finding.
     max_new_keys: int = MAX_NEW_KEYS
+    #: Distinct findings grouped; past it, findings are counted by event, kind and severity.
+    max_groups: int = MAX_GROUPS
 
 
 def drift_options(
@@ -66,6 +68,7 @@ def drift_options(
         severities=severities_from_config(settings.severity),
         max_unchecked_share=settings.max_unchecked_share,
         max_new_keys=settings.max_new_keys,
+        max_groups=settings.max_groups,
     )
 
 
@@ -114,7 +117,7 @@ class DriftScanner:
     def __init__(self, registry: Registry, options: DriftOptions | None = None) -> None:
         self.registry = registry
         self.options = options or DriftOptions()
-        self.aggregator = DriftAggregator()
+        self.aggregator = DriftAggregator(max_groups=self.options.max_groups)
         self.records = 0
         self.unparseable: list[dict[str, Any]] = []
         self.unparseable_count = 0
