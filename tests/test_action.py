@@ -167,6 +167,7 @@ def test_a_run_that_cannot_start_sets_no_sarif_output(monorepo: Path) -> None:
 @pytest.mark.parametrize(("inputs", "message"), [
     ({"working_directory": "no/such/folder"}, "working-directory 'no/such/folder' is not a folder"),
     ({"working_directory": SUB, "args": "--root elsewhere"}, "--root cannot go in `args`"),
+    ({"working_directory": SUB, "args": '--logs "unterminated'}, "args: No closing quotation"),
 ])
 def test_bad_inputs_exit_2(monorepo: Path, inputs: dict[str, str], message: str) -> None:
     run = run_step(monorepo, **inputs)

@@ -91,4 +91,4 @@ def test_the_limit_is_configurable(cli: Invoke, project: Path, tmp_path: Path) -
     assert kinds.count("new_keys_not_listed") == 1
     (project / "webhook-contracts.toml").write_text("max-new-keys = 0\n", "utf-8")
     refused = cli("drift", str(log), root=project)
-    assert refused.exit_code == 2 and "max-new-keys must be a positive number of keys" in refused.stderr
+    assert refused.exit_code == 2 and "max-new-keys must be a number of keys from 1 to 1000000" in refused.stderr

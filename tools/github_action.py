@@ -42,7 +42,10 @@ def main() -> int:
     folder = Path(env.get("WC_WORKING_DIRECTORY") or ".")
     if not folder.is_dir():
         return _cannot_run(f"working-directory {str(folder)!r} is not a folder of the checkout")
-    args = shlex.split(env.get("WC_ARGS", ""))
+    try:
+        args = shlex.split(env.get("WC_ARGS", ""))
+    except ValueError as exc:  # unbalanced quotes
+        return _cannot_run(f"args: {exc}")
     if any(arg == "--root" or arg.startswith("--root=") for arg in args):
         return _cannot_run("--root cannot go in `args`: set the `working-directory` input to the project folder")
     sarif = folder / (env.get("WC_SARIF") or "webhook-contracts.sarif")

@@ -11,8 +11,6 @@ is never accepted: what it stands for is unknown, and may be new.
 from __future__ import annotations
 
 import dataclasses
-import os
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -63,19 +61,6 @@ def load_baseline(path: Path, limit: int = MAX_BASELINE_BYTES) -> frozenset[str]
         raise InputError(path, "'fingerprints' must be an object keyed by fingerprint", where="/fingerprints")
     return frozenset(prints)
 
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not block the open
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise InputError(path, "not a regular file; a baseline is read only from a file")
-        if info.st_size > limit:
-            raise InputError(path, f"larger than max-baseline-bytes ({limit}); not read")
-        data = handle.read(limit + 1)
-    if len(data) > limit:  # grew since it was measured
-        raise InputError(path, f"larger than max-baseline-bytes ({limit}); not read")
-    return data
 
 
 def apply_baseline(report: Report, fingerprints: frozenset[str], source: str | None = None) -> Report:

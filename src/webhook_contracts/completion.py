@@ -22,7 +22,7 @@ def _registry(ctx: click.Context) -> Registry | None:
         folder: Path = ctx.params.get("schemas_dir") or settings.schemas_dir
         if not (folder / "index.json").exists():
             folder = bundled_schemas() or folder
-        return load_registry(folder)
+        return load_registry(folder, max_file_bytes=settings.max_file_bytes)
     except Exception:
         return None
 

@@ -34,8 +34,9 @@ FAIL_ON = ("error", "warning", "info", "never")
 MAX_CONFIG_BYTES = 1 << 20
 #: Default of `max-baseline-bytes`: a larger baseline file is refused.
 MAX_BASELINE_BYTES = 64 << 20
-#: Highest `max-groups`: each group holds a few locations, so memory stays in the tens of megabytes.
-MAX_GROUPS_LIMIT = 1_000_000
+#: Highest value of a count limit (`max-groups`, `max-new-keys`, `max-errors-per-payload`, `sniff-lines`):
+#: a million groups, keys or errors still fit in memory, and a bigger number is a typo.
+COUNT_LIMIT = 1_000_000
 #: Inclusive range of the byte limits `max-payload-bytes` and `max-baseline-bytes`.
 BYTES_RANGE = (1, 1 << 30)
 #: Settings that are paths relative to the root.
@@ -80,7 +81,6 @@ class Settings:
     max_unchecked_share: float = 0.5
     #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
     events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
-    #: The file the settings were read from, relative to the root (None: the defaults).
 
     @property
     def docs_dir(self) -> Path:
@@ -258,14 +258,14 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     for key in ("max_payload_bytes", "max_baseline_bytes", "max_file_bytes"):
         if not lo <= values.get(key, lo) <= hi:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
-    if values.get("sniff_lines", 1) < 1:
-        raise ConfigError(f"{source}: sniff-lines must be a positive number of lines")
-    if values.get("max_errors_per_payload", 1) < 1:
-        raise ConfigError(f"{source}: max-errors-per-payload must be a positive number")
-    if not 1 <= values.get("max_groups", 1) <= MAX_GROUPS_LIMIT:
-        raise ConfigError(f"{source}: max-groups must be a number of groups from 1 to {MAX_GROUPS_LIMIT}")
-    if values.get("max_new_keys", 1) < 1:
-        raise ConfigError(f"{source}: max-new-keys must be a positive number of keys")
+    if not 1 <= values.get("sniff_lines", 1) <= COUNT_LIMIT:
+        raise ConfigError(f"{source}: sniff-lines must be a number of lines from 1 to {COUNT_LIMIT}")
+    if not 1 <= values.get("max_errors_per_payload", 1) <= COUNT_LIMIT:
+        raise ConfigError(f"{source}: max-errors-per-payload must be a number from 1 to {COUNT_LIMIT}")
+    if not 1 <= values.get("max_groups", 1) <= COUNT_LIMIT:
+        raise ConfigError(f"{source}: max-groups must be a number of groups from 1 to {COUNT_LIMIT}")
+    if not 1 <= values.get("max_new_keys", 1) <= COUNT_LIMIT:
+        raise ConfigError(f"{source}: max-new-keys must be a number of keys from 1 to {COUNT_LIMIT}")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
@@ -289,7 +289,9 @@ def _check_kind(kind: str, source: str) -> None:
 
 
 def _escapes(value: str) -> bool:
-    """True when the path *value* is absolute, climbs with `..` (either separator) or starts at `~`."""
+    """True when the path *value* is absolute, climbs with `..` (either separator), starts at `~` or holds a NUL."""
+    if "\0" in value:
+        return True
     parts = PureWindowsPath(value)
     return bool(parts.anchor) or ".." in parts.parts or value.startswith("~")
 
