@@ -28,7 +28,15 @@ from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_pa
 from .report.escaping import visible
 from .report.layout import TextLayout
 from .report.validation import summary_line
-from .terminal import COLOR_CHOICES, DelayedProgress, silence_stdout, text_layout, write_and_exit
+from .terminal import (
+    COLOR_CHOICES,
+    DelayedProgress,
+    prepare_std_streams,
+    silence_stdout,
+    stdin_bytes,
+    text_layout,
+    write_and_exit,
+)
 from .validation import ContractValidator, ValidationResult, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,7 +110,17 @@ def _settings(ctx: click.Context) -> Settings:
     return load_settings(root)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The command group; before anything runs, the standard streams are made safe to use."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not prepare_std_streams():
+            click.echo("error: standard output is closed; nothing can be reported", err=True)
+            sys.exit(ExitCode.ERROR)
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
@@ -215,7 +233,7 @@ def _read_input(path: str, limit: int) -> tuple[bytes, str]:
     source = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(limit + 1)
+            data = stdin_bytes().read(limit + 1)
         else:
             with Path(path).open("rb") as handle:
                 data = handle.read(limit + 1)
@@ -456,7 +474,7 @@ def drift(
     registry = _registry(settings, schemas_dir)
     options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
     names = expand_inputs(files)
-    stdin = sys.stdin.buffer if STDIN in names else None
+    stdin = stdin_bytes() if STDIN in names else None
     show = progress if progress is not None else sys.stderr.isatty() and not quiet
     # Shown only once reading took a second (at once when asked for), stdin included.
     bar = DelayedProgress(sys.stderr, sum(input_size(name) for name in names), delay=0 if progress else 1.0)
