@@ -6,8 +6,11 @@ shell (`<&-`, `>&-`, `2>&-`) or by the environment (`PYTHONIOENCODING`).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,16 +27,21 @@ EVENT = "customer.rewarded.loyalty_points"
 CLOSED_STDOUT = b"error: standard output is closed; nothing can be reported\n"
 
 
-def _run(args: list[str], *, redirect: str = "", encoding: str | None = None,
-         stdin: int | None = subprocess.DEVNULL, pass_fds: tuple[int, ...] = ()) -> subprocess.CompletedProcess[bytes]:
-    """`webhook-contracts ARGS REDIRECT` run by a shell, so `<&-` closes a stream as it does for a user."""
+def _run(args: list[str], *, redirect: str = "", encoding: str | None = None, shell: str = "sh",
+         log: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+    """`webhook-contracts ARGS REDIRECT` run by *shell*, so `<&-` closes a stream as it does for a user.
+
+    REDIRECT may name *log* as `$LOG` (`<(cat "$LOG")`).
+    """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO / "contracts")])}
     env.pop("PYTHONIOENCODING", None)
     if encoding is not None:
         env["PYTHONIOENCODING"] = encoding
+    if log is not None:
+        env["LOG"] = str(log)
     command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), *args]
-    return subprocess.run(["sh", "-c", f'exec "$@" {redirect}', "sh", *command], stdin=stdin, capture_output=True,
-                          cwd=REPO, env=env, check=False, pass_fds=pass_fds)
+    return subprocess.run([shell, "-c", f'exec "$@" {redirect}', shell, *command], stdin=subprocess.DEVNULL,
+                          capture_output=True, cwd=REPO, env=env, check=False)
 
 
 @pytest.mark.parametrize("args", [["validate", "-"], ["compare", "-", PAYLOAD], ["drift", "-"]])
@@ -98,3 +106,61 @@ def test_a_narrow_stdout_encoding_keeps_json_valid_and_pages_readable() -> None:
     text = _run(["extract", PAGE], encoding="ascii")
     assert text.returncode == 0, text.stderr
     assert b"Voucher | object" in text.stdout  # `Type \u00b7 json-type`, spelled
+
+
+def _json_report(*args: str) -> subprocess.CompletedProcess[bytes]:
+    return _run(["drift", "--format", "json", "--payload-field", "body", *args])
+
+
+@pytest.fixture(scope="module")
+def file_report() -> bytes:
+    result = _json_report(SAMPLE)
+    assert result.returncode == 1, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def gzipped(tmp_path: Path) -> Path:
+    path = tmp_path / "production.ndjson.gz"
+    path.write_bytes(gzip.compress((REPO / SAMPLE).read_bytes()))
+    return path
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="process substitution needs bash")
+@pytest.mark.parametrize("command", ["cat", "gzip -dc"])
+def test_process_substitution_is_read_as_a_stream(file_report: bytes, gzipped: Path, command: str) -> None:
+    """`drift <(zcat log.gz)` and `drift <(cat log.gz)`: a pipe, plain or gzip (told from its first bytes)."""
+    result = _run(["drift", "--format", "json", "--payload-field", "body", "--jobs", "2"],
+                  redirect=f'<({command} "$LOG")', shell="bash", log=gzipped)
+    assert result.returncode == 1, result.stderr
+    name = json.loads(result.stdout)["findings"][0]["location"]["file"]
+    assert name.startswith("/dev/fd/")
+    assert result.stdout.replace(name.encode(), SAMPLE.encode()) == file_report
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_named_pipe_is_read_once_and_not_split(file_report: bytes, gzipped: Path, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    # The writer blocks until drift opens the pipe; a drift that never does must not hang the test.
+    writer = subprocess.Popen(["sh", "-c", 'cat "$1" > "$2"', "sh", str(gzipped), str(fifo)])
+    try:
+        result = _json_report("--jobs", "2", str(fifo), SAMPLE)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+        writer.wait()
+    assert result.returncode == 1, result.stderr
+    document = json.loads(result.stdout)
+    events = json.loads(file_report)["summary"]["events"]
+    assert {event: numbers["payloads"] * 2 for event, numbers in events.items()} == {
+        event: numbers["payloads"] for event, numbers in document["summary"]["events"].items()
+    }
+
+
+def test_a_socket_is_no_input(tmp_path: Path) -> None:
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        result = _run(["drift", str(path)])
+    assert (result.returncode, result.stderr) == (2, f"error: {path}: not a file, folder or pipe\n".encode())

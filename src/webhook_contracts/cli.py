@@ -445,7 +445,7 @@ def compare(
               help="Progress on stderr (default: on a terminal, once reading takes a second, not with -q).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
-              "ranges (stdin is read by one).")
+              "ranges (stdin and pipes are read by one).")
 @report_options
 @click.pass_context
 @handle_errors
@@ -458,7 +458,7 @@ def drift(
     """Compare captured payloads in FILES with their contracts and group the drift.
 
     FILES are JSON files, NDJSON logs, .gz files, folders (every log file in
-    them) or `-` for stdin. Exit 0 when nothing outside the baseline is at or
+    them), named pipes and `<(zcat log.gz)`, or `-` for stdin. Exit 0 when nothing outside the baseline is at or
     above --fail-on, 1 when something is, 2 on a usage or input error.
     """
     from .baseline import apply_baseline, load_baseline, unaccepted
