@@ -28,7 +28,15 @@ from .report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_pa
 from .report.escaping import visible
 from .report.layout import TextLayout
 from .report.validation import summary_line
-from .terminal import COLOR_CHOICES, DelayedProgress, silence_stdout, text_layout, write_and_exit
+from .terminal import (
+    COLOR_CHOICES,
+    DelayedProgress,
+    prepare_std_streams,
+    silence_stdout,
+    stdin_bytes,
+    text_layout,
+    write_and_exit,
+)
 from .validation import ContractValidator, ValidationResult, parse_json
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -102,7 +110,17 @@ def _settings(ctx: click.Context) -> Settings:
     return load_settings(root)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _Main(click.Group):
+    """The command group; before anything runs, the standard streams are made safe to use."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not prepare_std_streams():
+            click.echo("error: standard output is closed; nothing can be reported", err=True)
+            sys.exit(ExitCode.ERROR)
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
@@ -215,7 +233,7 @@ def _read_input(path: str, limit: int) -> tuple[bytes, str]:
     source = "<stdin>" if path == "-" else path
     try:
         if path == "-":
-            data = sys.stdin.buffer.read(limit + 1)
+            data = stdin_bytes().read(limit + 1)
         else:
             with Path(path).open("rb") as handle:
                 data = handle.read(limit + 1)
@@ -427,7 +445,7 @@ def compare(
               help="Progress on stderr (default: on a terminal, once reading takes a second, not with -q).")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
-              "ranges (stdin is read by one).")
+              "ranges (stdin and pipes are read by one).")
 @report_options
 @click.pass_context
 @handle_errors
@@ -440,7 +458,7 @@ def drift(
     """Compare captured payloads in FILES with their contracts and group the drift.
 
     FILES are JSON files, NDJSON logs, .gz files, folders (every log file in
-    them) or `-` for stdin. Exit 0 when nothing outside the baseline is at or
+    them), named pipes and `<(zcat log.gz)`, or `-` for stdin. Exit 0 when nothing outside the baseline is at or
     above --fail-on, 1 when something is, 2 on a usage or input error.
     """
     from .baseline import apply_baseline, load_baseline, unaccepted
@@ -456,7 +474,7 @@ def drift(
     registry = _registry(settings, schemas_dir)
     options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
     names = expand_inputs(files)
-    stdin = sys.stdin.buffer if STDIN in names else None
+    stdin = stdin_bytes() if STDIN in names else None
     show = progress if progress is not None else sys.stderr.isatty() and not quiet
     # Shown only once reading took a second (at once when asked for), stdin included.
     bar = DelayedProgress(sys.stderr, sum(input_size(name) for name in names), delay=0 if progress else 1.0)

@@ -7,9 +7,9 @@ into dicts, every other line takes the detailed path (the records of
 is cut into byte ranges at line ends, each range is scanned by its own process
 and the partial scans are merged in input order, line numbers shifted, so
 the report is the one a single job gives. A gzip file is inflated by a second
-thread while the first scans. JSON documents and stdin are read by
-:func:`~webhook_contracts.logread.iter_file_records` in one job, and a
-document is never cut into ranges. Whether an input is NDJSON or one document
+thread while the first scans. JSON documents and streams (stdin, named pipes)
+are read by :func:`~webhook_contracts.logread.iter_file_records` in one job, and
+neither is cut into ranges. Whether an input is NDJSON or one document
 is told by :mod:`.sniff` from a bounded prefix, the same for every kind of input.
 """
 
@@ -37,7 +37,7 @@ from typing import Any, BinaryIO
 from .errors import InputError, RegistryError
 from .findings import Report
 from .gate import DriftGate, Pass
-from .logread import CHUNK, STDIN, LineSplitter, Record, iter_file_records, line_records
+from .logread import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
 from .registry import Registry
 from .scan import DriftOptions, DriftScanner, check_options
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
@@ -115,8 +115,11 @@ def _without_gc() -> Iterator[None]:
 def _plan(names: list[str], jobs: int, reading: _Reading) -> list[_Task]:
     tasks: list[_Task] = []
     for name in names:
-        size = 0 if name == STDIN else Path(name).stat().st_size
-        if jobs == 1 or size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
+        if jobs == 1 or is_stream(name):  # a stream is read once, from its start: never opened to look ahead
+            tasks.append(_Task(name))
+            continue
+        size = Path(name).stat().st_size
+        if size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
             tasks.append(_Task(name))
             continue
         cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
@@ -158,7 +161,7 @@ def _run(
     progress: Progress | None,
 ) -> int:
     """Scan one task into *scanner*; the number of lines read."""
-    if task.name == STDIN:
+    if is_stream(task.name):
         scanner.feed(reading.records(task.name, stdin, progress))
         return 0
     if task.end is None and _is_gzip(task.name):

@@ -1,4 +1,4 @@
-"""Read captured payloads: JSON files, NDJSON logs, `.gz` files, folders and stdin.
+"""Read captured payloads: JSON files, NDJSON logs, `.gz` files, folders, stdin and named pipes.
 
 Every input becomes a stream of :class:`Record` objects, one per payload or
 per line that should have held one. A record carries the file, the line
@@ -20,6 +20,10 @@ memory, and becomes an error record that gives its size; so do an array item
 and a document longer than that.
 
 Numbers are read as :mod:`.jsonnumbers` says (integers exact, whatever their size).
+
+Stdin, a named pipe (`mkfifo`) and a process substitution (`<(zcat log.gz)`)
+are streams: read once from the start, never split, gzip told from their first
+bytes (:func:`is_stream`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
+import stat
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -67,7 +72,7 @@ class Record:
 
 
 def expand_inputs(paths: Iterable[str]) -> list[str]:
-    """The files to read: `-`, files as given, and every log file in a folder (sorted)."""
+    """The inputs to read: `-`, files and pipes as given, and every log file in a folder (sorted)."""
     out: list[str] = []
     for name in paths:
         if name == STDIN:
@@ -82,11 +87,22 @@ def expand_inputs(paths: Iterable[str]) -> list[str]:
             if not found:
                 raise InputError(name, f"no log files ({', '.join(LOG_SUFFIXES)}, also .gz) in this folder")
             out.extend(found)
-        elif path.is_file():
+        elif path.is_file() or is_stream(name):
             out.append(name)
         else:
-            raise InputError(name, "no such file or folder")
+            raise InputError(name, "not a file, folder or pipe" if path.exists() else "no such file or folder")
     return out
+
+
+def is_stream(name: str) -> bool:
+    """Whether input *name* is read as a stream: stdin, a named pipe, `<(zcat log.gz)` (`/dev/fd/N`), a device."""
+    if name == STDIN:
+        return True
+    try:
+        mode = Path(name).stat().st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
 
 
 def _is_log_name(name: str) -> bool:
@@ -94,8 +110,8 @@ def _is_log_name(name: str) -> bool:
 
 
 def input_size(name: str) -> int:
-    """Bytes on disk of one input (0 for stdin), for a progress bar."""
-    return 0 if name == STDIN else Path(name).stat().st_size
+    """Bytes on disk of one input (0 for a stream), for a progress bar."""
+    return 0 if is_stream(name) else Path(name).stat().st_size
 
 
 def iter_records(

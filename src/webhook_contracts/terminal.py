@@ -1,4 +1,4 @@
-"""The terminal side of the CLI: width, colour, a progress bar that waits, and quiet broken pipes."""
+"""The terminal side of the CLI: standard streams, width, colour, a progress bar that waits, quiet broken pipes."""
 
 from __future__ import annotations
 
@@ -7,11 +7,50 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
-from typing import NoReturn, TextIO
+from pathlib import Path
+from typing import BinaryIO, NoReturn, TextIO
 
+from .errors import InputError
+from .report.escaping import SPELL_OR_ESCAPE
 from .report.layout import DEFAULT_WIDTH, TextLayout
 
 COLOR_CHOICES = ("auto", "always", "never")
+
+
+def prepare_std_streams() -> bool:
+    """Make the standard streams safe to use; False when stdout is closed (`>&-`).
+
+    A closed descriptor 0, 1 or 2 is held by the null device, so no file opened
+    later takes its number; a closed stderr (`2>&-`) becomes the null device, so
+    the report still goes to stdout. What stdout or stderr cannot encode (an
+    ASCII or Latin-1 locale) is spelled in ASCII or escaped, never an error.
+    """
+    for fd in (0, 1, 2):
+        _hold(fd)
+    if sys.stderr is None:
+        sys.stderr = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 - lives as long as the process
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors=SPELL_OR_ESCAPE)
+    return sys.stdout is not None
+
+
+def _hold(fd: int) -> None:
+    try:
+        os.fstat(fd)
+    except OSError:
+        null = os.open(os.devnull, os.O_RDWR)  # the lowest free descriptor: *fd* when lower ones are open
+        if null != fd:
+            os.dup2(null, fd)
+            os.close(null)
+
+
+def stdin_bytes() -> BinaryIO:
+    """Standard input as bytes; an input error when it is closed (`<&-`)."""
+    if sys.stdin is None:
+        raise InputError("<stdin>", "standard input is closed")
+    return sys.stdin.buffer
 
 
 def terminal_width(stream: TextIO) -> int:

@@ -13,10 +13,16 @@ XML parser. Every renderer passes each string through one of these helpers:
 - :func:`xml_text` keeps only characters legal in XML 1.0;
 - :func:`markdown_cell` keeps a value inert inside a GitHub-flavoured table cell:
   no link, autolink, mention, issue reference, image or HTML.
+
+A stream whose encoding lacks a character (`PYTHONIOENCODING=ascii`, a Latin-1
+locale) is written with the error handler :data:`SPELL_OR_ESCAPE`: the tool's
+own symbols get their ASCII spelling (`->` for the arrow), anything else becomes
+a JSON-style ``\\uNNNN`` escape, so a JSON document stays valid.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 
 _UNSAFE = re.compile(
@@ -89,3 +95,35 @@ def markdown_cell(value: object) -> str:
     """Inert Markdown for a table cell or a list item on GitHub: no emphasis, links, autolinks,
     mentions, issue references, images or HTML; one line."""
     return _MARKDOWN_SPECIAL.sub(_markdown_escape, visible(value))
+
+
+#: ASCII spellings of the symbols the reports use.
+ASCII_SPELLINGS = {
+    "\u2192": "->",  # an arrow: expected -> observed
+    "\u2026": "...",  # an ellipsis: a shortened cell
+    "\u2013": "-",  # an en dash: a range of lines
+    "\u2014": "--",
+    "\u00b7": "|",  # a middle dot: type | JSON type
+    "\u2022": "*",
+}
+#: Name of the codec error handler that writes :data:`ASCII_SPELLINGS`, else escapes.
+SPELL_OR_ESCAPE = "webhook-contracts-spell"
+
+
+def _json_escape(char: str) -> str:
+    point = ord(char)
+    if point < 0x10000:
+        return f"\\u{point:04x}"
+    point -= 0x10000  # beyond the BMP: a surrogate pair, as JSON writes it
+    return f"\\u{0xD800 + (point >> 10):04x}\\u{0xDC00 + (point & 0x3FF):04x}"
+
+
+def spell_or_escape(error: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: what a stream cannot encode, as its ASCII spelling or a ``\\uNNNN`` escape."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    text = error.object[error.start : error.end]
+    return "".join(ASCII_SPELLINGS.get(char) or _json_escape(char) for char in text), error.end
+
+
+codecs.register_error(SPELL_OR_ESCAPE, spell_or_escape)
