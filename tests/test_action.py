@@ -149,7 +149,7 @@ def test_findings_point_at_files_from_the_repository_root(monorepo: Path) -> Non
     uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
             for result in sarif["runs"][0]["results"] for loc in result["locations"]}
     assert uris == {f"{SUB}/samples/broken.json"}
-    assert f"{len(annotations)} findings" in run.summary and "fixtures failed" in run.summary
+    assert f"{len(annotations)} finding" in run.summary and "fixtures failed" in run.summary
 
 
 def test_a_run_that_cannot_start_sets_no_sarif_output(monorepo: Path) -> None:

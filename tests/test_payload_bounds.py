@@ -86,11 +86,8 @@ def test_validate_json_says_where_it_stopped(cli: Invoke, payload: Path) -> None
 
 
 def test_the_limit_is_configurable(cli: Invoke, payload: Path, tmp_path: Path) -> None:
-    (tmp_path / "webhook-contracts.toml").write_text(
-        'schemas = "schemas"\nmax-errors-per-payload = 7\n', "utf-8"
-    )
-    (tmp_path / "schemas").symlink_to(REPO / "schemas")
-    result = cli("validate", str(payload), root=tmp_path)
+    (tmp_path / "webhook-contracts.toml").write_text("max-errors-per-payload = 7\n", "utf-8")
+    result = cli("validate", "--schemas", str(REPO / "schemas"), str(payload), root=tmp_path)
     assert "more than 7 error(s); stopped at max-errors-per-payload (7)" in result.stdout
     assert "(7 times, at /order/items/0" in result.stdout
 
