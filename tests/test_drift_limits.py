@@ -8,6 +8,7 @@ on the fast path and the reference walker alike, whatever the job count.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,27 @@ def test_max_groups_is_configurable(cli: Invoke, tmp_path: Path) -> None:
     doc = json.loads(result.stdout)
     assert doc["summary"]["ungrouped"] == {"missing_field": {"error": 1}, "new_field": {"warning": 2}}
     assert len([f for f in doc["findings"] if not f["extra"].get("ungrouped")]) == 3
+
+
+def test_jobs_past_max_groups_keep_counts_and_exit_code(cli: Invoke, tmp_path: Path) -> None:
+    # Which findings are grouped past the limit may follow the ranges' cuts; occurrences and the exit code may not.
+    (tmp_path / "webhook-contracts.toml").write_text("max-groups = 2\n", "utf-8")
+    sample = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
+    runs = [
+        cli("drift", "--schemas", str(REPO / "schemas"), "--payload-field", "body", "-j", jobs, "--format", "json",
+            str(sample), root=tmp_path)
+        for jobs in ("1", "2")
+    ]
+    docs = [json.loads(run.stdout) for run in runs]
+    assert runs[0].exit_code == runs[1].exit_code == 1
+    assert _totals(docs[0]) == _totals(docs[1])
+
+
+def _totals(doc: dict[str, Any]) -> Counter[tuple[str, str]]:
+    totals: Counter[tuple[str, str]] = Counter()
+    for f in doc["findings"]:
+        totals[(f["kind"], f["severity"])] += f["count"]
+    return totals
 
 
 def test_ungrouped_findings_are_never_baselined(cli: Invoke, log: Path, tmp_path: Path) -> None:
