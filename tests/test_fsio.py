@@ -119,18 +119,20 @@ def test_a_device_that_is_full_is_named(tmp_path: Path, cli: Invoke) -> None:
 MODEL = "contracts/voucherify_webhooks/v2024_01_01/shared.py"
 
 
-@pytest.mark.parametrize("phase", ["staging", "swapping"])
+@pytest.mark.parametrize("phase", ["journal", "swapping"])
 def test_a_full_disk_during_regen_names_the_file_meant_and_changes_nothing(
     project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch, phase: str
 ) -> None:
     (project / MODEL).unlink()
     before = snapshot(project)
-    if phase == "staging":  # the new contents cannot be written beside the tree
+    if phase == "journal":  # the transaction's journal cannot be written: the state folder is named
         monkeypatch.setattr(os, "write", _disk_full(os.write))
-    else:  # a staged file cannot be moved into place: the rename fails
-        monkeypatch.setattr(os, "replace", _disk_full(os.replace, lambda src, dst: "/new/" in str(src)))
+        meant = project / ".webhook-contracts"
+    else:  # a new file cannot be moved into place from its temporary copy beside it
+        monkeypatch.setattr(os, "replace", _disk_full(os.replace, lambda src, dst: str(src).endswith(".wc-txn")))
+        meant = project / MODEL
     result = cli("regen", root=project)
     assert result.exit_code == 2
-    assert result.stderr == f"error: {project / MODEL}: cannot write: No space left on device\n"
+    assert result.stderr == f"error: {meant}: cannot write: No space left on device\n"
     assert snapshot(project) == before
     assert not fsio.pending(project)
