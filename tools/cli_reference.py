@@ -47,11 +47,8 @@ def reference() -> str:
 
 
 def updated(text: str) -> str:
-    if START not in text or END not in text:
-        raise SystemExit(f"{README.name} lacks the markers {START!r} and {END!r}")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return kinds_reference.updated(head + reference() + tail, README.name)
+    text = kinds_reference.replace_section(text, START, END, reference(), README.name)
+    return kinds_reference.updated(text, README.name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,10 +53,15 @@ def reference() -> str:
     return "\n".join(parts)
 
 
+def replace_section(text: str, start: str, end: str, section: str, name: str) -> str:
+    """*text* with what lies from the marker *start* to *end* replaced by *section* (markers included)."""
+    if start not in text or end not in text:
+        raise SystemExit(f"{name} lacks the markers {start!r} and {end!r}")
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    return head + section + tail
+
+
 def updated(text: str, name: str = "README.md") -> str:
     """*text* with the section between the markers regenerated."""
-    if START not in text or END not in text:
-        raise SystemExit(f"{name} lacks the markers {START!r} and {END!r}")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return head + reference() + tail
+    return replace_section(text, START, END, reference(), name)

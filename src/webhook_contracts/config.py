@@ -235,6 +235,12 @@ def _read_table(root: Path) -> tuple[dict[str, Any], str]:
     return {}, "defaults"
 
 
+#: The count limits, each with what it counts (for the message).
+_COUNTS = {
+    "sniff_lines": " of lines", "max_errors_per_payload": "", "max_groups": " of groups", "max_new_keys": " of keys",
+}
+
+
 def _check_values(values: dict[str, Any], source: str) -> None:
     if values.get("fail_on", "error") not in FAIL_ON:
         raise ConfigError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
@@ -258,14 +264,9 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     for key in ("max_payload_bytes", "max_baseline_bytes", "max_file_bytes"):
         if not lo <= values.get(key, lo) <= hi:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number of bytes from {lo} to {hi}")
-    if not 1 <= values.get("sniff_lines", 1) <= COUNT_LIMIT:
-        raise ConfigError(f"{source}: sniff-lines must be a number of lines from 1 to {COUNT_LIMIT}")
-    if not 1 <= values.get("max_errors_per_payload", 1) <= COUNT_LIMIT:
-        raise ConfigError(f"{source}: max-errors-per-payload must be a number from 1 to {COUNT_LIMIT}")
-    if not 1 <= values.get("max_groups", 1) <= COUNT_LIMIT:
-        raise ConfigError(f"{source}: max-groups must be a number of groups from 1 to {COUNT_LIMIT}")
-    if not 1 <= values.get("max_new_keys", 1) <= COUNT_LIMIT:
-        raise ConfigError(f"{source}: max-new-keys must be a number of keys from 1 to {COUNT_LIMIT}")
+    for key, unit in _COUNTS.items():
+        if not 1 <= values.get(key, 1) <= COUNT_LIMIT:
+            raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number{unit} from 1 to {COUNT_LIMIT}")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
