@@ -1,6 +1,6 @@
 """An independent oracle: provider-shaped `data` payloads read straight from the raw OpenAPI document.
 
-Nothing here uses the project's own normaliser (`webhook_contracts.openapi`): the
+Nothing here uses the project's own normaliser (`webhook_contracts.contracts.openapi`): the
 generator reads the provider's OpenAPI 3.1 webhooks document (which still uses
 OpenAPI 3.0 `nullable: true`, also beside `$ref` and on `allOf` wrappers) and
 produces, deterministically from a `random.Random`, `data` payloads the provider's

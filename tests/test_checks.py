@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from webhook_contracts.checks import CheckOptions, run_checks
+from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
 from webhook_contracts.errors import ConfigError
 from webhook_contracts.findings import Report
@@ -123,7 +123,7 @@ def test_fixture_drift(repo: Path) -> None:
 def test_missing_changelog_entry_then_regen_mends_it(repo: Path) -> None:
     page = next((repo / "docs").rglob(f"{EVENT}.txt"))
     page.write_text(page.read_text("utf-8").replace('{\n  "customer": {', '{\n  "channel": "API",\n  "customer": {', 1))
-    from webhook_contracts.regen import regen
+    from webhook_contracts.contracts.regen import regen
 
     regen(load_settings(repo))
     changelog = repo / "CHANGELOG.md"

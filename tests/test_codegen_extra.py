@@ -19,7 +19,7 @@ import yaml
 from conftest import REPO, Invoke
 from drift_support import example
 
-from webhook_contracts import codegen
+from webhook_contracts.contracts import codegen
 
 HEAVY = ("datamodel_code_generator", "black", "isort", "jinja2")
 BLOCKER = f"""

@@ -12,7 +12,7 @@ from voucherify_webhooks import model_for
 from voucherify_webhooks.v2024_01_01 import EVENT_MODELS, REVISIONS
 
 from webhook_contracts import build_contracts, load_registry, read_doc_page
-from webhook_contracts.validation import ContractValidator
+from webhook_contracts.payloads.validate import ContractValidator
 
 PAGES = sorted((DOCS / "voucherify" / "v2024-01-01").glob("*.txt"))
 SEEDS = [(page.event, example) for page in map(read_doc_page, PAGES) for example in page.examples]

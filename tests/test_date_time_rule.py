@@ -20,10 +20,10 @@ from drift_support import contract, envelope, example, registry, set_pointer
 from pydantic import ValidationError
 from voucherify_webhooks import model_for
 
-from webhook_contracts.drift import check_payload
-from webhook_contracts.gate import DriftGate
-from webhook_contracts.rfc3339 import is_date, is_date_time
-from webhook_contracts.scan import DriftScanner
+from webhook_contracts.drift.fastpath import DriftGate
+from webhook_contracts.drift.scanner import DriftScanner
+from webhook_contracts.drift.walker import check_payload
+from webhook_contracts.values.rfc3339 import is_date, is_date_time
 
 _FRACTION = "123456789012"
 #: (value, is it a `date-time` of the contracts)

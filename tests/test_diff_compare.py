@@ -14,22 +14,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from webhook_contracts.contractdiff import (
+from webhook_contracts.contracts.docpage import read_doc_page
+from webhook_contracts.contracts.inference import infer_schema
+from webhook_contracts.contracts.registry import load_registry
+from webhook_contracts.diff.contracts import (
     ContractReferenceError,
     Reference,
     diff_contracts,
     parse_reference,
     resolve_contract,
 )
-from webhook_contracts.docpage import read_doc_page
+from webhook_contracts.diff.payloads import compare_payloads, pointer
+from webhook_contracts.diff.schemas import diff_schemas
 from webhook_contracts.errors import ExitCode, PayloadError
 from webhook_contracts.findings import Severity
-from webhook_contracts.inference import infer_schema
-from webhook_contracts.payloadcompare import compare_payloads, pointer
-from webhook_contracts.registry import load_registry
+from webhook_contracts.payloads.validate import json_type
 from webhook_contracts.report import report_schema
-from webhook_contracts.schemadiff import diff_schemas
-from webhook_contracts.validation import json_type
 
 GOLDEN = DATA / "diff_compare"
 EVENT = "customer.rewarded.loyalty_points"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from drift_support import contract, delete_pointer, envelope, example, registry, set_pointer
 
-from webhook_contracts.drift import check_payload
+from webhook_contracts.drift.records import Record
+from webhook_contracts.drift.scanner import scan_records
+from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.findings import OBSERVED_VALUE
-from webhook_contracts.logread import Record
-from webhook_contracts.scan import scan_records
 
 CASES = Path(__file__).parent / "data" / "drift-cases"
 

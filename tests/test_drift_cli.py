@@ -197,7 +197,7 @@ def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: 
 
 
 def test_jobs_are_capped_at_the_cpus_available(cli: Invoke, project: Path, tmp_path: Path) -> None:
-    from webhook_contracts.engine import cpu_count
+    from webhook_contracts.drift.parallel import cpu_count
 
     log = _write(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)))
     result = cli("drift", "-j", "100000", str(log), root=project)

@@ -10,13 +10,13 @@ from drift_support import API_VERSION, all_examples, contract, envelope, example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts.baseline import apply_baseline, load_baseline, unaccepted, write_baseline
-from webhook_contracts.drift import check_payload
+from webhook_contracts.contracts.registry import Revision, build_index, dump_json, load_registry, sha256
+from webhook_contracts.drift.baseline import apply_baseline, load_baseline, unaccepted, write_baseline
+from webhook_contracts.drift.records import Record
+from webhook_contracts.drift.scanner import DriftOptions, scan_records, severities_from_config
+from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.errors import InputError
 from webhook_contracts.findings import Severity, exit_code
-from webhook_contracts.logread import Record
-from webhook_contracts.registry import Revision, build_index, dump_json, load_registry, sha256
-from webhook_contracts.scan import DriftOptions, scan_records, severities_from_config
 
 REWARDED = "customer.rewarded.loyalty_points"
 

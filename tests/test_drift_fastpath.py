@@ -22,13 +22,13 @@ from drift_support import all_examples, contract, envelope, example, registry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts import engine
-from webhook_contracts.drift import check_payload
-from webhook_contracts.gate import DriftGate
-from webhook_contracts.logread import iter_records
+from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.fastpath import DriftGate
+from webhook_contracts.drift.records import iter_records
+from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
+from webhook_contracts.drift.walker import check_payload
+from webhook_contracts.payloads.validate import detect_event, unwrap
 from webhook_contracts.report.jsonreport import report_dict
-from webhook_contracts.scan import DriftOptions, DriftScanner, scan_records
-from webhook_contracts.validation import detect_event, unwrap
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-log"
 LABELS = json.loads((SAMPLE / "labels.json").read_text("utf-8"))

@@ -17,11 +17,11 @@ import pytest
 from conftest import REPO, Invoke
 from drift_support import envelope, example, registry
 
-from webhook_contracts import engine
-from webhook_contracts.aggregate import MAX_GROUPS, MAX_VALUES
-from webhook_contracts.logread import iter_records
+from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.aggregate import MAX_GROUPS, MAX_VALUES
+from webhook_contracts.drift.records import iter_records
+from webhook_contracts.drift.scanner import scan_records
 from webhook_contracts.report.jsonreport import report_dict
-from webhook_contracts.scan import scan_records
 
 EVENT = "customer.voucher.loyalty_card.pending_points.added"
 

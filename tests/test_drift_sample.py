@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from drift_support import REPO, registry
 
-from webhook_contracts.logread import iter_records
-from webhook_contracts.scan import scan_records
+from webhook_contracts.drift.records import iter_records
+from webhook_contracts.drift.scanner import scan_records
 
 SAMPLE = REPO / "tests" / "data" / "sample-log"
 LABELS = json.loads((SAMPLE / "labels.json").read_text("utf-8"))

@@ -17,8 +17,8 @@ import pytest
 from conftest import REPO
 from drift_support import envelope, example
 
-from webhook_contracts import scan
-from webhook_contracts.gate import DriftGate, Pass
+from webhook_contracts.drift import scanner as scan
+from webhook_contracts.drift.fastpath import DriftGate, Pass
 
 pytestmark = pytest.mark.fuzz
 sys.path.insert(0, str(REPO / "tools"))

@@ -17,15 +17,15 @@ from conftest import SCHEMAS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts.docpage import parse_doc_page
+from webhook_contracts.contracts.docpage import parse_doc_page
+from webhook_contracts.contracts.inference import infer_schema
+from webhook_contracts.contracts.registry import load_registry
+from webhook_contracts.drift.records import iter_records
+from webhook_contracts.drift.scanner import DriftOptions, DriftScanner
 from webhook_contracts.errors import WebhookContractsError
-from webhook_contracts.inference import infer_schema
-from webhook_contracts.logread import iter_records
-from webhook_contracts.registry import load_registry
+from webhook_contracts.payloads.validate import ContractValidator
 from webhook_contracts.report import REPORTERS
-from webhook_contracts.scan import DriftOptions, DriftScanner
-from webhook_contracts.strictjson import parse_strict
-from webhook_contracts.validation import ContractValidator
+from webhook_contracts.values.strictjson import parse_strict
 
 REGISTRY = load_registry(SCHEMAS)
 EVENTS = REGISTRY.events()
@@ -149,7 +149,7 @@ def test_the_fast_metaschema_check_never_accepts_what_jsonschema_refuses(schema:
     from jsonschema import Draft202012Validator
     from jsonschema.exceptions import SchemaError
 
-    from webhook_contracts.schemaguard import _surely_valid
+    from webhook_contracts.contracts.schemaguard import _surely_valid
 
     if not _surely_valid(schema):
         return

@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts.inference import infer_schema
-from webhook_contracts.validation import iter_violations, make_validator
+from webhook_contracts.contracts.inference import infer_schema
+from webhook_contracts.payloads.validate import iter_violations, make_validator
 
 KEYS = st.sampled_from(
     ["id", "object", "metadata", "created_at", "name", "items", "r_0e2905d4e6985a04b5", "a/b~c", "x"]

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from webhook_contracts.drift.records import LineSplitter, expand_inputs, iter_file_records, iter_records
 from webhook_contracts.errors import InputError
-from webhook_contracts.logread import LineSplitter, expand_inputs, iter_file_records, iter_records
 
 
 def _read(path: Path, **kwargs: object) -> list[tuple[int | None, object, str | None]]:

@@ -23,12 +23,12 @@ from drift_support import envelope, example
 from hypothesis import given
 from hypothesis import strategies as st
 
-from webhook_contracts import sniff
-from webhook_contracts.docread import ArrayItems
-from webhook_contracts.engine import MIN_SPLIT, scan_files
-from webhook_contracts.logread import CHUNK, iter_file_records, iter_records
-from webhook_contracts.registry import load_registry
-from webhook_contracts.sniff import Sniffer
+from webhook_contracts.contracts.registry import load_registry
+from webhook_contracts.drift import sniff
+from webhook_contracts.drift.documents import ArrayItems
+from webhook_contracts.drift.parallel import MIN_SPLIT, scan_files
+from webhook_contracts.drift.records import CHUNK, iter_file_records, iter_records
+from webhook_contracts.drift.sniff import Sniffer
 
 EVENT = "customer.rewarded.loyalty_points"
 

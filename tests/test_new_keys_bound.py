@@ -15,11 +15,11 @@ from typing import Any
 from conftest import Invoke
 from drift_support import contract, envelope, example, registry
 
-from webhook_contracts import engine
-from webhook_contracts.drift import MAX_NEW_KEYS, check_payload
-from webhook_contracts.logread import iter_records
+from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.records import iter_records
+from webhook_contracts.drift.scanner import DriftOptions, scan_records
+from webhook_contracts.drift.walker import MAX_NEW_KEYS, check_payload
 from webhook_contracts.report.jsonreport import report_dict
-from webhook_contracts.scan import DriftOptions, scan_records
 
 EVENT = "customer.rewarded.loyalty_points"
 WIDE = 200_000

@@ -21,10 +21,10 @@ from drift_support import contract, envelope, example, registry, set_pointer
 from pydantic import ValidationError
 from voucherify_webhooks import model_for
 
-from webhook_contracts.drift import check_payload
-from webhook_contracts.gate import DriftGate
-from webhook_contracts.logread import line_records
-from webhook_contracts.scan import DriftScanner
+from webhook_contracts.drift.fastpath import DriftGate
+from webhook_contracts.drift.records import line_records
+from webhook_contracts.drift.scanner import DriftScanner
+from webhook_contracts.drift.walker import check_payload
 
 EVENT = "customer.rewarded.loyalty_points"
 INTEGER_FIELD = "/balance/total"  # "type": "integer", required

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from conftest import REPO, Invoke
 
+from webhook_contracts.contracts.openapi import event_name, normalise_spec, read_provider_spec
+from webhook_contracts.contracts.registry import load_registry
 from webhook_contracts.errors import ProviderSpecError
-from webhook_contracts.openapi import event_name, normalise_spec, read_provider_spec
-from webhook_contracts.registry import load_registry
-from webhook_contracts.validation import ContractValidator
+from webhook_contracts.payloads.validate import ContractValidator
 
 SPEC = REPO / "docs/voucherify/v2024-01-01/OpenAPIWebhooks.json"
 SEEDED = (

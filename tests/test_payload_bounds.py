@@ -21,10 +21,10 @@ import pytest
 from click.testing import Result
 from conftest import DATA, REPO, Invoke
 
-from webhook_contracts.checks import CheckOptions, run_checks
+from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
 from webhook_contracts.findings import Severity
-from webhook_contracts.validation import collect_violations, make_validator
+from webhook_contracts.payloads.validate import collect_violations, make_validator
 
 EVENT = "voucher.loyalty_card.pending_points.activated"
 CAPTURE = DATA / "payloads" / f"{EVENT}.json"

@@ -10,8 +10,8 @@ import pytest
 from conftest import REPO, Invoke
 from consumers import assert_github_renders_inert
 
-from webhook_contracts.reconcile import FieldRow, Reconciled
-from webhook_contracts.reconcile_report import build_view, render_markdown, render_text
+from webhook_contracts.contracts.reconcile import FieldRow, Reconciled
+from webhook_contracts.contracts.reconcile_report import build_view, render_markdown, render_text
 
 EVENT = "customer.rewarded.loyalty_points"
 EMAIL_NOTE = "null in a doc page's example and an OpenAPI example where the OpenAPI says string"
@@ -186,7 +186,7 @@ def test_text_has_no_control_characters() -> None:
 
 
 def test_build_view_rejects_unknown_event() -> None:
-    from webhook_contracts.reconcile_report import ReconcileReportError
+    from webhook_contracts.contracts.reconcile_report import ReconcileReportError
 
     with pytest.raises(ReconcileReportError, match=r"known: e$"):
         build_view(_hostile(), event="x")

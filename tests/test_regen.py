@@ -15,8 +15,8 @@ from golden import assert_golden
 
 from webhook_contracts import RegistryError, fsio
 from webhook_contracts.config import load_settings
-from webhook_contracts.regen import plan_regen, regen
-from webhook_contracts.registry import load_registry
+from webhook_contracts.contracts.regen import plan_regen, regen
+from webhook_contracts.contracts.registry import load_registry
 
 ACTIVATED = "docs/voucherify/v2024-01-01/voucher.loyalty_card.pending_points.activated.txt"
 GOLDEN = DATA / "golden" / "regen"
@@ -158,7 +158,7 @@ def test_killed_run_is_rolled_back_by_the_next(project: Path, cli: Invoke) -> No
     script = (
         "import os, sys\n"
         "from webhook_contracts.config import load_settings\n"
-        "from webhook_contracts.regen import regen\n"
+        "from webhook_contracts.contracts.regen import regen\n"
         "calls = []\n"
         "def fault(path):\n"
         "    calls.append(path)\n"

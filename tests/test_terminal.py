@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, Invoke
 
-from webhook_contracts.cli import main
+from webhook_contracts.cli.commands import main
+from webhook_contracts.cli.terminal import DelayedProgress
 from webhook_contracts.report.layout import line_ranges
-from webhook_contracts.terminal import DelayedProgress
 
 DEMO = ("drift", "--payload-field", "body", "--fail-on", "never", "tests/data/sample-log/production.ndjson")
 EVENT = "customer.rewarded.loyalty_points"
@@ -71,7 +71,7 @@ def test_color_always_never_and_no_color(cli: Invoke, monkeypatch: pytest.Monkey
     assert "\x1b[31merror" in cli(*DEMO, "--color", "always", root=REPO).stdout
     assert "\x1b[" not in cli(*DEMO, "--color", "never", root=REPO).stdout
     assert "\x1b[" not in cli(*DEMO, root=REPO).stdout  # not a terminal
-    from webhook_contracts.terminal import use_color
+    from webhook_contracts.cli.terminal import use_color
 
     class Tty(io.StringIO):
         def isatty(self) -> bool:

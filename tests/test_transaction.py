@@ -28,7 +28,7 @@ from test_regen import edit_activated_page, snapshot
 
 from webhook_contracts import fsio
 from webhook_contracts.config import load_settings
-from webhook_contracts.regen import plan_regen
+from webhook_contracts.contracts.regen import plan_regen
 
 BEFORE = {
     "schemas/index.json": b"index 1\n",
@@ -358,7 +358,7 @@ def test_sigkilled_regen_and_sigkilled_recovery(project: Path, cli: Invoke) -> N
         "import os, signal, sys\n"
         "from pathlib import Path\n"
         "from webhook_contracts.config import load_settings\n"
-        "from webhook_contracts.regen import regen\n"
+        "from webhook_contracts.contracts.regen import regen\n"
         "calls = []\n"
         "def fault(path):\n"
         "    calls.append(path)\n"

@@ -37,15 +37,16 @@ import orjson
 from fuzz_inputs import OTHER_LINES, ROOT, Line, dump, mutate_bytes, payload_lines
 from hypothesis import strategies as st
 
-from webhook_contracts import engine, logread
+from webhook_contracts.contracts.registry import Registry, load_registry
+from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift import records as logread
+from webhook_contracts.drift.fastpath import DriftGate
+from webhook_contracts.drift.records import iter_records, line_records
+from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
+from webhook_contracts.drift.sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, clean_line
 from webhook_contracts.findings import Report
-from webhook_contracts.gate import DriftGate
-from webhook_contracts.logread import iter_records, line_records
-from webhook_contracts.registry import Registry, load_registry
 from webhook_contracts.report import REPORTERS
 from webhook_contracts.report.jsonreport import report_dict
-from webhook_contracts.scan import DriftOptions, DriftScanner, scan_records
-from webhook_contracts.sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, clean_line
 
 LOG = "log.ndjson"
 

@@ -33,10 +33,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from webhook_contracts.docpage import read_doc_page  # noqa: E402
-from webhook_contracts.formats import formats_of, id_prefix_of  # noqa: E402
-from webhook_contracts.registry import load_registry  # noqa: E402
-from webhook_contracts.schemadiff import FieldSpec, flatten_schema  # noqa: E402
+from webhook_contracts.contracts.docpage import read_doc_page  # noqa: E402
+from webhook_contracts.contracts.registry import load_registry  # noqa: E402
+from webhook_contracts.diff.schemas import FieldSpec, flatten_schema  # noqa: E402
+from webhook_contracts.values.formats import formats_of, id_prefix_of  # noqa: E402
 
 SEED = 20240101
 API_VERSION = "v2024-01-01"

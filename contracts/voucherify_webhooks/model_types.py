@@ -1,4 +1,4 @@
-# Copied by webhook-contracts from webhook_contracts/model_types.py; do not edit.
+# Copied by webhook-contracts from webhook_contracts/values/model_types.py; do not edit.
 """The pydantic types of the contracts' `date` and `date-time` strings, and of their numbers.
 
 The generated models type every such field with :data:`DateTime` or

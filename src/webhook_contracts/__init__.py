@@ -9,9 +9,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .contract import ContractSet, Disagreement, build_contracts
-    from .contractdiff import Contract, diff_contracts, resolve_contract
-    from .docpage import DocField, DocPage, parse_doc_page, read_doc_page
+    from .contracts.build import ContractSet, Disagreement, build_contracts
+    from .contracts.docpage import DocField, DocPage, parse_doc_page, read_doc_page
+    from .contracts.inference import infer_schema
+    from .contracts.registry import Registry, Revision, load_registry
+    from .diff.contracts import Contract, diff_contracts, resolve_contract
+    from .diff.payloads import compare_payloads
+    from .diff.schemas import FieldSpec, SchemaChange, diff_schemas, flatten_schema
     from .errors import (
         ConfigError,
         DocPageError,
@@ -24,11 +28,7 @@ if TYPE_CHECKING:
         WebhookContractsError,
     )
     from .findings import Finding, Location, Report, Severity
-    from .inference import infer_schema
-    from .payloadcompare import compare_payloads
-    from .registry import Registry, Revision, load_registry
-    from .schemadiff import FieldSpec, SchemaChange, diff_schemas, flatten_schema
-    from .validation import ContractValidator, ValidationResult, Violation, detect_event, unwrap
+    from .payloads.validate import ContractValidator, ValidationResult, Violation, detect_event, unwrap
 
 def _version() -> str:
     """The installed distribution's version (pyproject.toml is the one place it is written)."""

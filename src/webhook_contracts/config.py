@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 from typing import Any
 
-from .aggregate import MAX_GROUPS
-from .drift import MAX_NEW_KEYS
+from .drift.aggregate import MAX_GROUPS
+from .drift.sniff import MAX_LINE_BYTES, SNIFF_LINES
+from .drift.walker import MAX_NEW_KEYS
 from .errors import ConfigError
 from .findings import DRIFT_SEVERITY, KINDS
 from .fsio import MAX_FILE_BYTES
-from .sniff import MAX_LINE_BYTES, SNIFF_LINES
-from .validation import MAX_ERRORS
+from .payloads.validate import MAX_ERRORS
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")

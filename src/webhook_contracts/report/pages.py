@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
-from ..docpage import DocPage
+from ..contracts.docpage import DocPage
 
 
 def page_summary(page: DocPage, *, examples: bool = False) -> dict[str, Any]:

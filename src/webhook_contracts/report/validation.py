@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
-from ..validation import ValidationResult
+from ..payloads.validate import ValidationResult
 
 Reporter = Callable[[Sequence[ValidationResult], TextIO], None]
 

@@ -1,4 +1,4 @@
-# Copied by webhook-contracts from webhook_contracts/rfc3339.py; do not edit.
+# Copied by webhook-contracts from webhook_contracts/values/rfc3339.py; do not edit.
 """The one rule for the `date` and `date-time` formats of the contracts.
 
 Every judge of a timestamp uses it: `validate` and `check` (the jsonschema

@@ -1,0 +1,1 @@
+"""The pre-merge gate: one function per check, in one table."""

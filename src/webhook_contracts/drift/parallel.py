@@ -1,0 +1,446 @@
+"""Drift over log files at parsing speed: the gate, byte ranges in parallel, gzip in a thread.
+
+Each NDJSON line goes first through the :class:`~webhook_contracts.gate.DriftGate`;
+the lines it lets through are counted as clean payloads without being parsed
+into dicts, every other line takes the detailed path (the records of
+:mod:`.logread` and :meth:`DriftScanner.add`). With several jobs a plain file
+is cut into byte ranges at line ends, each range is scanned by its own process
+and the partial scans are merged in input order, line numbers shifted, so
+the report is the one a single job gives. A gzip file is inflated by a second
+thread while the first scans. JSON documents and streams (stdin, named pipes)
+are read by :func:`~webhook_contracts.logread.iter_file_records` in one job, and
+neither is cut into ranges. Whether an input is NDJSON or one document
+is told by :mod:`.sniff` from a bounded prefix, the same for every kind of input.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import gzip
+import itertools
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..contracts.registry import Registry
+from ..errors import InputError, RegistryError
+from ..findings import Report
+from .fastpath import DriftGate, Pass
+from .records import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
+from .scanner import DriftOptions, DriftScanner, check_options
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
+
+Progress = Callable[[int], None]
+#: Files smaller than this are not cut into ranges: a process costs more than it saves.
+MIN_SPLIT = 4 * CHUNK
+#: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
+_QUEUE_CHUNKS = 8
+_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How every input is read."""
+
+    payload_field: str | None = None
+    max_line: int = MAX_LINE_BYTES
+    sniff_lines: int = SNIFF_LINES
+
+    def sniffer(self) -> Sniffer:
+        return Sniffer(self.max_line, self.sniff_lines)
+
+    def records(self, name: str, stdin: BinaryIO | None = None, progress: Progress | None = None) -> Iterator[Record]:
+        return iter_file_records(name, payload_field=self.payload_field, stdin=stdin, progress=progress,
+                                 max_line=self.max_line, sniff_lines=self.sniff_lines)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One input, or the byte range [start, end) of a plain NDJSON file."""
+
+    name: str
+    start: int = 0
+    end: int | None = None
+
+
+def scan_files(
+    names: list[str], registry: Registry, options: DriftOptions | None = None, *, payload_field: str | None = None,
+    jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
+) -> Report:
+    """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
+    if not registry.revisions:
+        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    check_options(registry, options or DriftOptions())
+    scanner = DriftScanner(registry, options)
+    for name in names:  # an input with nothing in it is still an input (and named by `nothing_checked`)
+        scanner.inputs.setdefault(name)
+    gate = scanner.gate(payload_field)
+    reading = _Reading(payload_field, max_line, sniff_lines)
+    parallel = jobs > 1 and STDIN not in names
+    tasks = _plan(names, jobs if parallel else 1, reading)
+    with _without_gc():
+        if parallel and len(tasks) > 1:
+            _run_parallel(scanner, gate, tasks, reading, jobs, progress)
+        else:
+            for task in tasks:
+                _run(scanner, gate, task, reading, stdin, progress)
+    return scanner.report()
+
+
+@contextlib.contextmanager
+def _without_gc() -> Iterator[None]:
+    """Bulk scanning makes no reference cycles; the cyclic collector would only cost time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _plan(names: list[str], jobs: int, reading: _Reading) -> list[_Task]:
+    tasks: list[_Task] = []
+    for name in names:
+        if jobs == 1 or is_stream(name):  # a stream is read once, from its start: never opened to look ahead
+            tasks.append(_Task(name))
+            continue
+        size = Path(name).stat().st_size
+        if size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
+            tasks.append(_Task(name))
+            continue
+        cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
+        tasks.extend(_Task(name, start, end) for start, end in itertools.pairwise(cuts) if start < end)
+    return tasks
+
+
+def _is_gzip(name: str) -> bool:
+    with Path(name).open("rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _sniff_file(name: str, reading: _Reading) -> Sniff:
+    try:
+        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+    with f:
+        return reading.sniffer().sniff(iter(lambda: f.read(CHUNK), b""))
+
+
+def _line_start(name: str, offset: int) -> int:
+    """The first line start at or after *offset*."""
+    if offset == 0:
+        return 0
+    with Path(name).open("rb") as f:
+        f.seek(offset - 1)
+        while True:
+            block = f.read(1 << 16)
+            if not block:
+                return f.tell()
+            found = block.find(b"\n")
+            if found >= 0:
+                return f.tell() - len(block) + found + 1
+
+
+def _run(
+    scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, stdin: BinaryIO | None,
+    progress: Progress | None,
+) -> int:
+    """Scan one task into *scanner*; the number of lines read."""
+    if is_stream(task.name):
+        scanner.feed(reading.records(task.name, stdin, progress))
+        return 0
+    if task.end is None and _is_gzip(task.name):
+        return _scan_gzip(scanner, gate, task.name, reading, progress)
+    if task.start == 0:  # the first (or only) range says how the file reads
+        sniffed = _sniff_file(task.name, reading)
+        if sniffed.document:
+            scanner.feed(reading.records(task.name, None, progress))
+            return 0
+        if sniffed.note is not None:
+            scanner.add(Record(task.name, None, note=sniffed.note))
+    end = Path(task.name).stat().st_size if task.end is None else task.end
+    regions = LineSplitter(reading.max_line).regions(_read_range(task.name, task.start, end, progress))
+    return _scan_lines(scanner, gate, task.name, regions, reading.payload_field)
+
+
+def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
+    try:
+        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
+    with f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            chunk = f.read(min(CHUNK, left))
+            if not chunk:
+                break
+            left -= len(chunk)
+            if progress is not None:
+                progress(len(chunk))
+            yield chunk
+
+
+def _scan_lines(
+    scanner: DriftScanner, gate: DriftGate, label: str, regions: Iterable[tuple[int, bytes, int, int]],
+    payload_field: str | None,
+) -> int:
+    """Scan the lines of :meth:`LineSplitter.regions`; the number of the last line.
+
+    Lines are cut out of their chunk here and decoded in place: only the lines
+    the gate refuses are copied, to be explained.
+    """
+    check, add = gate.check_span, scanner.add
+    passed: list[Pass] = []
+    number = 0
+    try:
+        for first, buf, begin, stop in regions:
+            if buf.__class__ is not bytes:  # an over-long line, already skipped
+                number = first
+                for record in line_records(label, number, buf, payload_field):
+                    add(record)
+                continue
+            number, start, find, view = first - 1, begin, buf.find, memoryview(buf)
+            while start < stop:
+                end = find(b"\n", start, stop)
+                number += 1
+                found = check(buf, view, start, end)
+                if found is not None:
+                    passed.append(found)
+                else:
+                    for record in line_records(label, number, buf[start:end], payload_field):
+                        add(record)
+                start = end + 1
+    finally:  # also when a gzip stream breaks off: the lines before it count
+        for found, count in Counter(passed).items():
+            scanner.add_clean(label, found, count)
+    return number
+
+
+def _scan_gzip(
+    scanner: DriftScanner, gate: DriftGate, name: str, reading: _Reading, progress: Progress | None,
+) -> int:
+    """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
+    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
+    stop = threading.Event()
+    reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
+    reader.start()
+    sniffer = reading.sniffer()
+    numbered: LineSplitter | None = None
+    try:
+        inflated = _drain(chunks)
+        sniffed = sniffer.sniff(inflated)
+        if sniffed.document:
+            stop.set()
+            scanner.feed(reading.records(name))
+            return 0
+        if sniffed.note is not None:
+            scanner.add(Record(name, None, note=sniffed.note))
+        numbered = LineSplitter(reading.max_line, sniffed.lines)
+        regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
+        _scan_lines(scanner, gate, name, itertools.chain(_head_regions(sniffed), regions), reading.payload_field)
+    except _GZIP_ERRORS as exc:
+        where = sniffer.lines if numbered is None else numbered.number
+        scanner.add(Record(name, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            chunks.get_nowait()
+        reader.join()
+    return sniffer.lines if numbered is None else numbered.number
+
+
+def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
+    """The lines the sniff read, as :meth:`LineSplitter.regions` hands them out."""
+    for number, line in sniffed.head:
+        if isinstance(line, TooLong):
+            yield number, line, 0, 0
+        else:
+            yield number, line + b"\n", 0, len(line) + 1
+
+
+def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]:
+    while True:
+        item = chunks.get()
+        if item is None:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+#: Inflated bytes per step of the gzip thread. zlib releases the GIL while it
+#: inflates, but the thread needs it back after every step; `gzip.GzipFile` steps
+#: in about 128 KiB of input, so against a busy scanning thread each hand-over
+#: (up to the 5 ms switch interval) made the scanner wait for its input.
+_INFLATE_STEP = 4 * CHUNK
+
+
+def _inflate(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+) -> None:
+    """Thread body: put the inflated chunks of *name* on *chunks*, then None (or the error)."""
+    try:
+        try:
+            _inflate_steps(name, chunks, stop, progress)
+        except (EOFError, zlib.error) as exc:
+            # zlib drops the output of the step that fails (a bad CRC fails the
+            # last one); the standard reader hands out everything it can first.
+            _inflate_rest(name, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
+        _put(chunks, None, stop)
+    except BaseException as exc:  # handed to the scanning thread, which raises it
+        _put(chunks, exc, stop)
+
+
+def _inflate_steps(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+) -> None:
+    """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
+    emitted = 0
+    with Path(name).open("rb", buffering=0) as raw:
+        inflater = zlib.decompressobj(wbits=31)
+        pending = b""
+        while not stop.is_set():
+            if not pending:
+                pending = raw.read(CHUNK)
+                if not pending:
+                    break
+                if progress is not None:
+                    progress(len(pending))
+            if inflater.eof:  # another gzip member follows (concatenated .gz files)
+                if not pending.strip(b"\0"):
+                    pending = b""
+                    continue
+                inflater = zlib.decompressobj(wbits=31)
+            try:
+                chunk = inflater.decompress(pending, _INFLATE_STEP)
+            except zlib.error as exc:
+                raise zlib.error(str(exc), emitted) from exc
+            pending = inflater.unconsumed_tail or inflater.unused_data
+            if chunk:
+                emitted += len(chunk)
+                _put(chunks, chunk, stop)
+        if not stop.is_set() and not inflater.eof:
+            raise EOFError("stream ends early", emitted)
+
+
+def _inflate_rest(
+    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
+) -> None:
+    """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
+    with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+        while emitted > 0:
+            skipped = len(stream.read(min(emitted, CHUNK)))
+            if not skipped:
+                return
+            emitted -= skipped
+        while not stop.is_set() and (chunk := stream.read1(CHUNK)):
+            _put(chunks, chunk, stop)
+
+
+def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
+         stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            chunks.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+# Parallel scanning: one process per range, partial scans merged in input order.
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on: the most jobs that can run at once."""
+    counter = getattr(os, "process_cpu_count", None)  # Python 3.13
+    if counter is not None:
+        return int(counter() or 1)
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def _run_parallel(
+    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], reading: _Reading, jobs: int,
+    progress: Progress | None,
+) -> None:
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    # fork hands the workers the compiled contracts and gate as they are (nothing is
+    # pickled); with spawn each worker compiles its own gate (its types cannot be pickled).
+    context = multiprocessing.get_context("fork" if fork else "spawn")
+    others = set(multiprocessing.active_children())
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
+        initargs=(os.getpid(), scanner.detach(), gate if fork else None, reading),
+    ) as pool:
+        try:
+            futures = [pool.submit(_work, task) for task in tasks]
+            offset = 0
+            for task, future in zip(tasks, futures, strict=True):
+                part, lines = future.result()
+                # Lines before this range: those of the earlier ranges of the same input.
+                offset = offset + lines if task.start else lines
+                scanner.merge(part, offset - lines)
+                if progress is not None:
+                    progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+        except BaseException:  # an error, Ctrl-C or SIGTERM (as the CLI raises it): no worker outlives the scan
+            pool.shutdown(wait=False, cancel_futures=True)
+            for worker in set(multiprocessing.active_children()) - others:
+                worker.kill()
+                worker.join()
+            raise
+
+
+#: prctl(2) option: the signal a process gets when its parent dies (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent: int) -> None:
+    """Tie a worker's life to the scanning process.
+
+    Ctrl-C reaches the whole process group: only the parent acts on it, and
+    stops its workers; on Linux the kernel also kills a worker whose parent
+    died in any way (even SIGKILL), so none is left blocked on its result.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's handler
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the kernel was told
+        os._exit(1)
+
+
+def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: _Reading) -> None:
+    _end_with_parent(parent)
+    _WORKER["template"] = template
+    _WORKER["reading"] = reading
+    _WORKER["gate"] = gate if gate is not None else template.gate(reading.payload_field)
+
+
+def _work(task: _Task) -> tuple[DriftScanner, int]:
+    template: DriftScanner = _WORKER["template"]
+    scanner = template.detach()
+    with _without_gc():
+        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None, None)
+    scanner.release()
+    return scanner, lines

@@ -1,0 +1,2 @@
+"""One payload against one contract: envelope unwrapping, event detection and
+strict validation."""

@@ -1,0 +1,406 @@
+"""Validate payloads against their contracts with jsonschema.
+
+A payload is the bare event data (as the doc pages show it) or the
+v2024-01-01 delivery envelope `{id, project_id, created_at, type, data,
+source, event}`. The event comes from the caller, the envelope's `type`, or
+the shape of the data (best-matching contract, with a confidence).
+
+Messages name paths, keywords and types, never the payload's values (they
+carry customer names and emails) unless the caller asks for them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry as RefRegistry
+from referencing.exceptions import NoSuchResource, Unresolvable
+
+from ..contracts.inference import escape_pointer
+from ..contracts.registry import Registry, Revision
+from ..contracts.schemaguard import bounded_validator, check_metaschema
+from ..diff.schemas import DOCUMENTED_KEY
+from ..errors import PayloadError, SchemaFileError
+from ..values import jsonnumbers
+from ..values.formats import format_checker
+from ..values.strictjson import parse_strict
+
+ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
+_FORMAT_CHECKER = format_checker()
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of a parsed value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def to_pointer(parts: Iterator[Any] | list[Any]) -> str:
+    return "".join(f"/{escape_pointer(str(p))}" for p in parts)
+
+
+@dataclass(frozen=True)
+class Unwrapped:
+    """Event data taken out of what was captured."""
+
+    data: dict[str, Any]
+    event: str | None = None
+    envelope: dict[str, Any] | None = None
+    #: How the event was delivered: "webhook" (project settings), "distribution", "unknown" (an
+    #: envelope whose event cannot be read: detected by shape), or None (bare data).
+    kind: str | None = None
+    #: A distribution's own name (the envelope's `type`), for the summary.
+    distribution: str | None = None
+
+
+def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
+    """The event data of a payload: bare data, or the `data` of a delivery envelope.
+
+    Two envelopes are delivered. A project-settings webhook (`source.object`
+    is `webhook`, or absent) names the event in `type`. A distribution
+    (`source.object` is `distribution`) carries the distribution's own name
+    in `type`, whatever its author typed, and the event in `event.type`.
+    """
+    if not isinstance(value, dict):
+        raise PayloadError(source, f"a payload must be a JSON object, not {json_type(value)}", where=where)
+    envelope_keys = ENVELOPE_KEYS & value.keys()
+    if ("data" in value and "type" in value) or (len(envelope_keys) >= 4 and {"type", "project_id"} <= value.keys()):
+        event = value.get("type")
+        if not isinstance(event, str):
+            raise PayloadError(source, f"envelope 'type' must be a string, not {json_type(event)}", where=where)
+        if "data" not in value:
+            raise PayloadError(source, "envelope without 'data'", where=where)
+        data = value["data"]
+        if not isinstance(data, dict):
+            raise PayloadError(source, f"envelope 'data' must be an object, not {json_type(data)}", where=where)
+        envelope = {k: v for k, v in value.items() if k != "data"}
+        origin = value.get("source")
+        if isinstance(origin, dict) and origin.get("object") == "distribution":
+            inner = value.get("event")
+            named = inner.get("type") if isinstance(inner, dict) else None
+            if not isinstance(named, str):
+                # An envelope of a shape we do not know: the event is detected by the data's shape.
+                return Unwrapped(data, None, envelope, "unknown", event)
+            return Unwrapped(data, named, envelope, "distribution", event)
+        return Unwrapped(data, event, envelope, "webhook")
+    return Unwrapped(value)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """Which contract a payload was matched to, how, and how sure."""
+
+    event: str | None
+    method: str  # "given" | "envelope" | "distribution" | "shape"
+    confidence: float = 1.0
+    runner_up: str | None = None
+    #: Shape detection found two or more events that match equally (the event is then None).
+    ambiguous: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if self.ambiguous:
+            return f"ambiguous by shape: matches {' and '.join(self.ambiguous)} equally"
+        if self.method == "shape":
+            return f"detected by shape, confidence {self.confidence:.2f}"
+        if self.method == "distribution":
+            return "from the distribution envelope's event.type"
+        return "from the envelope type" if self.method == "envelope" else "as given"
+
+
+@dataclass(frozen=True)
+class EventShape:
+    """The top-level keys of one contract, as shape detection compares payloads with them.
+
+    Taken out of the schema once, so that detecting the event of many payloads
+    does not rebuild them for every payload.
+    """
+
+    properties: frozenset[str]
+    #: The keys a payload is expected to have: required, and shown in every example (`x-documented`).
+    required: frozenset[str]
+
+    @classmethod
+    def of(cls, schema: dict[str, Any]) -> EventShape:
+        expected = [*schema.get("required", []), *schema.get(DOCUMENTED_KEY, [])]
+        return cls(frozenset(schema.get("properties", {})), frozenset(k for k in expected if isinstance(k, str)))
+
+    def score(self, keys: set[str]) -> float:
+        """How well the top-level *keys* of a payload match, from 0 to 1.
+
+        The share of the payload's keys the contract knows, times the share of
+        the contract's expected keys the payload has: optional fields cost nothing.
+        """
+        if not keys or not self.properties:
+            return 0.0
+        known = len(keys & self.properties) / len(keys)
+        present = len(self.required & keys) / len(self.required) if self.required else 1.0
+        return round(known * present, 4)
+
+    def coverage(self, keys: set[str]) -> float:
+        """The share of the contract's fields the payload has (ties between equal scores)."""
+        return round(len(keys & self.properties) / len(self.properties), 4) if self.properties else 0.0
+
+
+def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:
+    """The best-matching contract for bare event data; unknown below *threshold*."""
+    return detect_by_shape(data, {event: EventShape.of(schema) for event, schema in contracts.items()}, threshold)
+
+
+def detect_by_shape(data: dict[str, Any], shapes: Mapping[str, EventShape], threshold: float) -> Detection:
+    """:func:`detect_event` with the contracts' shapes taken out beforehand."""
+    keys = set(data)
+    scores = sorted(
+        ((shape.score(keys), shape.coverage(keys), event) for event, shape in shapes.items()),
+        key=lambda s: (-s[0], -s[1], s[2]),
+    )
+    if not scores:
+        return Detection(None, "shape", 0.0)
+    best, cover, event = scores[0]
+    runner_up = scores[1][2] if len(scores) > 1 else None
+    if best < threshold:
+        return Detection(None, "shape", best, event)
+    tied = tuple(e for s, c, e in scores if (s, c) == (best, cover))
+    if len(tied) > 1:
+        # Identical shapes (sibling events) are never forced onto one of them.
+        return Detection(None, "shape", best, runner_up, ambiguous=tied)
+    return Detection(event, "shape", best, runner_up)
+
+
+#: Errors of one payload collected by default before validation stops (`max-errors-per-payload`).
+MAX_ERRORS = 100
+#: Concrete paths kept per group of errors.
+MAX_EXAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One way a payload breaks its contract, at one path (array items as `*`), however often."""
+
+    path: str
+    keyword: str
+    message: str
+    value: str | None = None
+    #: How many errors of the payload this is (one per array item).
+    count: int = 1
+    #: The first few concrete paths (`/order/items/3`), when :attr:`path` has a `*`.
+    examples: tuple[str, ...] = ()
+
+    def occurrences(self) -> str:
+        """` (1000 times, at /items/0, /items/1, /items/2, ...)`, ` (at /items/3)`, or ''."""
+        listed = ", ".join(self.examples) + (", ..." if self.count > len(self.examples) else "")
+        if self.count > 1:
+            return f" ({self.count} times, at {listed})" if self.examples else f" ({self.count} times)"
+        return f" (at {listed})" if self.examples else ""
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """The outcome of validating one payload."""
+
+    source: str
+    where: str | None
+    detection: Detection
+    revision: Revision | None
+    violations: tuple[Violation, ...] = field(default=())
+    #: The limit validation stopped at (`max-errors-per-payload`), when the payload has more errors.
+    stopped_at: int | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.revision is not None and not self.violations
+
+    @property
+    def error_count(self) -> int:
+        """Errors found (at least this many when :attr:`stopped_at` is set)."""
+        return sum(v.count for v in self.violations)
+
+
+def _refuse(uri: str) -> Any:
+    raise NoSuchResource(ref=uri)  # type: ignore[call-arg]  # attrs-generated __init__
+
+
+def make_validator(
+    schema: dict[str, Any], source: str = "<schema>", *, checked: bool = False, max_errors: int = MAX_ERRORS,
+) -> Draft202012Validator:
+    """A validator that checks formats, matches patterns in linear time and never retrieves anything.
+
+    The schema is checked against the metaschema first, unless *checked* says it
+    already was (a registry's strict load does it). An `anyOf`/`oneOf` keeps no
+    more errors per branch than :func:`collect_violations` needs to see that
+    *max_errors* was passed.
+    """
+    if not checked:
+        check_metaschema(schema, source)
+    validator: Draft202012Validator = bounded_validator(max_errors + 1)(
+        schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs
+    )
+    return validator
+
+
+def iter_violations(validator: Draft202012Validator, data: Any, *, show_values: bool = False) -> Iterator[Violation]:
+    """Every error of *data*, one per path (array items as `*`), sorted by path."""
+    yield from collect_violations(validator, data, show_values=show_values, max_errors=None)[0]
+
+
+@dataclass
+class _Group:
+    violation: Violation
+    count: int
+    examples: list[str]
+
+
+def collect_violations(
+    validator: Draft202012Validator, data: Any, *, show_values: bool = False, max_errors: int | None = MAX_ERRORS,
+) -> tuple[tuple[Violation, ...], int | None]:
+    """The errors of *data* grouped by path (array items as `*`), and the limit it stopped at, if any.
+
+    Errors are read one at a time; after *max_errors* of them (None: no limit)
+    reading stops, so a payload with a million wrong items costs what a hundred do.
+    """
+    groups: dict[tuple[str, str, str], _Group] = {}
+    seen = 0
+    for error in validator.iter_errors(data):
+        for parts, violation in _explain(error, show_values):
+            if max_errors is not None and seen >= max_errors:
+                return _sorted(groups), max_errors
+            seen += 1
+            concrete = to_pointer(parts)
+            key = (violation.path, violation.keyword, violation.message)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = _Group(violation, 1, [concrete])
+                continue
+            group.count += 1
+            if len(group.examples) < MAX_EXAMPLES:
+                group.examples.append(concrete)
+    return _sorted(groups), None
+
+
+def _sorted(groups: dict[tuple[str, str, str], _Group]) -> tuple[Violation, ...]:
+    out = [
+        dataclasses.replace(g.violation, count=g.count, examples=tuple(g.examples) if "*" in g.violation.path else ())
+        for g in groups.values()
+    ]
+    return tuple(sorted(out, key=lambda v: (v.path.split("/"), v.keyword, v.message)))
+
+
+def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[Any], Violation]]:
+    """The violations an error stands for, each with its concrete path."""
+    keyword = str(error.validator)
+    if keyword == "anyOf" and error.context:
+        # `anyOf: [{$ref}, {type: null}]` is how a nullable shared object is written:
+        # the useful errors are those of the non-null branch.
+        branch = [e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == 0]
+        if error.instance is not None and branch:
+            for sub in branch:
+                yield from _explain(sub, show_values)
+            return
+    parts = list(error.absolute_path)
+    path = "".join("/*" if isinstance(p, int) else f"/{escape_pointer(str(p))}" for p in parts)
+    value = json.dumps(error.instance)[:200] if show_values else None
+    yield parts, Violation(path, keyword, _message(error), value)
+
+
+def _message(error: ValidationError) -> str:
+    keyword, expected, instance = error.validator, error.validator_value, error.instance
+    if keyword == "type":
+        kinds = tuple(expected) if isinstance(expected, list) else (expected,)
+        return f"expected {' or '.join(kinds)}, got {jsonnumbers.misfit(instance, kinds) or json_type(instance)}"
+    if keyword == "required":
+        names = expected if isinstance(expected, list) else []
+        missing = [k for k in names if isinstance(instance, dict) and k not in instance]
+        return f"missing required field {', '.join(repr(k) for k in missing)}"
+    if keyword == "pattern":
+        return f"does not match the pattern {expected}"
+    if keyword == "format":
+        return f"not a valid {expected}"
+    if keyword == "enum":
+        values = [v for v in expected if v is not None] if isinstance(expected, list) else []
+        return f"not one of the {len(values)} documented values"
+    if keyword == "const":
+        return f"expected the constant {json.dumps(expected)}"
+    if keyword == "propertyNames":
+        return "a key does not match the expected pattern"
+    return f"fails '{keyword}'"
+
+
+class ContractValidator:
+    """Validates payloads against the contracts of a registry, caching validators."""
+
+    def __init__(
+        self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6,
+        max_errors: int = MAX_ERRORS,
+    ) -> None:
+        self.registry = registry
+        self.api_version = api_version
+        self.threshold = threshold
+        #: Errors collected per payload before validation stops (`max-errors-per-payload`).
+        self.max_errors = max_errors
+        self._validators: dict[Revision, Draft202012Validator] = {}
+
+    def contracts(self, api_version: str) -> dict[str, dict[str, Any]]:
+        return {e: self.registry.load(self.registry.latest(e, api_version)) for e in self.registry.events(api_version)}
+
+    def validator(self, revision: Revision) -> Draft202012Validator:
+        if revision not in self._validators:
+            self._validators[revision] = make_validator(
+                self.registry.load(revision), revision.path, checked=True, max_errors=self.max_errors
+            )
+        return self._validators[revision]
+
+    def validate(
+        self, value: Any, *, source: str, where: str | None = None, event: str | None = None,
+        revision: int | None = None, show_values: bool = False,
+    ) -> ValidationResult:
+        unwrapped = unwrap(value, source, where)
+        version = self.api_version or self.registry.latest_api_version()
+        if event is not None:
+            detection = Detection(event, "given")
+        elif unwrapped.event is not None:
+            detection = Detection(unwrapped.event, "distribution" if unwrapped.kind == "distribution" else "envelope")
+        else:
+            detection = detect_event(unwrapped.data, self.contracts(version), self.threshold)
+        if detection.event is None or detection.event not in self.registry.events(version):
+            return ValidationResult(source, where, detection, None)
+        rev = (
+            self.registry.find(detection.event, version, revision)
+            if revision is not None
+            else self.registry.latest(detection.event, version)
+        )
+        try:
+            violations, stopped_at = collect_violations(
+                self.validator(rev), unwrapped.data, show_values=show_values, max_errors=self.max_errors
+            )
+        except Unresolvable as exc:
+            ref = getattr(exc, "ref", "?")
+            raise SchemaFileError(self.registry.root / rev.path, f"$ref {ref!r} does not resolve") from exc
+        except RecursionError as exc:
+            raise PayloadError(source, "nested too deeply to validate against the contract", where=where) from exc
+        return ValidationResult(source, where, detection, rev, violations, stopped_at)
+
+
+def parse_json(data: bytes, source: str) -> Any:
+    """Parse one JSON payload strictly; errors name the file and the line and column.
+
+    A UTF-8 byte-order mark is skipped. Duplicate keys, NaN/Infinity, invalid
+    UTF-8 and nesting deeper than 1024 levels are input errors (see
+    :mod:`~webhook_contracts.strictjson`).
+    """
+    return parse_strict(data, source)
