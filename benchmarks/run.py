@@ -40,7 +40,8 @@ sys.path.insert(0, str(REPO / "src"))
 import make_sample_log  # noqa: E402
 
 from webhook_contracts.contracts.registry import load_registry  # noqa: E402
-from webhook_contracts.payloads.validate import make_validator, unwrap  # noqa: E402
+from webhook_contracts.payloads.envelope import unwrap  # noqa: E402
+from webhook_contracts.payloads.validate import make_validator  # noqa: E402
 
 #: Distinct payloads generated; longer logs repeat them (generation costs about 1.4 ms a payload).
 BASE = 10_000

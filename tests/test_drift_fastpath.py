@@ -27,7 +27,8 @@ from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
 from webhook_contracts.drift.walker import check_payload
-from webhook_contracts.payloads.validate import detect_event, unwrap
+from webhook_contracts.payloads.detect import detect_event
+from webhook_contracts.payloads.envelope import unwrap
 from webhook_contracts.report.jsonreport import report_dict
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-log"

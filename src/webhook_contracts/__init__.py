@@ -28,7 +28,10 @@ if TYPE_CHECKING:
         WebhookContractsError,
     )
     from .findings import Finding, Location, Report, Severity
-    from .payloads.validate import ContractValidator, ValidationResult, Violation, detect_event, unwrap
+    from .payloads.detect import detect_event
+    from .payloads.envelope import unwrap
+    from .payloads.validate import ContractValidator, ValidationResult, Violation
+
 
 def _version() -> str:
     """The installed distribution's version (pyproject.toml is the one place it is written)."""
@@ -40,48 +43,47 @@ def _version() -> str:
         return "0+unknown"
 
 
-
 #: Where each name of the API lives. Names are imported when first used, so that a
 #: command pays at start-up only for the modules it needs (deepdiff alone costs
 #: a tenth of a second).
 _EXPORTS = {
     "ConfigError": "errors",
-    "Contract": "contractdiff",
-    "ContractSet": "contract",
-    "ContractValidator": "validation",
-    "Disagreement": "contract",
-    "DocField": "docpage",
-    "DocPage": "docpage",
+    "Contract": "diff.contracts",
+    "ContractSet": "contracts.build",
+    "ContractValidator": "payloads.validate",
+    "Disagreement": "contracts.build",
+    "DocField": "contracts.docpage",
+    "DocPage": "contracts.docpage",
     "DocPageError": "errors",
     "ExitCode": "errors",
-    "FieldSpec": "schemadiff",
+    "FieldSpec": "diff.schemas",
     "Finding": "findings",
     "GenerationError": "errors",
     "InputError": "errors",
     "Location": "findings",
     "PayloadError": "errors",
-    "Registry": "registry",
+    "Registry": "contracts.registry",
     "RegistryError": "errors",
     "Report": "findings",
-    "Revision": "registry",
-    "SchemaChange": "schemadiff",
+    "Revision": "contracts.registry",
+    "SchemaChange": "diff.schemas",
     "SchemaFileError": "errors",
     "Severity": "findings",
-    "ValidationResult": "validation",
-    "Violation": "validation",
+    "ValidationResult": "payloads.validate",
+    "Violation": "payloads.validate",
     "WebhookContractsError": "errors",
-    "build_contracts": "contract",
-    "compare_payloads": "payloadcompare",
-    "detect_event": "validation",
-    "diff_contracts": "contractdiff",
-    "diff_schemas": "schemadiff",
-    "flatten_schema": "schemadiff",
-    "infer_schema": "inference",
-    "load_registry": "registry",
-    "parse_doc_page": "docpage",
-    "read_doc_page": "docpage",
-    "resolve_contract": "contractdiff",
-    "unwrap": "validation",
+    "build_contracts": "contracts.build",
+    "compare_payloads": "diff.payloads",
+    "detect_event": "payloads.detect",
+    "diff_contracts": "diff.contracts",
+    "diff_schemas": "diff.schemas",
+    "flatten_schema": "diff.schemas",
+    "infer_schema": "contracts.inference",
+    "load_registry": "contracts.registry",
+    "parse_doc_page": "contracts.docpage",
+    "read_doc_page": "contracts.docpage",
+    "resolve_contract": "diff.contracts",
+    "unwrap": "payloads.envelope",
 }
 
 
@@ -95,6 +97,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(f".{module}", __name__), name)
     globals()[name] = value
     return value
+
 
 __all__ = [
     "ConfigError",

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import WebhookContractsError
 from ..values.formats import common_key_prefix, formats_of, id_prefix_of, is_generated_key, prefix_pattern
+from ..values.pointer import escape_pointer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: Deeper samples are refused rather than risk the interpreter's stack.
@@ -226,30 +227,6 @@ def iter_shape_paths(shape: Shape, prefix: str = "") -> Iterator[tuple[str, Shap
         path = f"{prefix}/*"
         yield path, shape.items
         yield from iter_shape_paths(shape.items, path)
-
-
-def escape_pointer(key: str) -> str:
-    """RFC 6901 escaping of one reference token."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def unescape_pointer(token: str) -> str:
-    """Inverse of :func:`escape_pointer`."""
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def resolve_pointer(document: Any, pointer: str, default: Any = None) -> Any:
-    """The value at the JSON Pointer *pointer* (RFC 6901) in *document*, or *default* where there is none."""
-    node = document
-    for token in pointer.split("/")[1:] if pointer not in ("", "/") else []:
-        token = unescape_pointer(token)
-        if isinstance(node, dict) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return default
-    return node
 
 
 __all__ = [

@@ -46,8 +46,8 @@ from typing import Any
 from ..errors import ProviderSpecError
 from ..fsio import MAX_FILE_BYTES, read_file
 from ..values.formats import FORMATS
+from ..values.pointer import escape_pointer, resolve_pointer, unescape_pointer
 from ..values.strictjson import parse_strict
-from .inference import escape_pointer, resolve_pointer, unescape_pointer
 
 #: Nesting followed in a schema before giving up (composition inside composition ...).
 MAX_DEPTH = 64

@@ -31,9 +31,10 @@ from typing import Any
 
 from ..diff.schemas import DOCUMENTED_KEY
 from ..values.formats import prefix_pattern
+from ..values.pointer import escape_pointer
 from .build import META_KEY, Disagreement, _referenced
 from .docpage import DocPage
-from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, TAG_KEYS, Shape, escape_pointer, merge, render, shape_of
+from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, TAG_KEYS, Shape, merge, render, shape_of
 from .openapi import ProviderEvent, ProviderSpec, make_nullable, ref_of, schema_types, types_keyword
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")

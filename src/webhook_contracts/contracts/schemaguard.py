@@ -46,7 +46,7 @@ from jsonschema.exceptions import ValidationError
 from ..diff.schemas import flatten_schema
 from ..errors import SchemaFileError
 from ..values import jsonnumbers
-from .inference import escape_pointer
+from ..values.pointer import escape_pointer
 
 #: Keywords whose subschemas apply to the same instance (no descent into the payload).
 _IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")

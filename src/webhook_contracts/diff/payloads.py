@@ -34,9 +34,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contracts.inference import escape_pointer
 from ..findings import KINDS, UNGROUPED, Finding, Location, Report
-from ..payloads.validate import MAX_ERRORS, json_type, to_pointer, unwrap
+from ..payloads.envelope import unwrap
+from ..payloads.validate import MAX_ERRORS
+from ..values.jsontypes import json_type
+from ..values.pointer import escape_pointer, to_pointer
 
 SEVERITY = {kind: KINDS[kind].severity for kind in ("removed", "retyped", "added", "value")}
 _VALUE_LIMIT = 200

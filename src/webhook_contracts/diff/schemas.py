@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..contracts.inference import FREE_FORM_KEYS, escape_pointer
+from ..contracts.inference import FREE_FORM_KEYS
 from ..errors import SchemaFileError
+from ..values.pointer import escape_pointer
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _ANNOTATIONS = ("title", "description")

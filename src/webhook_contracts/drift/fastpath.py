@@ -34,7 +34,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from ..payloads.validate import ENVELOPE_KEYS, EventShape
+from ..payloads.detect import EventShape
+from ..payloads.envelope import ENVELOPE_KEYS
 from ..values.formats import prefix_from_pattern
 from ..values.rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .walker import CompiledContract, Node

@@ -23,7 +23,8 @@ from ..config import Settings
 from ..contracts.registry import Registry, Revision
 from ..errors import PayloadError, RegistryError, UsageError
 from ..findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
-from ..payloads.validate import EventShape, detect_by_shape, unwrap
+from ..payloads.detect import EventShape, detect_by_shape
+from ..payloads.envelope import unwrap
 from ..values.formats import has_format
 from .aggregate import MAX_GROUPS, DriftAggregator, shift
 from .fastpath import DriftGate, Pass

@@ -49,12 +49,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contracts.inference import FREE_FORM_KEYS, escape_pointer, unescape_pointer
+from ..contracts.inference import FREE_FORM_KEYS
 from ..diff.schemas import FieldSpec, flatten_schema
 from ..findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
-from ..payloads.validate import json_type
 from ..values.formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
 from ..values.jsonnumbers import misfit
+from ..values.jsontypes import json_type
+from ..values.pointer import escape_pointer, unescape_pointer
 
 ABSENT = "absent"
 #: What a `new_constant` finding observed: one finding per path whatever the value, which goes

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,165 +22,18 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry as RefRegistry
 from referencing.exceptions import NoSuchResource, Unresolvable
 
-from ..contracts.inference import escape_pointer
 from ..contracts.registry import Registry, Revision
 from ..contracts.schemaguard import bounded_validator, check_metaschema
-from ..diff.schemas import DOCUMENTED_KEY
 from ..errors import PayloadError, SchemaFileError
 from ..values import jsonnumbers
 from ..values.formats import format_checker
+from ..values.jsontypes import json_type
+from ..values.pointer import escape_pointer, to_pointer
 from ..values.strictjson import parse_strict
+from .detect import Detection, detect_event
+from .envelope import unwrap
 
-ENVELOPE_KEYS = frozenset({"id", "project_id", "created_at", "type", "data", "source", "event"})
 _FORMAT_CHECKER = format_checker()
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a parsed value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def to_pointer(parts: Iterator[Any] | list[Any]) -> str:
-    return "".join(f"/{escape_pointer(str(p))}" for p in parts)
-
-
-@dataclass(frozen=True)
-class Unwrapped:
-    """Event data taken out of what was captured."""
-
-    data: dict[str, Any]
-    event: str | None = None
-    envelope: dict[str, Any] | None = None
-    #: How the event was delivered: "webhook" (project settings), "distribution", "unknown" (an
-    #: envelope whose event cannot be read: detected by shape), or None (bare data).
-    kind: str | None = None
-    #: A distribution's own name (the envelope's `type`), for the summary.
-    distribution: str | None = None
-
-
-def unwrap(value: Any, source: str, where: str | None = None) -> Unwrapped:
-    """The event data of a payload: bare data, or the `data` of a delivery envelope.
-
-    Two envelopes are delivered. A project-settings webhook (`source.object`
-    is `webhook`, or absent) names the event in `type`. A distribution
-    (`source.object` is `distribution`) carries the distribution's own name
-    in `type`, whatever its author typed, and the event in `event.type`.
-    """
-    if not isinstance(value, dict):
-        raise PayloadError(source, f"a payload must be a JSON object, not {json_type(value)}", where=where)
-    envelope_keys = ENVELOPE_KEYS & value.keys()
-    if ("data" in value and "type" in value) or (len(envelope_keys) >= 4 and {"type", "project_id"} <= value.keys()):
-        event = value.get("type")
-        if not isinstance(event, str):
-            raise PayloadError(source, f"envelope 'type' must be a string, not {json_type(event)}", where=where)
-        if "data" not in value:
-            raise PayloadError(source, "envelope without 'data'", where=where)
-        data = value["data"]
-        if not isinstance(data, dict):
-            raise PayloadError(source, f"envelope 'data' must be an object, not {json_type(data)}", where=where)
-        envelope = {k: v for k, v in value.items() if k != "data"}
-        origin = value.get("source")
-        if isinstance(origin, dict) and origin.get("object") == "distribution":
-            inner = value.get("event")
-            named = inner.get("type") if isinstance(inner, dict) else None
-            if not isinstance(named, str):
-                # An envelope of a shape we do not know: the event is detected by the data's shape.
-                return Unwrapped(data, None, envelope, "unknown", event)
-            return Unwrapped(data, named, envelope, "distribution", event)
-        return Unwrapped(data, event, envelope, "webhook")
-    return Unwrapped(value)
-
-
-@dataclass(frozen=True)
-class Detection:
-    """Which contract a payload was matched to, how, and how sure."""
-
-    event: str | None
-    method: str  # "given" | "envelope" | "distribution" | "shape"
-    confidence: float = 1.0
-    runner_up: str | None = None
-    #: Shape detection found two or more events that match equally (the event is then None).
-    ambiguous: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        if self.ambiguous:
-            return f"ambiguous by shape: matches {' and '.join(self.ambiguous)} equally"
-        if self.method == "shape":
-            return f"detected by shape, confidence {self.confidence:.2f}"
-        if self.method == "distribution":
-            return "from the distribution envelope's event.type"
-        return "from the envelope type" if self.method == "envelope" else "as given"
-
-
-@dataclass(frozen=True)
-class EventShape:
-    """The top-level keys of one contract, as shape detection compares payloads with them.
-
-    Taken out of the schema once, so that detecting the event of many payloads
-    does not rebuild them for every payload.
-    """
-
-    properties: frozenset[str]
-    #: The keys a payload is expected to have: required, and shown in every example (`x-documented`).
-    required: frozenset[str]
-
-    @classmethod
-    def of(cls, schema: dict[str, Any]) -> EventShape:
-        expected = [*schema.get("required", []), *schema.get(DOCUMENTED_KEY, [])]
-        return cls(frozenset(schema.get("properties", {})), frozenset(k for k in expected if isinstance(k, str)))
-
-    def score(self, keys: set[str]) -> float:
-        """How well the top-level *keys* of a payload match, from 0 to 1.
-
-        The share of the payload's keys the contract knows, times the share of
-        the contract's expected keys the payload has: optional fields cost nothing.
-        """
-        if not keys or not self.properties:
-            return 0.0
-        known = len(keys & self.properties) / len(keys)
-        present = len(self.required & keys) / len(self.required) if self.required else 1.0
-        return round(known * present, 4)
-
-    def coverage(self, keys: set[str]) -> float:
-        """The share of the contract's fields the payload has (ties between equal scores)."""
-        return round(len(keys & self.properties) / len(self.properties), 4) if self.properties else 0.0
-
-
-def detect_event(data: dict[str, Any], contracts: dict[str, dict[str, Any]], threshold: float) -> Detection:
-    """The best-matching contract for bare event data; unknown below *threshold*."""
-    return detect_by_shape(data, {event: EventShape.of(schema) for event, schema in contracts.items()}, threshold)
-
-
-def detect_by_shape(data: dict[str, Any], shapes: Mapping[str, EventShape], threshold: float) -> Detection:
-    """:func:`detect_event` with the contracts' shapes taken out beforehand."""
-    keys = set(data)
-    scores = sorted(
-        ((shape.score(keys), shape.coverage(keys), event) for event, shape in shapes.items()),
-        key=lambda s: (-s[0], -s[1], s[2]),
-    )
-    if not scores:
-        return Detection(None, "shape", 0.0)
-    best, cover, event = scores[0]
-    runner_up = scores[1][2] if len(scores) > 1 else None
-    if best < threshold:
-        return Detection(None, "shape", best, event)
-    tied = tuple(e for s, c, e in scores if (s, c) == (best, cover))
-    if len(tied) > 1:
-        # Identical shapes (sibling events) are never forced onto one of them.
-        return Detection(None, "shape", best, runner_up, ambiguous=tied)
-    return Detection(event, "shape", best, runner_up)
 
 
 #: Errors of one payload collected by default before validation stops (`max-errors-per-payload`).

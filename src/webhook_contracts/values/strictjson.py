@@ -24,9 +24,9 @@ from typing import Any
 
 import orjson
 
-from ..contracts.inference import escape_pointer
 from ..errors import PayloadError
 from . import jsonnumbers
+from .pointer import escape_pointer
 
 #: orjson's nesting limit, repeated for messages.
 MAX_NESTING = 1024
