@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Invoke, write_ndjson
+from conftest import HANG_TIMEOUT_S, Invoke, write_ndjson
 from drift_support import REPO, envelope, example
 
 SAMPLE = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
@@ -177,7 +177,7 @@ def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: 
             time.sleep(0.005)
         assert len(workers) == 2, "drift -j 2 ended before both workers were seen"
         proc.send_signal(signum)
-        proc.wait()
+        proc.wait(timeout=HANG_TIMEOUT_S)  # a drift that ignores the signal fails the test, killed below
     finally:
         if proc.poll() is None:
             proc.kill()
