@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import pickle
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import DATA, REPO, Invoke
@@ -105,20 +107,25 @@ def test_openapi_reads_the_event_name_from_the_envelope() -> None:
     ]
 
 
+BODY = "/webhooks/invoicePaid/post/requestBody/content/application~1json/schema"
+
+
 @pytest.mark.parametrize(
     ("change", "message", "where"),
     [
-        (lambda hook: hook["properties"].pop("type"), "the request body is not an envelope",
-         "/webhooks/invoicePaid/post/requestBody/content/application~1json/schema"),
+        (lambda hook: hook["properties"].pop("type"), "the request body is not an envelope", BODY),
         (lambda hook: hook["properties"].update(type={"type": "string"}), "must name the event",
-         "/webhooks/invoicePaid/post/requestBody/content/application~1json/schema/properties/type"),
+         f"{BODY}/properties/type"),
         (lambda hook: hook["properties"].update(type={"const": "../x"}), "'../x' is not an event name",
-         "/webhooks/invoicePaid/post/requestBody/content/application~1json/schema/properties/type"),
+         f"{BODY}/properties/type"),
+        (lambda hook: hook.update({"$ref": f"#{BODY}"}), "a chain of more than 64 `\\$ref`s", BODY),
     ],
 )
-def test_openapi_envelope_that_names_no_event_is_an_error(change: object, message: str, where: str) -> None:
+def test_openapi_envelope_that_names_no_event_is_an_error(
+    change: Callable[[dict[str, Any]], object], message: str, where: str
+) -> None:
     document = json.loads(DOCUMENT.read_text("utf-8"))
-    change(document["webhooks"]["invoicePaid"]["post"]["requestBody"]["content"]["application/json"]["schema"])  # type: ignore[operator]  # a lambda
+    change(document["webhooks"]["invoicePaid"]["post"]["requestBody"]["content"]["application/json"]["schema"])
     with pytest.raises(ProviderSpecError, match=message) as caught:
         normalise_spec(document, provider=OPENAPI, source="webhooks.json")
     assert caught.value.where == where

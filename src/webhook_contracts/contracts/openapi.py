@@ -212,18 +212,16 @@ def _enveloped(
 ) -> tuple[str, Any, str]:
     """(event, data schema, its pointer) of a request body that is an envelope object (:class:`WebhookRules`)."""
     event_key, data_key = keys
-    while isinstance(schema, dict) and "$ref" in schema:
-        where, schema = reader.target(schema["$ref"], f"{where}/$ref")
+    where, schema = _followed(reader, schema, where)
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict) or event_key not in props or data_key not in props:
         raise reader.error(where, f"the request body is not an envelope: an object with the properties "
                                   f"{event_key!r} (the event's name) and {data_key!r} (its data)")
     name_at = f"{where}/properties/{escape_pointer(event_key)}"
-    named = props[event_key]
-    while isinstance(named, dict) and "$ref" in named:
-        name_at, named = reader.target(named["$ref"], f"{name_at}/$ref")
-    values = [named["const"]] if isinstance(named, dict) and "const" in named else \
-        named.get("enum") if isinstance(named, dict) else None
+    name_at, named = _followed(reader, props[event_key], name_at)
+    values = named.get("enum") if isinstance(named, dict) else None
+    if isinstance(named, dict) and "const" in named:
+        values = [named["const"]]
     if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
         raise reader.error(name_at, f"the envelope's {event_key!r} must name the event: a `const` string "
                                     "or an `enum` of one string")
@@ -231,6 +229,15 @@ def _enveloped(
     if not provider.event_name.fullmatch(event):
         raise reader.error(name_at, f"{event!r} is not an event name (lower-case words joined by dots)")
     return event, props[data_key], f"{where}/properties/{escape_pointer(data_key)}"
+
+
+def _followed(reader: _Normaliser, node: Any, where: str) -> tuple[str, Any]:
+    """(pointer, node) at the end of a chain of `$ref`s starting at *node* (itself when it is no `$ref`)."""
+    for _ in range(MAX_DEPTH):
+        if not (isinstance(node, dict) and "$ref" in node):
+            return where, node
+        where, node = reader.target(node["$ref"], f"{where}/$ref")
+    raise reader.error(where, f"a chain of more than {MAX_DEPTH} `$ref`s (a cycle?)")
 
 
 def _enveloped_examples(media: dict[str, Any], data_key: str) -> Iterator[dict[str, Any]]:
