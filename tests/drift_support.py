@@ -7,11 +7,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from webhook_contracts.contracts.docpage import read_doc_page
 from webhook_contracts.contracts.registry import Registry, load_registry
 from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.scanner import DriftScanner
 from webhook_contracts.drift.walker import CompiledContract, compile_contract
+from webhook_contracts.providers.voucherify.pages import read_doc_page
 
 REPO = Path(__file__).resolve().parent.parent
 API_VERSION = "v2024-01-01"

@@ -14,7 +14,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from webhook_contracts.contracts.docpage import read_doc_page
 from webhook_contracts.contracts.inference import infer_schema
 from webhook_contracts.contracts.registry import load_registry
 from webhook_contracts.diff.contracts import (
@@ -28,6 +27,7 @@ from webhook_contracts.diff.contracts import (
 from webhook_contracts.diff.payloads import compare_payloads, pointer
 from webhook_contracts.diff.schemas import diff_schemas
 from webhook_contracts.errors import ExitCode, PayloadError
+from webhook_contracts.providers.voucherify.pages import read_doc_page
 from webhook_contracts.report import report_schema
 from webhook_contracts.values.jsontypes import json_type
 

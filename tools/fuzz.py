@@ -65,11 +65,11 @@ GENERATED = ("documents", "fastpath", "gzip", "jobs")
 
 
 def _targets() -> dict[str, Callable[[bytes], None]]:
-    from webhook_contracts.contracts.docpage import parse_doc_page
     from webhook_contracts.contracts.registry import load_registry
     from webhook_contracts.drift.records import iter_records
     from webhook_contracts.drift.scanner import DriftOptions, DriftScanner
     from webhook_contracts.errors import WebhookContractsError
+    from webhook_contracts.providers.voucherify.pages import parse_doc_page
 
     registry = load_registry(ROOT / "schemas")
 
