@@ -1,0 +1,112 @@
+"""`extract`, `regen` and `reconcile`: the commands of stage 1, doc pages and the provider's OpenAPI to contracts."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import ExitCode
+from ..report import render_page_json, render_page_text
+from ..report.escaping import visible
+from .completion import complete_api_versions, complete_events
+from .exits import handle_errors
+from .options import quiet_option, settings_of
+from .terminal import write_and_exit
+
+
+@click.command()
+@click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--api-version", help="API version of the page (default: its vYYYY-MM-DD folder, or what it says).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output format.")
+@click.option("--examples", is_flag=True, help="Also print the example payloads.")
+@quiet_option
+@handle_errors
+def extract(page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool) -> None:
+    """Show what is read from a saved doc PAGE: event, version, examples, fields.
+
+    With -q nothing is printed: the exit code says whether the page reads.
+    """
+    from ..contracts.docpage import read_doc_page
+
+    result = read_doc_page(page, api_version=api_version)
+    renderer = render_page_json if fmt == "json" else render_page_text
+    if not quiet:
+        write_and_exit(lambda out: renderer(result, out, examples=examples), ExitCode.OK)
+
+
+@click.command("regen")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 listing what is stale.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Also count and list the disagreements between the provider's examples and its schemas.")
+@quiet_option
+@click.pass_context
+@handle_errors
+def regen_cmd(ctx: click.Context, check: bool, verbose: bool, quiet: bool) -> None:
+    """Rebuild schemas, index, models and CHANGELOG entries from the doc pages and the provider's OpenAPI.
+
+    A contract gets a new revision only when it changed; old revisions are
+    kept. The files are written as one transaction. Published revisions are
+    never edited by hand: a new revision comes from a changed doc page or
+    OpenAPI document, and a published file whose hash differs from the index
+    is refused until it is restored from git.
+    """
+    settings = settings_of(ctx)
+    from ..contracts.regen import plan_regen, regen
+
+    plan = plan_regen(settings) if check else regen(settings)
+    for warning in () if quiet else plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for version, notes in sorted(plan.disagreements.items()) if verbose and not quiet else ():
+        if notes:
+            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
+                       "its schemas or other examples; the contracts accept what is sent:", err=True)
+            for note in notes:
+                click.echo(f"  {note}", err=True)
+    if check:
+        if plan.stale:
+            click.echo(f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)" if quiet
+                       else "stale (run `webhook-contracts regen`):")
+            for path in () if quiet else plan.stale:
+                click.echo(f"  {path}")
+            sys.exit(ExitCode.FINDINGS)
+        click.echo("contracts, index, models and changelog are up to date")
+        return
+    for entry in () if quiet else plan.entries:
+        kind = "new contract" if entry.revision == 1 else "breaking" if entry.breaking else "compatible"
+        click.echo(f"{entry.event} {entry.api_version}: revision {entry.revision} ({kind})")
+    click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
+
+
+@click.command("reconcile")
+@click.option("--event", help="Only this event (its own fields and the shared definitions it uses).",
+              shell_complete=complete_events)
+@click.option("--api-version", help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).",
+              shell_complete=complete_api_versions)
+@click.option("--disagreements-only", is_flag=True, help="Only the rows where the sources disagree.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
+              show_default=True, help="Output format.")
+@quiet_option
+@click.pass_context
+@handle_errors
+def reconcile_cmd(
+    ctx: click.Context, event: str | None, api_version: str | None, disagreements_only: bool, fmt: str,
+    quiet: bool,
+) -> None:
+    """Show, per event and field, what the doc page, the OpenAPI and the contract say.
+
+    A quality report on the provider's docs: every disagreement (an example
+    breaking the OpenAPI, the page's field list contradicting it) is listed.
+    A definition shared by several events is shown once. Exit 0 after a
+    report, 2 for an unknown event or API version or without an OpenAPI document.
+    """
+    from ..contracts.reconcile_report import RENDERERS, build_view, headline, load_reconciled
+
+    result = load_reconciled(settings_of(ctx), api_version)
+    view = build_view(result, event=event, disagreements_only=disagreements_only)  # an unknown event fails here
+    if quiet and fmt == "text":
+        write_and_exit(lambda out: out.write(visible(headline(view)) + "\n"), ExitCode.OK)
+    write_and_exit(lambda out: RENDERERS[fmt](result, out, event=event, disagreements_only=disagreements_only),
+                   ExitCode.OK)
