@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .diff.contracts import Contract, diff_contracts, resolve_contract
     from .diff.payloads import compare_payloads
     from .diff.schemas import FieldSpec, SchemaChange, diff_schemas, flatten_schema
+    from .drift.run import DriftRequest, drift_request, run_drift
     from .errors import (
         ConfigError,
         DocPageError,
@@ -55,6 +56,7 @@ _EXPORTS = {
     "DocField": "contracts.docpage",
     "DocPage": "contracts.docpage",
     "DocPageError": "errors",
+    "DriftRequest": "drift.run",
     "ExitCode": "errors",
     "FieldSpec": "diff.schemas",
     "Finding": "findings",
@@ -77,12 +79,14 @@ _EXPORTS = {
     "detect_event": "payloads.detect",
     "diff_contracts": "diff.contracts",
     "diff_schemas": "diff.schemas",
+    "drift_request": "drift.run",
     "flatten_schema": "diff.schemas",
     "infer_schema": "contracts.inference",
     "load_registry": "contracts.registry",
     "parse_doc_page": "contracts.docpage",
     "read_doc_page": "contracts.docpage",
     "resolve_contract": "diff.contracts",
+    "run_drift": "drift.run",
     "unwrap": "payloads.envelope",
 }
 
@@ -108,6 +112,7 @@ __all__ = [
     "DocField",
     "DocPage",
     "DocPageError",
+    "DriftRequest",
     "ExitCode",
     "FieldSpec",
     "Finding",
@@ -131,11 +136,13 @@ __all__ = [
     "detect_event",
     "diff_contracts",
     "diff_schemas",
+    "drift_request",
     "flatten_schema",
     "infer_schema",
     "load_registry",
     "parse_doc_page",
     "read_doc_page",
     "resolve_contract",
+    "run_drift",
     "unwrap",
 ]
