@@ -18,11 +18,14 @@ from conftest import REPO
 
 from webhook_contracts.check.gate import CheckOptions
 from webhook_contracts.cli import check as check_cli
+from webhook_contracts.cli import contracts as contracts_cli
 from webhook_contracts.cli import diff as diff_cli
 from webhook_contracts.cli import drift as drift_cli
 from webhook_contracts.cli import main
+from webhook_contracts.cli.contracts import ExtractArgs, ReconcileArgs, RegenArgs
 from webhook_contracts.cli.options import ReportOptions
 from webhook_contracts.config import load_settings
+from webhook_contracts.contracts.regen import RegenPlan
 from webhook_contracts.contracts.registry import bundled_schemas
 from webhook_contracts.drift import run as drift_run
 from webhook_contracts.drift.parallel import cpu_count
@@ -194,3 +197,39 @@ def test_drift_and_check_logs_ask_for_the_same_run(recorded: Recorder) -> None:
                  for arg in ("--skip", name)]).exit_code == 0
     from_drift, from_check = requests
     assert from_drift == from_check == drift_request(load_settings(REPO), ("a.log", "logs"), payload_field="body")
+
+
+def test_regen_shows_what_its_plan_says(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """`regen` parses into RegenArgs; what it prints and its exit code come from the plan alone."""
+    calls: list[RegenArgs] = []
+    plan = RegenPlan({"schemas/index.json": b"{}"}, ("schemas/index.json",), (), {}, ("a page has no examples",))
+
+    def planned(args: RegenArgs) -> RegenPlan:
+        calls.append(args)
+        return plan
+
+    monkeypatch.setattr(contracts_cli, "execute_regen", planned)
+    checked = run(tmp_path, "regen", "--check", "-v")
+    assert checked.exit_code == 1
+    assert checked.stdout == "stale (run `webhook-contracts regen`):\n  schemas/index.json\n"
+    assert checked.stderr == "warning: a page has no examples\n"
+    quiet = run(tmp_path, "regen", "--check", "-q")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (1, "1 file(s) stale (run `webhook-contracts regen`)\n", "")
+    written = run(tmp_path, "regen")
+    assert written.exit_code == 0 and written.stdout.endswith("1 file(s) written\n")
+    settings = load_settings(tmp_path)
+    assert calls == [RegenArgs(settings, check=True, verbose=True), RegenArgs(settings, check=True, quiet=True),
+                     RegenArgs(settings)]
+
+
+def test_reconcile_and_extract_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    reconciles: list[ReconcileArgs] = []
+    extracts: list[ExtractArgs] = []
+    monkeypatch.setattr(contracts_cli, "execute_reconcile", lambda args: reconciles.append(args) or (None, None))
+    monkeypatch.setattr(contracts_cli, "execute_extract", lambda args: extracts.append(args))
+    monkeypatch.setattr(contracts_cli, "write_and_exit", lambda render, code: None)  # nothing to render
+    assert run(tmp_path, "reconcile", "--event", "voucher.published", "--api-version", "v2024-01-01",
+               "--disagreements-only", "--format", "markdown").exit_code == 0
+    assert run(tmp_path, "extract", "--format", "json", "--examples", "-q", "page.html").exit_code == 0
+    assert reconciles == [ReconcileArgs(load_settings(tmp_path), "voucher.published", "v2024-01-01", True, "markdown")]
+    assert extracts == [ExtractArgs(Path("page.html"), None, "json", examples=True, quiet=True)]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from ..config import Settings
 from ..errors import ExitCode
 from ..report import render_page_json, render_page_text
 from ..report.escaping import visible
@@ -14,6 +17,29 @@ from .completion import complete_api_versions, complete_events
 from .exits import handle_errors
 from .options import quiet_option, settings_of
 from .terminal import write_and_exit
+
+if TYPE_CHECKING:
+    from ..contracts.docpage import DocPage
+    from ..contracts.reconcile import Reconciled
+    from ..contracts.reconcile_report import View
+    from ..contracts.regen import RegenPlan
+
+
+@dataclass(frozen=True)
+class ExtractArgs:
+    """The `extract` command line: what :func:`execute_extract` reads and how it is shown."""
+
+    page: Path
+    api_version: str | None = None
+    fmt: str = "text"
+    examples: bool = False
+    quiet: bool = False
+
+
+def execute_extract(args: ExtractArgs) -> DocPage:
+    from ..contracts.docpage import read_doc_page
+
+    return read_doc_page(args.page, api_version=args.api_version)
 
 
 @click.command()
@@ -29,12 +55,55 @@ def extract(page: Path, api_version: str | None, fmt: str, examples: bool, quiet
 
     With -q nothing is printed: the exit code says whether the page reads.
     """
-    from ..contracts.docpage import read_doc_page
+    args = ExtractArgs(page, api_version, fmt, examples, quiet)
+    result = execute_extract(args)
+    renderer = render_page_json if args.fmt == "json" else render_page_text
+    if not args.quiet:
+        write_and_exit(lambda out: renderer(result, out, examples=args.examples), ExitCode.OK)
 
-    result = read_doc_page(page, api_version=api_version)
-    renderer = render_page_json if fmt == "json" else render_page_text
-    if not quiet:
-        write_and_exit(lambda out: renderer(result, out, examples=examples), ExitCode.OK)
+
+@dataclass(frozen=True)
+class RegenArgs:
+    """The `regen` command line, with the project settings: what :func:`execute_regen` runs."""
+
+    settings: Settings
+    #: Change nothing; say what is stale.
+    check: bool = False
+    verbose: bool = False
+    quiet: bool = False
+
+
+def execute_regen(args: RegenArgs) -> RegenPlan:
+    """The plan (`--check`), or the plan carried out."""
+    from ..contracts.regen import plan_regen, regen
+
+    return plan_regen(args.settings) if args.check else regen(args.settings)
+
+
+def _show_regen(plan: RegenPlan, args: RegenArgs) -> int:
+    """Warnings and notes on stderr, the outcome on stdout; the exit code."""
+    for warning in () if args.quiet else plan.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for version, notes in sorted(plan.disagreements.items()) if args.verbose and not args.quiet else ():
+        if notes:
+            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
+                       "its schemas or other examples; the contracts accept what is sent:", err=True)
+            for note in notes:
+                click.echo(f"  {note}", err=True)
+    if args.check:
+        if plan.stale:
+            click.echo(f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)" if args.quiet
+                       else "stale (run `webhook-contracts regen`):")
+            for path in () if args.quiet else plan.stale:
+                click.echo(f"  {path}")
+            return ExitCode.FINDINGS
+        click.echo("contracts, index, models and changelog are up to date")
+        return ExitCode.OK
+    for entry in () if args.quiet else plan.entries:
+        kind = "new contract" if entry.revision == 1 else "breaking" if entry.breaking else "compatible"
+        click.echo(f"{entry.event} {entry.api_version}: revision {entry.revision} ({kind})")
+    click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
+    return ExitCode.OK
 
 
 @click.command("regen")
@@ -53,31 +122,30 @@ def regen_cmd(ctx: click.Context, check: bool, verbose: bool, quiet: bool) -> No
     OpenAPI document, and a published file whose hash differs from the index
     is refused until it is restored from git.
     """
-    settings = settings_of(ctx)
-    from ..contracts.regen import plan_regen, regen
+    args = RegenArgs(settings_of(ctx), check, verbose, quiet)
+    code = _show_regen(execute_regen(args), args)
+    if code != ExitCode.OK:
+        sys.exit(code)
 
-    plan = plan_regen(settings) if check else regen(settings)
-    for warning in () if quiet else plan.warnings:
-        click.echo(f"warning: {warning}", err=True)
-    for version, notes in sorted(plan.disagreements.items()) if verbose and not quiet else ():
-        if notes:
-            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
-                       "its schemas or other examples; the contracts accept what is sent:", err=True)
-            for note in notes:
-                click.echo(f"  {note}", err=True)
-    if check:
-        if plan.stale:
-            click.echo(f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)" if quiet
-                       else "stale (run `webhook-contracts regen`):")
-            for path in () if quiet else plan.stale:
-                click.echo(f"  {path}")
-            sys.exit(ExitCode.FINDINGS)
-        click.echo("contracts, index, models and changelog are up to date")
-        return
-    for entry in () if quiet else plan.entries:
-        kind = "new contract" if entry.revision == 1 else "breaking" if entry.breaking else "compatible"
-        click.echo(f"{entry.event} {entry.api_version}: revision {entry.revision} ({kind})")
-    click.echo(f"{len(plan.stale)} file(s) written" if plan.stale else "nothing to do: everything is up to date")
+
+@dataclass(frozen=True)
+class ReconcileArgs:
+    """The `reconcile` command line, with the project settings: what :func:`execute_reconcile` runs."""
+
+    settings: Settings
+    event: str | None = None
+    api_version: str | None = None
+    disagreements_only: bool = False
+    fmt: str = "text"
+    quiet: bool = False
+
+
+def execute_reconcile(args: ReconcileArgs) -> tuple[Reconciled, View]:
+    """What the sources say, and the part of it asked for (an unknown event is a usage error)."""
+    from ..contracts.reconcile_report import build_view, load_reconciled
+
+    result = load_reconciled(args.settings, args.api_version)
+    return result, build_view(result, event=args.event, disagreements_only=args.disagreements_only)
 
 
 @click.command("reconcile")
@@ -102,11 +170,11 @@ def reconcile_cmd(
     A definition shared by several events is shown once. Exit 0 after a
     report, 2 for an unknown event or API version or without an OpenAPI document.
     """
-    from ..contracts.reconcile_report import RENDERERS, build_view, headline, load_reconciled
+    from ..contracts.reconcile_report import RENDERERS, headline
 
-    result = load_reconciled(settings_of(ctx), api_version)
-    view = build_view(result, event=event, disagreements_only=disagreements_only)  # an unknown event fails here
-    if quiet and fmt == "text":
+    args = ReconcileArgs(settings_of(ctx), event, api_version, disagreements_only, fmt, quiet)
+    result, view = execute_reconcile(args)
+    if args.quiet and args.fmt == "text":
         write_and_exit(lambda out: out.write(visible(headline(view)) + "\n"), ExitCode.OK)
-    write_and_exit(lambda out: RENDERERS[fmt](result, out, event=event, disagreements_only=disagreements_only),
-                   ExitCode.OK)
+    write_and_exit(lambda out: RENDERERS[args.fmt](result, out, event=args.event,
+                                                   disagreements_only=args.disagreements_only), ExitCode.OK)
