@@ -48,7 +48,7 @@ SEEDS = {
     "logread": [
         ROOT / "tests/data/sample-log/production.ndjson", *sorted((ROOT / "tests/data/payloads").glob("*.json")),
     ],
-    "docpage": sorted((ROOT / "docs").rglob("*.txt")) + sorted((ROOT / "tests/data/docpage-cases").rglob("page.txt")),
+    "docpage": sorted((ROOT / "docs").rglob("*.txt")) + sorted((ROOT / "tests/data/cases/docpage").rglob("page.txt")),
 }
 
 
