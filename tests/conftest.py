@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from golden import assert_golden
 from hypothesis import HealthCheck, settings
 
-from webhook_contracts.cli.commands import main
+from webhook_contracts.cli import main
 
 # Machines running the tests are shared and noisy: no test may depend on how
 # fast it runs, and that includes Hypothesis's timing health checks and deadlines.

@@ -151,7 +151,7 @@ def test_every_name_of_the_library_api_resolves_and_drift_starts_without_the_hea
     for name in webhook_contracts.__all__:
         assert getattr(webhook_contracts, name) is not None, name
     code = (
-        "import sys; from webhook_contracts.cli import commands; "
+        "import sys; from webhook_contracts.cli import main; "
         "from webhook_contracts.drift import parallel, scanner; "
         "print(sorted(m for m in ('deepdiff', 'datamodel_code_generator', 'webhook_contracts.diff.payloads', "
         "'webhook_contracts.diff.contracts') if m in sys.modules))"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import REPO
 
-from webhook_contracts.cli.commands import main
+from webhook_contracts.cli import main
 
 README = (REPO / "README.md").read_text("utf-8")
 COMMANDS = sorted(main.commands)

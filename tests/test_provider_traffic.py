@@ -22,7 +22,7 @@ from click.testing import CliRunner
 from drift_support import REPO, delete_pointer, set_pointer
 from provider_traffic import EVENT_KEYS, Trace, event_schema, generate, provider_validator
 
-from webhook_contracts.cli.commands import main
+from webhook_contracts.cli import main
 
 EVENTS = (
     "customer.rewarded.loyalty_points",

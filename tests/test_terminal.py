@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import REPO, Invoke, run_module
 
-from webhook_contracts.cli.commands import main
+from webhook_contracts.cli import main
 from webhook_contracts.cli.terminal import DelayedProgress
 from webhook_contracts.report.layout import line_ranges
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .diff.contracts import Contract, diff_contracts, resolve_contract
     from .diff.payloads import compare_payloads
     from .diff.schemas import FieldSpec, SchemaChange, diff_schemas, flatten_schema
+    from .drift.run import DriftRequest, drift_request, run_drift
     from .errors import (
         ConfigError,
         DocPageError,
@@ -57,6 +58,7 @@ _EXPORTS = {
     "DocField": "contracts.docpage",
     "DocPage": "contracts.docpage",
     "DocPageError": "errors",
+    "DriftRequest": "drift.run",
     "ExitCode": "errors",
     "FieldSpec": "diff.schemas",
     "Finding": "findings",
@@ -81,6 +83,7 @@ _EXPORTS = {
     "detect_event": "payloads.detect",
     "diff_contracts": "diff.contracts",
     "diff_schemas": "diff.schemas",
+    "drift_request": "drift.run",
     "flatten_schema": "diff.schemas",
     "infer_schema": "contracts.inference",
     "load_registry": "contracts.registry",
@@ -88,6 +91,7 @@ _EXPORTS = {
     "parse_doc_page": "providers.voucherify.pages",
     "read_doc_page": "providers.voucherify.pages",
     "resolve_contract": "diff.contracts",
+    "run_drift": "drift.run",
     "unwrap": "payloads.envelope",
 }
 
@@ -114,6 +118,7 @@ __all__ = [
     "DocField",
     "DocPage",
     "DocPageError",
+    "DriftRequest",
     "ExitCode",
     "FieldSpec",
     "Finding",
@@ -138,6 +143,7 @@ __all__ = [
     "detect_event",
     "diff_contracts",
     "diff_schemas",
+    "drift_request",
     "flatten_schema",
     "get_provider",
     "infer_schema",
@@ -145,5 +151,6 @@ __all__ = [
     "parse_doc_page",
     "read_doc_page",
     "resolve_contract",
+    "run_drift",
     "unwrap",
 ]

@@ -374,18 +374,10 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     """Drift of the captured payloads, baseline applied; only when logs are given."""
     if not options.logs:
         raise SkipCheck("no --logs given")
-    from ..drift.baseline import apply_baseline, load_baseline
-    from ..drift.parallel import scan_files
-    from ..drift.records import expand_inputs
-    from ..drift.scanner import drift_options
+    from ..drift.baseline import unaccepted
+    from ..drift.run import drift_request, run_drift
 
-    report = scan_files(
-        expand_inputs(options.logs), load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes),
-        drift_options(settings),
-        payload_field=options.payload_field, max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
-    )
-    if settings.baseline_path is not None:
-        report = apply_baseline(report, load_baseline(settings.baseline_path, settings.max_baseline_bytes))
+    report = run_drift(drift_request(settings, options.logs, payload_field=options.payload_field))
     unparseable = report.summary.get("unparseable", {})
     if unparseable.get("count", 0):
         first = (unparseable.get("lines") or [{}])[0]
@@ -394,10 +386,7 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
                      severity=Severity.WARNING),
             location=Location(first["file"], first.get("line")) if first.get("file") else None,
         )
-    for finding in report.findings:
-        if finding.extra.get("baselined"):
-            continue
-        yield finding
+    yield from unaccepted(report).findings
 
 
 CHECKS: dict[str, Check] = {

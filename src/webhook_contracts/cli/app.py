@@ -1,0 +1,47 @@
+"""The `webhook-contracts` command group: `--root`, `--version`, safe standard streams, and every command.
+
+Exit codes: 0 clean, 1 findings (invalid payloads, stale files), 2 usage or
+input error. Errors the toolkit foresees print one line on stderr, no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..errors import ExitCode
+from .check import check
+from .contracts import extract, reconcile_cmd, regen_cmd
+from .diff import compare, diff
+from .drift import drift
+from .terminal import prepare_std_streams
+from .validate import validate
+
+
+class _Main(click.Group):
+    """The command group; before anything runs, the standard streams are made safe to use."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not prepare_std_streams():
+            click.echo("error: standard output is closed; nothing can be reported", err=True)
+            sys.exit(ExitCode.ERROR)
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project folder. Default: the nearest folder above the working one with a "
+    "[tool.webhook-contracts] table or webhook-contracts.toml, else the working folder.",
+)
+@click.version_option(package_name="webhook-contracts", prog_name="webhook-contracts")
+def main(root: Path | None) -> None:
+    """Keep webhook consumers honest: contracts from doc pages, validation and drift."""
+
+
+for _command in (extract, regen_cmd, reconcile_cmd, validate, diff, compare, drift, check):
+    main.add_command(_command)
