@@ -24,12 +24,13 @@ from webhook_contracts.diff.contracts import (
     parse_reference,
     resolve_contract,
 )
-from webhook_contracts.diff.payloads import compare_payloads, pointer
+from webhook_contracts.diff.payloads import compare_payloads
 from webhook_contracts.diff.schemas import diff_schemas
 from webhook_contracts.errors import ExitCode, PayloadError
 from webhook_contracts.findings import Severity
 from webhook_contracts.report import report_schema
 from webhook_contracts.values.jsontypes import json_type
+from webhook_contracts.values.pointer import to_field_path as pointer
 
 GOLDEN = DATA / "diff_compare"
 EVENT = "customer.rewarded.loyalty_points"

@@ -29,7 +29,6 @@ API_VERSION = re.compile(r"v\d{4}-\d{2}-\d{2}")
 #: A saved doc page is tens of kilobytes; a larger file is not a doc page (and
 #: the example scanner should never be fed megabytes of near-JSON).
 MAX_PAGE_BYTES = 8 << 20
-JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
 
 _MENTIONS = (
     # EVENTS.CUSTOMER.REWARDED.LOYALTY_POINTS, also inside EVENT: "..."

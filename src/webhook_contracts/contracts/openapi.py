@@ -46,14 +46,14 @@ from typing import Any
 from ..errors import ProviderSpecError
 from ..fsio import MAX_FILE_BYTES, read_file
 from ..values.formats import FORMATS
-from ..values.pointer import escape_pointer, resolve_pointer, unescape_pointer
+from ..values.jsontypes import in_schema_order
+from ..values.pointer import append_pointer, resolve_pointer, to_pointer, unescape_pointer
 from ..values.strictjson import parse_strict
 
 #: Nesting followed in a schema before giving up (composition inside composition ...).
 MAX_DEPTH = 64
 #: Events shipped when the configuration does not say: the loyalty programme's events.
 DEFAULT_EVENTS = ("*loyalty*", "*points*", "*reward*")
-_TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _COMPONENT = "#/components/schemas/"
 _KEPT_ANNOTATIONS = ("description",)
 _MISSING = object()
@@ -166,14 +166,14 @@ def normalise_spec(
         event = event_name(key)
         if event is None or not (event in wanted or any(fnmatch.fnmatchcase(event, p) for p in patterns)):
             continue
-        pointer = f"/webhooks/{escape_pointer(key)}/post/requestBody/content/application~1json"
+        pointer = to_pointer(["webhooks", key, "post", "requestBody", "content", "application/json"])
         media = reader.at(pointer)
         if not isinstance(media, dict) or "schema" not in media:
             raise ProviderSpecError(source, "a webhook without a JSON request body schema", where=pointer)
         root = reader.event_root(media["schema"], f"{pointer}/schema")
         if event in found:
             raise ProviderSpecError(
-                source, f"event {event} is described twice", where=f"/webhooks/{escape_pointer(key)}"
+                source, f"event {event} is described twice", where=to_pointer(["webhooks", key])
             )
         found[event] = ProviderEvent(event, pointer, root, tuple(_examples(media)))
     return ProviderSpec(
@@ -326,7 +326,7 @@ class _Normaliser:
             if not isinstance(props, dict):
                 raise self.error(f"{where}/properties", "`properties` must be an object")
             out["properties"] = {
-                key: self.normalise(value, f"{where}/properties/{escape_pointer(key)}", depth + 1)
+                key: self.normalise(value, append_pointer(f"{where}/properties", key), depth + 1)
                 for key, value in sorted(props.items())
             }
             out.setdefault("type", "object")
@@ -514,7 +514,7 @@ def schema_types(node: dict[str, Any]) -> list[str]:
 
 
 def types_keyword(types: set[str]) -> str | list[str]:
-    ordered = [t for t in _TYPE_ORDER if t in types]
+    ordered = in_schema_order(types)
     return ordered[0] if len(ordered) == 1 else ordered
 
 

@@ -31,13 +31,13 @@ from typing import Any
 
 from ..diff.schemas import DOCUMENTED_KEY
 from ..values.formats import prefix_pattern
-from ..values.pointer import escape_pointer
+from ..values.jsontypes import in_schema_order
+from ..values.pointer import ANY_ITEM, append_pointer
 from .build import META_KEY, Disagreement, _referenced
 from .docpage import DocPage
 from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, TAG_KEYS, Shape, merge, render, shape_of
 from .openapi import ProviderEvent, ProviderSpec, make_nullable, ref_of, schema_types, types_keyword
 
-_TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _PAGE, _SPEC, _EXAMPLE = "page", "openapi", "openapi-example"
 
 
@@ -105,13 +105,13 @@ class _Evidence:
         values = node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None
         for key, child in shape.props:
             if key in props:
-                self._collect(store, child, props[key], owner, f"{path}/{escape_pointer(key)}", depth + 1)
+                self._collect(store, child, props[key], owner, append_pointer(path, key), depth + 1)
             elif values is not None and not props:
-                self._collect(store, child, values, owner, f"{path}/*", depth + 1)
+                self._collect(store, child, values, owner, append_pointer(path, ANY_ITEM), depth + 1)
             elif not _is_open(node):
-                self._collect(store, child, None, owner, f"{path}/{escape_pointer(key)}", depth + 1)
+                self._collect(store, child, None, owner, append_pointer(path, key), depth + 1)
         if shape.items is not None and "items" in node:
-            self._collect(store, shape.items, node["items"], owner, f"{path}/*", depth + 1)
+            self._collect(store, shape.items, node["items"], owner, append_pointer(path, ANY_ITEM), depth + 1)
 
     def at(self, owner: str, path: str, source: str | None = None) -> Shape | None:
         if source is not None:
@@ -221,14 +221,14 @@ class _Builder:
         properties = body.setdefault("properties", {})
         for doc in page.fields:
             prop = properties.get(doc.name)
-            documented = [t for t in _TYPE_ORDER if t in doc.json_types]
+            documented = in_schema_order(doc.json_types)
             if prop is None:
                 prop = properties[doc.name] = {"type": documented[0] if len(documented) == 1 else documented}
                 if not documented:
                     del prop["type"]
                 self._row(
                     owner,
-                    f"/{escape_pointer(doc.name)}",
+                    append_pointer("", doc.name),
                     "field list: " + ("|".join(documented) or "any"),
                     "absent",
                     _describe(prop, "optional"),
@@ -244,7 +244,7 @@ class _Builder:
                     )
                     self._row(
                         owner,
-                        f"/{escape_pointer(doc.name)}",
+                        append_pointer("", doc.name),
                         f"field list: {'|'.join(sorted(stated))}",
                         "",
                         _describe(prop, ""),
@@ -291,7 +291,7 @@ class _Builder:
             if extra:
                 types |= extra
                 who = self._who(owner, path, lambda shape: bool(set(shape.types) & extra))
-                notes.append(f"{'|'.join(_ordered(extra))} in {who} where the OpenAPI says {_label(stated)}")
+                notes.append(f"{'|'.join(in_schema_order(extra))} in {who} where the OpenAPI says {_label(stated)}")
         out: dict[str, Any] = {}
         if types:
             out["type"] = types_keyword(types)
@@ -300,9 +300,9 @@ class _Builder:
         if "object" in types:
             self._object(node, out, owner, path, seen, notes, key)
         if "array" in types and isinstance(node.get("items"), dict):
-            out["items"] = self.build(node["items"], owner, f"{path}/*", None, required=True)
+            out["items"] = self.build(node["items"], owner, append_pointer(path, ANY_ITEM), None, required=True)
         elif "array" in types and seen is not None and seen.items is not None:
-            out["items"] = self.build(None, owner, f"{path}/*", None, required=True)
+            out["items"] = self.build(None, owner, append_pointer(path, ANY_ITEM), None, required=True)
         self._scalars(node, out, types, seen, notes, key, owner, path)
         sources = _sources(True, self.evidence, owner, path)
         self._row(
@@ -338,7 +338,7 @@ class _Builder:
             other = set(seen.types) - {"object", "null"}
             who = self._who(owner, path, lambda shape: bool(set(shape.types) & other))
             notes.append(
-                f"{'|'.join(_ordered(other))} in {who} where the OpenAPI says {ref}; "
+                f"{'|'.join(in_schema_order(other))} in {who} where the OpenAPI says {ref}; "
                 "not accepted (the contract keeps the definition)"
             )
         self._row(
@@ -386,7 +386,7 @@ class _Builder:
         props: dict[str, Any] = dict(node.get("properties") or {})
         values = node.get("additionalProperties") if isinstance(node.get("additionalProperties"), dict) else None
         if values is not None and not props:
-            out["additionalProperties"] = self.build(values, owner, f"{path}/*", None, required=True)
+            out["additionalProperties"] = self.build(values, owner, append_pointer(path, ANY_ITEM), None, required=True)
             return
         if key in FREE_FORM_KEYS or _is_open(node):
             return
@@ -410,7 +410,7 @@ class _Builder:
                 documented.append(name)
         built = {}
         for name in sorted(set(props) | set(seen_props)):
-            child_path = f"{path}/{escape_pointer(name)}"
+            child_path = append_pointer(path, name)
             presence = "required" if name in required else "documented" if name in documented else "optional"
             built[name] = self.build(
                 props.get(name), owner, child_path, name, required=name in required, presence=presence
@@ -513,13 +513,8 @@ def _sources(in_spec: bool, evidence: _Evidence, owner: str, path: str) -> tuple
     return tuple(out)
 
 
-def _ordered(types: Iterable[str]) -> list[str]:
-    found = set(types)
-    return [t for t in _TYPE_ORDER if t in found]
-
-
 def _label(types: Iterable[str]) -> str:
-    return "|".join(_ordered(types)) or "any"
+    return "|".join(in_schema_order(types)) or "any"
 
 
 def _describe(node: dict[str, Any], presence: str) -> str:

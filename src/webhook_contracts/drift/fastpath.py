@@ -37,6 +37,7 @@ import msgspec
 from ..payloads.detect import EventShape
 from ..payloads.envelope import ENVELOPE_KEYS
 from ..values.formats import prefix_from_pattern
+from ..values.jsontypes import SCHEMA_ORDER
 from ..values.rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .walker import CompiledContract, Node
 
@@ -50,7 +51,6 @@ _FORMATS = {
 #: Same language as :func:`.formats.is_generated_key`: the prefix holds no digit, so the body must.
 _GENERATED_KEY = r"^[a-z]{1,8}[_-](?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{10,}\Z"
 _ANY_OBJECT = dict[str, Any]
-_ALL_KINDS = ("object", "array", "string", "integer", "number", "boolean", "null")
 #: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
 _ENVELOPE_REST = tuple(sorted(ENVELOPE_KEYS - {"type", "data"}))
 #: The attribute of a decoded envelope that holds its `source`.
@@ -127,7 +127,7 @@ class _Compiler:
         spec = node.spec
         if spec is None:
             raise _Unsupported("a position without a spec")
-        kinds = spec.types or _ALL_KINDS
+        kinds = spec.types or SCHEMA_ORDER
         if spec.enum is not None and set(kinds) - {"string", "integer", "null"}:
             raise _Unsupported("an enum of numbers or booleans")
         options: list[Any] = []
@@ -187,7 +187,7 @@ class _Compiler:
             spec = child.spec
             assert spec is not None  # type_of refused a position without one
             body: list[str] = []
-            single = len(spec.types or _ALL_KINDS) == 1 and (spec.required or spec.documented)
+            single = len(spec.types or SCHEMA_ORDER) == 1 and (spec.required or spec.documented)
             self._emit_value(child, f"v{level}", body, indent, level + 1, single=single, strings=True)
             if body:
                 lines.append(f"{pad}v{level} = {var}.f{number}")
@@ -200,7 +200,7 @@ class _Compiler:
         *strings*) and everything below it. *single*: the value can only have one type."""
         spec = node.spec
         assert spec is not None
-        kinds = spec.types or _ALL_KINDS
+        kinds = spec.types or SCHEMA_ORDER
         pad = "    " * indent
         if strings and "string" in kinds and spec.const is None and spec.enum is None:
             condition = self._string_condition(node, var)
@@ -221,7 +221,7 @@ class _Compiler:
             if kind in kinds and item is not None and item.spec is not None:
                 body = []
                 self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
-                                 single=len(item.spec.types or _ALL_KINDS) == 1, strings=False)
+                                 single=len(item.spec.types or SCHEMA_ORDER) == 1, strings=False)
                 below.append((f"{var}.__class__ is {cls}", loop, body))
         for guard, loop, body in below:
             if not body:
