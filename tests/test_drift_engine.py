@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from webhook_contracts.contracts.registry import Revision, build_index, dump_json, load_registry, sha256
 from webhook_contracts.drift.baseline import apply_baseline, load_baseline, unaccepted, write_baseline
+from webhook_contracts.drift.options import DriftOptions, severities_from_config
 from webhook_contracts.drift.records import Record
-from webhook_contracts.drift.scanner import DriftOptions, scan_records, severities_from_config
+from webhook_contracts.drift.scanner import scan_records
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.errors import InputError
 from webhook_contracts.findings import Severity, exit_code

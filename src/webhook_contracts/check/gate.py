@@ -374,9 +374,9 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     if not options.logs:
         raise SkipCheck("no --logs given")
     from ..drift.baseline import apply_baseline, load_baseline
+    from ..drift.options import drift_options
     from ..drift.parallel import scan_files
     from ..drift.records import expand_inputs
-    from ..drift.scanner import drift_options
 
     report = scan_files(
         expand_inputs(options.logs), load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes),

@@ -463,9 +463,9 @@ def drift(
     """
     from ..drift.baseline import apply_baseline, load_baseline, unaccepted
     from ..drift.baseline import write_baseline as save_baseline
+    from ..drift.options import drift_options
     from ..drift.parallel import cpu_count, scan_files
     from ..drift.records import STDIN, expand_inputs, input_size
-    from ..drift.scanner import drift_options
 
     settings = _settings(ctx)
     if jobs > (cpus := cpu_count()):
