@@ -59,7 +59,8 @@ def compatible_only(schema: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def r1() -> dict[str, Any]:
-    return json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
+    return schema
 
 
 def write(path: Path, value: Any) -> Path:

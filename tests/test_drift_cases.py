@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from drift_support import contract, delete_pointer, envelope, example, registry, set_pointer
@@ -22,7 +23,7 @@ from webhook_contracts.findings import OBSERVED_VALUE
 CASES = Path(__file__).parent / "data" / "drift-cases"
 
 
-def _payload(case: dict) -> dict:
+def _payload(case: dict[str, Any]) -> dict[str, Any]:
     data = example(case["event"])
     for pointer in case.get("delete", []):
         delete_pointer(data, pointer)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Invoke
@@ -18,7 +19,7 @@ SAMPLE = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
 EVENT = "customer.rewarded.loyalty_points"
 
 
-def _write(path: Path, *payloads: dict) -> Path:
+def _write(path: Path, *payloads: dict[str, Any]) -> Path:
     path.write_text("".join(json.dumps(p) + "\n" for p in payloads), "utf-8")
     return path
 

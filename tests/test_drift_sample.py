@@ -6,16 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import Invoke
 from drift_support import REPO, registry
 
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import scan_records
+from webhook_contracts.findings import Report
 
 SAMPLE = REPO / "tests" / "data" / "sample-log"
 LABELS = json.loads((SAMPLE / "labels.json").read_text("utf-8"))
 
 
-def _scan(name: str):
+def _scan(name: str) -> Report:
     path = (SAMPLE / name).as_posix()
     return scan_records(iter_records([path], payload_field=LABELS["payload_field"]), registry())
 
@@ -75,7 +77,9 @@ FORMATS = {"text": "txt", "json": "json", "markdown": "md", "junit": "xml", "sar
 
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_golden_reports_in_every_format(fmt: str, cli, update_goldens: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_reports_in_every_format(
+    fmt: str, cli: Invoke, update_goldens: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The quick start's main job, pinned in every report format."""
     from golden import assert_golden
 
@@ -87,7 +91,7 @@ def test_golden_reports_in_every_format(fmt: str, cli, update_goldens: bool, mon
     assert_golden(result.stdout, golden, update_goldens)
 
 
-def test_the_seed_examples_give_no_finding(cli, tmp_path: Path) -> None:
+def test_the_seed_examples_give_no_finding(cli: Invoke, tmp_path: Path) -> None:
     from webhook_contracts import read_doc_page
 
     lines = []

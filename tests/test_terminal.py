@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -83,10 +84,10 @@ def test_color_always_never_and_no_color(cli: Invoke, monkeypatch: pytest.Monkey
     assert use_color("always", Tty())
 
 
-def _run(args: list[str], stdout: int, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+def _run(args: list[str], stdout: int, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO / "contracts")])}
     return subprocess.run([sys.executable, "-m", "webhook_contracts", *args], stdout=stdout,
-                          stderr=subprocess.PIPE, cwd=REPO, env=env, check=False, **kwargs)  # type: ignore[call-overload]
+                          stderr=subprocess.PIPE, cwd=REPO, env=env, check=False, **kwargs)
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("never", 0), ("error", 1)])

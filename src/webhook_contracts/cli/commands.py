@@ -97,7 +97,7 @@ def handle_errors(func: F) -> F:
             _fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
         return None
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper  # type: ignore[return-value]  # functools.wraps keeps the signature of F
 
 
 def quiet_option(func: F) -> F:

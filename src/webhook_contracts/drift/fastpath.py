@@ -150,7 +150,7 @@ class _Compiler:
                 options.append(str if checked and spec.const is None and spec.enum is None else self._string(node))
             elif kind == "array":
                 item = self.type_of(node.items) if node.items is not None else Any
-                options.append(list[item])  # type: ignore[valid-type]
+                options.append(list[item])  # type: ignore[valid-type]  # a type built at run time, for msgspec
             elif kind == "object":
                 options.append(self._object(node))
         if not options:
@@ -172,7 +172,7 @@ class _Compiler:
         if node.free_form:
             return _ANY_OBJECT
         if node.values is not None:
-            return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]
+            return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]  # built at run time
         struct = self._struct_of.get(id(node))
         if struct is None:  # a node met twice gets one Struct, so the checker's class tests hold
             struct = self._struct_of[id(node)] = self.struct(node)
