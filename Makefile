@@ -17,8 +17,11 @@ demo: $(STAMP) ## Rebuild the contracts from the bundled provider docs (doc page
 	$(BIN)/webhook-contracts regen
 	$(BIN)/webhook-contracts drift --payload-field body --fail-on never tests/data/sample-log/production.ndjson
 
-test: $(STAMP) ## Run the test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## Run the test suite under coverage and print the coverage report
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
@@ -30,4 +33,4 @@ regen: $(STAMP)
 	$(BIN)/webhook-contracts regen
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage .coverage.*
