@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck regen clean
+.PHONY: demo test lint format-check typecheck regen clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,10 +23,13 @@ test: $(STAMP) ## Run the test suite under coverage and print the coverage repor
 	$(BIN)/coverage combine --quiet
 	$(BIN)/coverage report
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests tools
+lint: $(STAMP) ## Lint the package, the tests, the maintainer scripts and the benchmark
+	$(BIN)/ruff check src tests tools benchmarks
 
-typecheck: $(STAMP)
+format-check: $(STAMP) ## Check that the code is formatted as `ruff format` writes it
+	$(BIN)/ruff format --check src tests tools benchmarks
+
+typecheck: $(STAMP) ## mypy strict over the package, the tests and the scripts (pyproject's [tool.mypy])
 	$(BIN)/mypy
 
 regen: $(STAMP)
