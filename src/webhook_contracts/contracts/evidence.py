@@ -85,6 +85,7 @@ def is_open(node: dict[str, Any]) -> bool:
 
 
 def sources_at(in_spec: bool, evidence: Evidence, owner: str, path: str) -> tuple[str, ...]:
+    """The sources that know a position: the OpenAPI (when *in_spec*), then the examples that show it."""
     out = [SPEC] if in_spec else []
     if evidence.at(owner, path, PAGE) is not None:
         out.append(PAGE)
