@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck regen clean
+.PHONY: demo test lint format-check typecheck regen clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,17 +17,23 @@ demo: $(STAMP) ## Rebuild the contracts from the bundled provider docs (doc page
 	$(BIN)/webhook-contracts regen
 	$(BIN)/webhook-contracts drift --payload-field body --fail-on never tests/data/sample-log/production.ndjson
 
-test: $(STAMP) ## Run the test suite
-	$(BIN)/python -m pytest
+test: $(STAMP) ## Run the test suite under coverage and print the coverage report
+	rm -f .coverage .coverage.*
+	$(BIN)/coverage run -m pytest
+	$(BIN)/coverage combine --quiet
+	$(BIN)/coverage report
 
-lint: $(STAMP)
-	$(BIN)/ruff check src tests tools
+lint: $(STAMP) ## Lint the package, the tests, the maintainer scripts and the benchmark
+	$(BIN)/ruff check src tests tools benchmarks
 
-typecheck: $(STAMP)
+format-check: $(STAMP) ## Check that the code is formatted as `ruff format` writes it
+	$(BIN)/ruff format --check src tests tools benchmarks
+
+typecheck: $(STAMP) ## mypy strict over the package, the tests and the scripts (pyproject's [tool.mypy])
 	$(BIN)/mypy
 
 regen: $(STAMP)
 	$(BIN)/webhook-contracts regen
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache .coverage .coverage.*

@@ -68,8 +68,10 @@ _GITHUB_REFERENCES = re.compile(
 def github_markdown(text: str) -> str:
     """*text* as HTML, parsed as GitHub parses Markdown: GFM tables, raw HTML kept, autolinks."""
     md = MarkdownIt("gfm-like")  # tables, strikethrough, linkify (linkify-it) and raw HTML on
+    assert md.linkify is not None  # linkify-it-py is installed with the `linkify` extra
     md.linkify.tlds("test", True)  # GitHub autolinks `www.` hosts whatever their top-level domain
-    return md.render(text)
+    html: str = md.render(text)
+    return html
 
 
 class _Rendered(HTMLParser):

@@ -45,7 +45,8 @@ ONE_OF_TRIES = 30
 
 @cache
 def document() -> dict[str, Any]:
-    return json.loads(OPENAPI.read_text(encoding="utf-8"))
+    parsed: dict[str, Any] = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    return parsed
 
 
 def _event_keys() -> dict[str, str]:
@@ -58,12 +59,14 @@ EVENT_KEYS: dict[str, str] = _event_keys()
 
 
 def _components() -> dict[str, Any]:
-    return document()["components"]["schemas"]
+    components: dict[str, Any] = document()["components"]["schemas"]
+    return components
 
 
 def _request_schema(event_name: str) -> dict[str, Any]:
     hook = document()["webhooks"][EVENT_KEYS[event_name]]
-    return hook["post"]["requestBody"]["content"]["application/json"]["schema"]
+    schema: dict[str, Any] = hook["post"]["requestBody"]["content"]["application/json"]["schema"]
+    return schema
 
 
 def event_schema(event_name: str) -> dict[str, Any]:

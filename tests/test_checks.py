@@ -155,7 +155,7 @@ def test_committed_edit_of_a_published_revision_names_the_base(repo: Path) -> No
     assert failing(check(repo)) == {}
 
 
-def test_regen_refuses_every_edited_revision_and_writes_nothing(repo: Path, cli) -> None:
+def test_regen_refuses_every_edited_revision_and_writes_nothing(repo: Path, cli: Invoke) -> None:
     other = f"schemas/v2024-01-01/{EVENT}/r2.json"
     for rel in (R1, other):
         (repo / rel).write_bytes((repo / rel).read_bytes() + b" ")
@@ -176,7 +176,7 @@ def test_without_a_git_base_the_changelog_check_is_skipped(project: Path) -> Non
     assert failing(report) == {}
 
 
-def test_a_base_missing_from_the_clone_is_a_warning_not_a_silent_skip(repo: Path, cli) -> None:
+def test_a_base_missing_from_the_clone_is_a_warning_not_a_silent_skip(repo: Path, cli: Invoke) -> None:
     result = cli("check", "--base", "origin/main", "--skip", "models", "--format", "json", root=repo)
     assert result.exit_code == 0
     document = json.loads(result.stdout)
@@ -203,7 +203,7 @@ def test_copy_keeps_repo_untouched(repo: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
 
 
-def test_check_cli_reports_every_failure_at_once(repo: Path, cli, tmp_path: Path) -> None:
+def test_check_cli_reports_every_failure_at_once(repo: Path, cli: Invoke, tmp_path: Path) -> None:
     (repo / MODULE).write_text("# edited by hand\n", "utf-8")
     schema = json.loads((repo / R1).read_bytes())
     schema["properties"]["order"]["type"] = "dictionary"
@@ -217,7 +217,7 @@ def test_check_cli_reports_every_failure_at_once(repo: Path, cli, tmp_path: Path
     assert json.loads(sarif.read_text("utf-8"))["version"] == "2.1.0"
 
 
-def test_check_with_logs_runs_drift(repo: Path, cli) -> None:
+def test_check_with_logs_runs_drift(repo: Path, cli: Invoke) -> None:
     sample = Path(__file__).parent / "data" / "sample-log" / "production.ndjson.gz"
     result = cli("check", "--logs", str(sample), "--payload-field", "body", "--format", "json", root=repo)
     assert result.exit_code == 1
@@ -228,7 +228,7 @@ def test_check_with_logs_runs_drift(repo: Path, cli) -> None:
     assert clean.exit_code == 0
 
 
-def test_check_bad_report_target_is_a_usage_error(repo: Path, cli) -> None:
+def test_check_bad_report_target_is_a_usage_error(repo: Path, cli: Invoke) -> None:
     result = cli("check", "--report", "pdf:out.pdf", root=repo)
     assert result.exit_code == 2
     assert "expected FORMAT:PATH" in result.stderr

@@ -28,9 +28,9 @@ from webhook_contracts.config import load_settings
 from webhook_contracts.contracts.regen import RegenPlan
 from webhook_contracts.contracts.registry import bundled_schemas
 from webhook_contracts.drift import run as drift_run
+from webhook_contracts.drift.options import drift_options
 from webhook_contracts.drift.parallel import cpu_count
 from webhook_contracts.drift.run import DriftRequest, drift_request
-from webhook_contracts.drift.scanner import drift_options
 from webhook_contracts.findings import Report
 
 Recorder = Callable[..., list[Any]]
@@ -225,7 +225,11 @@ def test_regen_shows_what_its_plan_says(monkeypatch: pytest.MonkeyPatch, tmp_pat
 def test_reconcile_and_extract_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     reconciles: list[ReconcileArgs] = []
     extracts: list[ExtractArgs] = []
-    monkeypatch.setattr(contracts_cli, "execute_reconcile", lambda args: reconciles.append(args) or (None, None))
+    def reconcile(args: ReconcileArgs) -> tuple[None, None]:
+        reconciles.append(args)
+        return None, None
+
+    monkeypatch.setattr(contracts_cli, "execute_reconcile", reconcile)
     monkeypatch.setattr(contracts_cli, "execute_extract", lambda args: extracts.append(args))
     monkeypatch.setattr(contracts_cli, "write_and_exit", lambda render, code: None)  # nothing to render
     assert run(tmp_path, "reconcile", "--event", "voucher.published", "--api-version", "v2024-01-01",

@@ -6,6 +6,7 @@ to import it, as an environment installed without `webhook-contracts[codegen]`.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import re
@@ -93,9 +94,9 @@ def test_drift_and_validate_need_no_generator(tmp_path: Path) -> None:
 def test_another_generator_version_is_a_usage_error(
     cli: Invoke, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = codegen.importlib.metadata.version
+    real = importlib.metadata.version
     monkeypatch.setattr(
-        codegen.importlib.metadata, "version", lambda name: "0.88.0" if name == codegen.GENERATOR else real(name)
+        importlib.metadata, "version", lambda name: "0.88.0" if name == codegen.GENERATOR else real(name)
     )
     result = cli("regen", "--check", root=project)
     assert result.exit_code == 2

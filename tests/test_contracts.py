@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 from conftest import DOCS, SCHEMAS
@@ -24,20 +25,20 @@ def validator() -> ContractValidator:
 
 
 @pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
-def test_seed_validates_with_jsonschema(validator: ContractValidator, event: str, example: dict) -> None:
+def test_seed_validates_with_jsonschema(validator: ContractValidator, event: str, example: dict[str, Any]) -> None:
     result = validator.validate(example, source=event, event=event)
     assert result.valid, result.violations
 
 
 @pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
-def test_seed_parses_with_the_model_in_strict_mode(event: str, example: dict) -> None:
+def test_seed_parses_with_the_model_in_strict_mode(event: str, example: dict[str, Any]) -> None:
     model = model_for(event)
     parsed = model.model_validate_json(json.dumps(example), strict=True)
     assert type(parsed).__name__ == model.__name__
 
 
 @pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
-def test_strict_mode_sees_a_retyped_integer(event: str, example: dict) -> None:
+def test_strict_mode_sees_a_retyped_integer(event: str, example: dict[str, Any]) -> None:
     retyped = copy.deepcopy(example)
     retyped["voucher"]["loyalty_card"]["points"] = str(retyped["voucher"]["loyalty_card"]["points"])
     with pytest.raises(ValidationError, match=r"loyalty_card\.points"):

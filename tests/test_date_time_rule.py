@@ -155,6 +155,6 @@ def test_a_model_holds_the_value_exactly() -> None:
     """What the rule accepts, a model holds without losing a digit (microseconds, the offset)."""
     data = example("customer.rewarded.loyalty_points")
     set_pointer(data, "/event/created_at", "2024-02-29t23:59:59.123456-05:30")
-    parsed = model_for("customer.rewarded.loyalty_points").model_validate_json(json.dumps(data), strict=True)
+    parsed: Any = model_for("customer.rewarded.loyalty_points").model_validate_json(json.dumps(data), strict=True)
     held = parsed.event.created_at
     assert held.isoformat() == "2024-02-29T23:59:59.123456-05:30"

@@ -24,12 +24,13 @@ from webhook_contracts.diff.contracts import (
     parse_reference,
     resolve_contract,
 )
-from webhook_contracts.diff.payloads import compare_payloads, pointer
+from webhook_contracts.diff.payloads import compare_payloads
 from webhook_contracts.diff.schemas import diff_schemas
 from webhook_contracts.errors import ExitCode, PayloadError
 from webhook_contracts.providers.voucherify.pages import read_doc_page
 from webhook_contracts.report import report_schema
 from webhook_contracts.values.jsontypes import json_type
+from webhook_contracts.values.pointer import to_field_path as pointer
 
 EVENT = "customer.rewarded.loyalty_points"
 R1 = f"schemas/v2024-01-01/{EVENT}/r1.json"
@@ -44,7 +45,8 @@ def compatible_only(schema: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def r1() -> dict[str, Any]:
-    return json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
+    schema: dict[str, Any] = json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
+    return schema
 
 
 # -- diff: the library --------------------------------------------------------------------

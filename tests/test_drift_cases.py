@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import case_folders
@@ -21,7 +22,7 @@ from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.findings import OBSERVED_VALUE
 
 
-def _payload(case: dict) -> dict:
+def _payload(case: dict[str, Any]) -> dict[str, Any]:
     data = example(case["event"])
     for pointer in case.get("delete", []):
         delete_pointer(data, pointer)

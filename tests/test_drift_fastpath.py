@@ -11,6 +11,7 @@ import copy
 import functools
 import gzip
 import json
+import multiprocessing
 import random
 import string
 from pathlib import Path
@@ -100,7 +101,7 @@ def test_bare_log_same_report(tmp_path: Path, jobs: int) -> None:
 def test_spawned_workers_compile_their_own_gate_and_agree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where fork is missing (macOS, Windows) workers are spawned and build the gate themselves."""
     path = _bare_log(tmp_path)
-    monkeypatch.setattr(engine.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert _engine(path, None, 2) == _reference(path, None)
 
 

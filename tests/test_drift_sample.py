@@ -6,18 +6,19 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Golden
+from conftest import Golden, Invoke
 from drift_support import REPO, registry
 from golden import SUFFIX
 
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import scan_records
+from webhook_contracts.findings import Report
 
 SAMPLE = REPO / "tests" / "data" / "sample-log"
 LABELS = json.loads((SAMPLE / "labels.json").read_text("utf-8"))
 
 
-def _scan(name: str):
+def _scan(name: str) -> Report:
     path = (SAMPLE / name).as_posix()
     return scan_records(iter_records([path], payload_field=LABELS["payload_field"]), registry())
 
@@ -74,7 +75,7 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
-def test_golden_reports_in_every_format(fmt: str, cli, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_golden_reports_in_every_format(fmt: str, cli: Invoke, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick start's main job, pinned in every report format."""
     monkeypatch.chdir(REPO)
     result = cli("drift", "--payload-field", "body", "--format", fmt, "tests/data/sample-log/production.ndjson",
@@ -83,7 +84,7 @@ def test_golden_reports_in_every_format(fmt: str, cli, golden: Golden, monkeypat
     golden(result.stdout, "drift/sample", fmt=fmt)
 
 
-def test_the_seed_examples_give_no_finding(cli, tmp_path: Path) -> None:
+def test_the_seed_examples_give_no_finding(cli: Invoke, tmp_path: Path) -> None:
     from webhook_contracts import read_doc_page
 
     lines = []

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -75,7 +76,7 @@ def test_report_to_dev_stdout_prints_and_keeps_the_device(tmp_path: Path) -> Non
 
 def _called_from_fsio() -> bool:
     """Whether the caller's chain passes through the module under test (not pytest, click or codegen)."""
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         if frame.f_globals.get("__name__") == "webhook_contracts.fsio":
             return True

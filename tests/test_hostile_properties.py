@@ -123,7 +123,7 @@ SCHEMA_KEYWORDS = st.sampled_from(
      "additionalProperties", "anyOf", "format", "$schema", "$id", "pattern", "title"]
 )
 #: Mostly well-formed schemas with a wrong or odd keyword here and there.
-SCHEMAS_ISH = st.recursive(
+SCHEMAS_ISH: st.SearchStrategy[Any] = st.recursive(
     st.booleans() | st.builds(dict),
     lambda inner: st.one_of(
         st.fixed_dictionaries({"type": st.sampled_from(["object", "string", "integer", "null", "nope"])

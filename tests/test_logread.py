@@ -40,7 +40,7 @@ def test_gzip_and_truncated_gzip(tmp_path: Path) -> None:
     assert records[-1].error is not None and records[-1].error.startswith("truncated or corrupt gzip")
     kept = records[:-1]
     assert len(kept) > 10_000
-    assert [r.value["n"] for r in kept] == list(range(len(kept)))  # type: ignore[index]
+    assert [r.value["n"] for r in kept] == list(range(len(kept)))
 
 
 def test_stdin_plain_and_gzip() -> None:

@@ -98,7 +98,7 @@ def test_every_judge_applies_the_number_rule(
     assert _verdicts(cli, tmp_path, _text(NUMBER_FIELD, token)) == dict.fromkeys(_JUDGES, number)
 
 
-def _retyped(pointer: str, token: str) -> list[tuple[str, str | None, str | None]]:
+def _retyped(pointer: str, token: str) -> list[tuple[str | None, str | None, str | None]]:
     line = _text(pointer, token).encode()
     (record,) = line_records("log", 1, line, None)
     data: dict[str, Any] = record.value
@@ -139,5 +139,5 @@ def test_an_integer_too_long_to_read_is_an_input_error(cli: Invoke, tmp_path: Pa
 
 
 def test_a_model_holds_a_big_integer_exactly() -> None:
-    parsed = model_for(EVENT).model_validate_json(_text(INTEGER_FIELD, str(2**64 + 1)), strict=True)
+    parsed: Any = model_for(EVENT).model_validate_json(_text(INTEGER_FIELD, str(2**64 + 1)), strict=True)
     assert parsed.balance.total == 2**64 + 1

@@ -208,7 +208,7 @@ def _choose(event: str, what: str) -> str:
 
 def _break(event: str, what: str) -> tuple[str, list[dict[str, Any]]]:
     pointer = _choose(event, what)
-    broken = []
+    broken: list[dict[str, Any]] = []
     for data, trace in _traffic(event):
         if len(broken) == BROKEN:
             break

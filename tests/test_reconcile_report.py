@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REPO, Invoke
@@ -17,10 +18,11 @@ EVENT = "customer.rewarded.loyalty_points"
 EMAIL_NOTE = "null in a doc page's example and an OpenAPI example where the OpenAPI says string"
 
 
-def _json(cli: Invoke, *args: str) -> dict:
+def _json(cli: Invoke, *args: str) -> dict[str, Any]:
     result = cli("reconcile", "--format", "json", *args, root=REPO)
     assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    return parsed
 
 
 def test_text_report_of_one_event(cli: Invoke) -> None:

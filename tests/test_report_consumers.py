@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from conftest import Invoke
 from consumers import assert_code_scanning_accepts, assert_github_renders_inert, junit_cases, outcome
@@ -14,7 +15,7 @@ LABELS = json.loads((SAMPLE.parent / "labels.json").read_text("utf-8"))
 EVENT = "customer.rewarded.loyalty_points"
 
 
-def _sarif(cli: Invoke, *args: str, root: Path, exit_code: int) -> list[dict]:
+def _sarif(cli: Invoke, *args: str, root: Path, exit_code: int) -> list[dict[str, Any]]:
     result = cli(*args, "--format", "sarif", root=root)
     assert result.exit_code == exit_code, result.output
     return assert_code_scanning_accepts(json.loads(result.stdout))

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -82,7 +83,7 @@ def test_color_always_never_and_no_color(cli: Invoke, monkeypatch: pytest.Monkey
     assert use_color("always", Tty())
 
 
-def _run(args: list[str], stdout: int, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
+def _run(args: list[str], stdout: int, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
     return run_module(args, stdout=stdout, stderr=subprocess.PIPE, cwd=REPO, **kwargs)
 
 

@@ -120,7 +120,10 @@ def _byte_inputs(target: str) -> Any:
 def _test(target: str, *, max_examples: int, derandomize: bool = False) -> Any:
     """A hypothesis test of *target*: its check over its inputs."""
     from hypothesis import HealthCheck, given, settings
+    from hypothesis.strategies import SearchStrategy
 
+    check: Callable[[Any], None]
+    inputs: SearchStrategy[Any]
     if target in GENERATED:
         check, inputs = _generated()[target].check, _generated()[target].inputs
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ PAGES = ROOT / "docs/voucherify/v2024-01-01"
 CANARY = "Ada Lovelace ada.fuzz@example.com"
 
 # What structured mutations put in place of a value, or add as a new key.
-_VALUES = (
+_VALUES: tuple[Any, ...] = (
     None, True, 0, -1, 2**63, 2**64, 1.5, 1e308, "", "7", "2024-02-30", "2024-01-01T00:00:00Z", "cust_x", CANARY,
     {}, [], {"note": CANARY}, [CANARY],
 )
@@ -97,7 +97,7 @@ def _mutate(data: dict[str, Any], kind: str, pick: int, value: Any) -> None:
         holders = [(), *(p for p in places if isinstance(node_of(p), dict))]
         node_of(holders[pick % len(holders)])[_KEYS[pick % len(_KEYS)] or f"k{pick % 97}"] = value
         return
-    fits = {
+    fits: Callable[[tuple[Any, ...]], bool] = {
         "drop": lambda p: True,
         "retype": lambda p: True,
         "enum": lambda p: isinstance(node_of(p), str),

@@ -147,16 +147,17 @@ def log_file(data: bytes) -> Iterator[Path]:
 @contextlib.contextmanager
 def reading(chunk: int | None = None, min_split: int | None = None) -> Iterator[None]:
     """Read in chunks of *chunk* bytes, and cut files as small as *min_split* into ranges."""
-    saved = logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT
+    # The engine reads with the CHUNK it imported from the reader: both names are patched.
+    saved = logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT  # type: ignore[attr-defined]  # imported name
     try:
         if chunk is not None:
-            logread.CHUNK = engine.CHUNK = chunk
+            logread.CHUNK = engine.CHUNK = chunk  # type: ignore[attr-defined]  # imported name
             engine._INFLATE_STEP = 4 * chunk
         if min_split is not None:
             engine.MIN_SPLIT = min_split
         yield
     finally:
-        logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved
+        logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved  # type: ignore[attr-defined]  # imported name
 
 
 @functools.cache

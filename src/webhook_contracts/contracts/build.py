@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..providers import Provider, default_provider
-from .docpage import JSON_TYPES, DocPage
+from ..values.jsontypes import JSON_TYPES
+from .docpage import DocPage
 from .inference import DRAFT, Shape, iter_shape_paths, merge_all, render, shape_of
 
 META_KEY = "x-webhook-contracts"

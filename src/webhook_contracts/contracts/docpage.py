@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")
-
 
 @dataclass(frozen=True)
 class DocField:

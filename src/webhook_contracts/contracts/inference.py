@@ -22,7 +22,8 @@ from typing import Any
 from ..errors import WebhookContractsError
 from ..providers import Provider, default_provider
 from ..values.formats import common_key_prefix, formats_of, is_generated_key, prefix_pattern
-from ..values.pointer import escape_pointer
+from ..values.jsontypes import in_schema_order
+from ..values.pointer import ANY_ITEM, append_pointer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: Deeper samples are refused rather than risk the interpreter's stack.
@@ -31,7 +32,6 @@ MAX_DEPTH = 200
 _VALUE_LIMIT = 16
 #: Keys whose objects are free-form by design.
 FREE_FORM_KEYS = frozenset({"metadata"})
-_TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 
 RefFor = Callable[[dict[str, Any], int], "str | None"]
 
@@ -154,7 +154,7 @@ def infer_schema(samples: Iterable[Any], *, provider: Provider | None = None) ->
 def _json_types(types: frozenset[str]) -> list[str]:
     if "integer" in types and "number" in types:
         types = types - {"integer"}
-    return [t for t in _TYPE_ORDER if t in types]
+    return in_schema_order(types)
 
 
 def _type_keyword(types: list[str]) -> dict[str, Any]:
@@ -224,12 +224,12 @@ def iter_shape_paths(shape: Shape, prefix: str = "") -> Iterator[tuple[str, Shap
     if props and all(is_generated_key(k) for k in props):
         props = {"*": merge_all(props.values())}
     for key, child in props.items():
-        path = f"{prefix}/{escape_pointer(key)}"
+        path = append_pointer(prefix, key)
         yield path, child
         if key not in FREE_FORM_KEYS:
             yield from iter_shape_paths(child, path)
     if shape.items is not None:
-        path = f"{prefix}/*"
+        path = append_pointer(prefix, ANY_ITEM)
         yield path, shape.items
         yield from iter_shape_paths(shape.items, path)
 

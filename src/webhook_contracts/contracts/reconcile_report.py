@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from ..errors import UsageError
 from ..report.escaping import markdown_cell, visible
+from ..values.pointer import pointer_tokens
 from .reconcile import FieldRow, Reconciled, owner_of_event
 
 if TYPE_CHECKING:
@@ -173,8 +174,8 @@ def _document_notes(result: Reconciled, owners: set[str] | None) -> list[Issue]:
 
 
 def _note_owner(pointer: str) -> str | None:
-    parts = pointer.split("/")
-    return parts[3] if len(parts) > 3 and parts[1:3] == ["components", "schemas"] else None
+    tokens = pointer_tokens(pointer)
+    return tokens[2] if len(tokens) > 2 and tokens[:2] == ["components", "schemas"] else None
 
 
 def headline(view: View) -> str:

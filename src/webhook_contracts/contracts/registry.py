@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from ..errors import InputError, PublishedRevisionError, RegistryError, SchemaFileError, UnresolvedRefError, UsageError
 from ..fsio import MAX_FILE_BYTES, read_file
 from ..providers.names import API_VERSION, EVENT_NAME
-from ..values.pointer import escape_pointer, resolve_pointer
+from ..values.pointer import append_pointer, iter_pointer_nodes, resolve_pointer
 from .build import META_KEY
 from .schemaguard import check_metaschema, check_schema_safety
 
@@ -201,7 +201,7 @@ def iter_refs(schema: Any) -> Iterator[tuple[str, str, str]]:
             for key, value in node.items():
                 if key in ("$ref", "$dynamicRef") and isinstance(value, str):
                     yield where, key, value
-                stack.append((value, f"{where}/{escape_pointer(str(key))}"))
+                stack.append((value, append_pointer(where, key)))
         elif isinstance(node, list):
             stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
 
@@ -243,10 +243,8 @@ def check_refs_resolve(schema: dict[str, Any], source: str | Path) -> None:
 
 def _resource_of(schema: dict[str, Any], pointer: str) -> Any:
     """The schema resource *pointer* lies in: the nearest object on the way with an `$id`, else the root."""
-    node: Any = schema
     base: Any = schema
-    for token in pointer.split("/")[1:]:
-        node = resolve_pointer(node, "/" + token)
+    for node in iter_pointer_nodes(schema, pointer):
         if isinstance(node, dict) and isinstance(node.get("$id"), str):
             base = node
     return base

@@ -46,7 +46,7 @@ from jsonschema.exceptions import ValidationError
 from ..diff.schemas import flatten_schema
 from ..errors import SchemaFileError
 from ..values import jsonnumbers
-from ..values.pointer import escape_pointer
+from ..values.pointer import append_pointer
 
 #: Keywords whose subschemas apply to the same instance (no descent into the payload).
 _IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
@@ -208,7 +208,7 @@ def _iter_schema_nodes(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
         if isinstance(node, dict):
             yield pointer, node
             stack.extend(
-                (f"{pointer}/{escape_pointer(str(k))}", v) for k, v in node.items() if k not in _DATA_KEYWORDS
+                (append_pointer(pointer, k), v) for k, v in node.items() if k not in _DATA_KEYWORDS
             )
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
@@ -230,7 +230,7 @@ def _in_place_edges(pointer: str, node: dict[str, Any], anchors: dict[str, str])
             yield f"{pointer}/{key}"
     deps = node.get("dependentSchemas")
     if isinstance(deps, dict):
-        yield from (f"{pointer}/dependentSchemas/{escape_pointer(k)}" for k in deps)
+        yield from (append_pointer(f"{pointer}/dependentSchemas", k) for k in deps)
 
 
 def _find_cycle(nodes: dict[str, dict[str, Any]]) -> list[str]:

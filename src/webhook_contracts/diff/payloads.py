@@ -39,17 +39,12 @@ from ..payloads.envelope import unwrap
 from ..payloads.validate import MAX_ERRORS
 from ..providers import Provider
 from ..values.jsontypes import json_type
-from ..values.pointer import escape_pointer, to_pointer
+from ..values.pointer import ANY_ITEM, append_pointer, to_pointer
 
 SEVERITY = {kind: KINDS[kind].severity for kind in ("removed", "retyped", "added", "value")}
 _VALUE_LIMIT = 200
 #: Concrete paths kept per merged finding.
 MAX_PATHS = 3
-
-
-def pointer(keys: list[Any]) -> str:
-    """A JSON Pointer; list indices (the only non-string keys JSON has) become `*`."""
-    return "".join("/*" if isinstance(k, int) else f"/{escape_pointer(str(k))}" for k in keys)
 
 
 def _shown(value: Any) -> str:
@@ -88,13 +83,13 @@ def iter_differences(a: Any, b: Any) -> Iterator[Difference]:
         if kind_a == "object":
             for key, value in first.items():
                 if key not in second:
-                    yield "removed", f"{path}/{escape_pointer(key)}", parts, key, value, None
+                    yield "removed", append_pointer(path, key), parts, key, value, None
             for key, value in second.items():
                 if key not in first:
-                    yield "added", f"{path}/{escape_pointer(key)}", parts, key, None, value
+                    yield "added", append_pointer(path, key), parts, key, None, value
             stack.append(_common_keys(path, parts, first, second))
         else:
-            items = f"{path}/*"
+            items = append_pointer(path, ANY_ITEM)
             for index in range(len(second), len(first)):
                 yield "removed", items, parts, index, first[index], None
             for index in range(len(first), len(second)):
@@ -105,7 +100,7 @@ def iter_differences(a: Any, b: Any) -> Iterator[Difference]:
 def _common_keys(path: str, parts: tuple[Any, ...], first: dict[str, Any], second: dict[str, Any]) -> Iterator[_Pair]:
     for key, value in first.items():
         if key in second:
-            yield f"{path}/{escape_pointer(key)}", parts, key, value, second[key]
+            yield append_pointer(path, key), parts, key, value, second[key]
 
 
 def _common_items(items: str, parts: tuple[Any, ...], first: list[Any], second: list[Any]) -> Iterator[_Pair]:

@@ -20,9 +20,9 @@ from typing import Any
 
 from ..contracts.inference import FREE_FORM_KEYS
 from ..errors import SchemaFileError
-from ..values.pointer import escape_pointer
+from ..values.jsontypes import in_schema_order
+from ..values.pointer import append_pointer, to_pointer
 
-_TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _ANNOTATIONS = ("title", "description")
 #: Fields every example shows though the provider does not promise them (a list, beside `required`).
 DOCUMENTED_KEY = "x-documented"
@@ -146,7 +146,7 @@ def _spec(node: dict[str, Any], nullable: bool, required: bool, key: str, docume
     if isinstance(enum, list) and nullable and None not in enum:
         enum = [*enum, None]
     return FieldSpec(
-        types=tuple(t for t in _TYPE_ORDER if t in types),
+        types=tuple(in_schema_order(types)),
         required=required,
         format=node.get("format") if isinstance(node.get("format"), str) else None,
         pattern=node.get("pattern") if isinstance(node.get("pattern"), str) else None,
@@ -178,7 +178,7 @@ def _walk(
         children.append(("*", items, True, False))
     for key, child, is_required, is_documented in children:
         resolved, nullable, ref = _resolve(child, root)
-        path = f"{prefix}/{escape_pointer(key) if key != '*' else '*'}"
+        path = append_pointer(prefix, key)
         yield path, _spec(resolved, nullable, is_required, key, is_documented)
         if key in FREE_FORM_KEYS or (ref is not None and ref in refs):
             continue
@@ -254,7 +254,7 @@ def _annotation_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Sc
         keys = [str(k) for k in level.path(output_format="list")]
         while keys and keys[-1] in _ANNOTATIONS:
             keys.pop()
-        pointer = "".join(f"/{escape_pointer(k)}" for k in keys if k not in ("properties", "$defs"))
+        pointer = to_pointer(k for k in keys if k not in ("properties", "$defs"))
         paths.add(pointer)
     for path in sorted(paths):
         yield SchemaChange(path, "annotation", None, None, False)

@@ -189,7 +189,7 @@ class ArrayItems:
                         run = _OPENERS.match(buf, at).end() - at  # type: ignore[union-attr]  # a bracket is here
                         depth, at = depth + run, at + run
                         continue
-                    run = min(_CLOSERS.match(buf, at).end() - at, depth)  # type: ignore[union-attr]
+                    run = min(_CLOSERS.match(buf, at).end() - at, depth)  # type: ignore[union-attr]  # a bracket is here
                     depth, at = depth - run, at + run
                     if depth <= 0:
                         break

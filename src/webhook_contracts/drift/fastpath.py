@@ -36,6 +36,7 @@ import msgspec
 
 from ..payloads.detect import EventShape
 from ..values.formats import prefix_from_pattern
+from ..values.jsontypes import SCHEMA_ORDER
 from ..values.rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .walker import CompiledContract, Node
 
@@ -49,7 +50,6 @@ _FORMATS = {
 #: Same language as :func:`.formats.is_generated_key`: the prefix holds no digit, so the body must.
 _GENERATED_KEY = r"^[a-z]{1,8}[_-](?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{10,}\Z"
 _ANY_OBJECT = dict[str, Any]
-_ALL_KINDS = ("object", "array", "string", "integer", "number", "boolean", "null")
 
 
 class _Unsupported(Exception):
@@ -122,7 +122,7 @@ class _Compiler:
         spec = node.spec
         if spec is None:
             raise _Unsupported("a position without a spec")
-        kinds = spec.types or _ALL_KINDS
+        kinds = spec.types or SCHEMA_ORDER
         if spec.enum is not None and set(kinds) - {"string", "integer", "null"}:
             raise _Unsupported("an enum of numbers or booleans")
         options: list[Any] = []
@@ -145,7 +145,7 @@ class _Compiler:
                 options.append(str if checked and spec.const is None and spec.enum is None else self._string(node))
             elif kind == "array":
                 item = self.type_of(node.items) if node.items is not None else Any
-                options.append(list[item])  # type: ignore[valid-type]
+                options.append(list[item])  # type: ignore[valid-type]  # a type built at run time, for msgspec
             elif kind == "object":
                 options.append(self._object(node))
         if not options:
@@ -167,7 +167,7 @@ class _Compiler:
         if node.free_form:
             return _ANY_OBJECT
         if node.values is not None:
-            return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]
+            return dict[Annotated[str, msgspec.Meta(pattern=_GENERATED_KEY)], self.type_of(node.values)]  # type: ignore[misc]  # built at run time
         struct = self._struct_of.get(id(node))
         if struct is None:  # a node met twice gets one Struct, so the checker's class tests hold
             struct = self._struct_of[id(node)] = self.struct(node)
@@ -182,7 +182,7 @@ class _Compiler:
             spec = child.spec
             assert spec is not None  # type_of refused a position without one
             body: list[str] = []
-            single = len(spec.types or _ALL_KINDS) == 1 and (spec.required or spec.documented)
+            single = len(spec.types or SCHEMA_ORDER) == 1 and (spec.required or spec.documented)
             self._emit_value(child, f"v{level}", body, indent, level + 1, single=single, strings=True)
             if body:
                 lines.append(f"{pad}v{level} = {var}.f{number}")
@@ -195,7 +195,7 @@ class _Compiler:
         *strings*) and everything below it. *single*: the value can only have one type."""
         spec = node.spec
         assert spec is not None
-        kinds = spec.types or _ALL_KINDS
+        kinds = spec.types or SCHEMA_ORDER
         pad = "    " * indent
         if strings and "string" in kinds and spec.const is None and spec.enum is None:
             condition = self._string_condition(node, var)
@@ -216,7 +216,7 @@ class _Compiler:
             if kind in kinds and item is not None and item.spec is not None:
                 body = []
                 self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
-                                 single=len(item.spec.types or _ALL_KINDS) == 1, strings=False)
+                                 single=len(item.spec.types or SCHEMA_ORDER) == 1, strings=False)
                 below.append((f"{var}.__class__ is {cls}", loop, body))
         for guard, loop, body in below:
             if not body:

@@ -38,8 +38,9 @@ from ..contracts.registry import Registry
 from ..errors import InputError, RegistryError
 from ..findings import Report
 from .fastpath import DriftGate, Pass
+from .options import DriftOptions, check_options
 from .records import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
-from .scanner import DriftOptions, DriftScanner, check_options
+from .scanner import DriftScanner
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
 
 Progress = Callable[[int], None]

@@ -21,9 +21,9 @@ from ..contracts.registry import load_registry
 from ..findings import Report
 from ..fsio import MAX_FILE_BYTES
 from .baseline import apply_baseline, load_baseline, write_baseline
+from .options import DriftOptions, drift_options
 from .parallel import scan_files
 from .records import STDIN, expand_inputs, input_size
-from .scanner import DriftOptions, drift_options
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
 
 

@@ -54,8 +54,8 @@ from ..diff.schemas import FieldSpec, flatten_schema
 from ..findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
 from ..values.formats import formats_of, has_format, is_generated_key, prefix_from_pattern
 from ..values.jsonnumbers import misfit
-from ..values.jsontypes import json_type
-from ..values.pointer import escape_pointer, unescape_pointer
+from ..values.jsontypes import JSON_TYPE_OF, json_type
+from ..values.pointer import ANY_ITEM, append_pointer, parent_pointer, unescape_pointer
 
 ABSENT = "absent"
 #: What a `new_constant` finding observed: one finding per path whatever the value, which goes
@@ -139,16 +139,15 @@ def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, re
     flat = flatten_schema(schema)
     below: dict[str, list[str]] = {}  # parent path -> the paths right below it, sorted
     for pointer in sorted(flat):
-        below.setdefault(pointer.rsplit("/", 1)[0], []).append(pointer)
+        below.setdefault(parent_pointer(pointer), []).append(pointer)
     return CompiledContract(event, api_version, revision, _build(flat, below, "", None))
 
 
 def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, spec: FieldSpec | None) -> Node:
     cut = len(path) + 1
-    children = {
-        unescape_pointer(p[cut:]): _build(flat, below, p, flat[p]) for p in below.get(path, ()) if not p.endswith("/*")
-    }
-    star = _build(flat, below, f"{path}/*", flat[f"{path}/*"]) if f"{path}/*" in flat else None
+    every = append_pointer(path, ANY_ITEM)
+    children = {unescape_pointer(p[cut:]): _build(flat, below, p, flat[p]) for p in below.get(path, ()) if p != every}
+    star = _build(flat, below, every, flat[every]) if every in flat else None
     is_array = spec is not None and "array" in spec.types
     last = path.rsplit("/", 1)[-1]
     accepts = None
@@ -189,7 +188,7 @@ def _settled(
     """The Python types for which :func:`_walk` would find nothing at a node (see :attr:`Node.settled`)."""
     if spec is None:
         return frozenset()
-    out = {py for py, kind in _JSON_TYPES.items() if accepts is None or kind in accepts}
+    out = {py for py, kind in JSON_TYPE_OF.items() if accepts is None or kind in accepts}
     if string_checks:
         out.discard(str)
     if enum is not None:
@@ -267,7 +266,7 @@ def _walk_payload(data: dict[str, Any], contract: CompiledContract, max_new_keys
 
 def _add_new_key(raw: _Raw, kind: str, path: str, key: str, item: Any) -> None:
     """A key the contract does not describe, in the object at *path*: listed while there is room, else counted."""
-    found = (kind, f"{path}/{escape_pointer(key)}", ABSENT, json_type(item))
+    found = (kind, append_pointer(path, key), ABSENT, json_type(item))
     if found in raw:
         return
     listed = raw.listed.get(path, 0)
@@ -287,17 +286,9 @@ def _show(value: Any) -> str:
     return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
 
 
-#: JSON type by Python type, for the values a JSON parser produces (bool before int matters
-#: only to isinstance; here the exact type is looked up).
-_JSON_TYPES: dict[type, str] = {
-    dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean",
-    type(None): "null",
-}
-
-
 def _walk(value: Any, node: Node, raw: _Raw, depth: int) -> None:
     """The reference step: one value against its node, whatever they are."""
-    kind = _JSON_TYPES.get(type(value)) or json_type(value)
+    kind = JSON_TYPE_OF.get(type(value)) or json_type(value)
     spec = node.spec
     if spec is not None:
         if node.accepts is not None:

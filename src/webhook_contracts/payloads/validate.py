@@ -29,7 +29,7 @@ from ..providers import Provider
 from ..values import jsonnumbers
 from ..values.formats import format_checker
 from ..values.jsontypes import json_type
-from ..values.pointer import escape_pointer, to_pointer
+from ..values.pointer import to_field_path, to_pointer
 from ..values.strictjson import parse_strict
 from .detect import Detection, detect_event
 from .envelope import unwrap
@@ -167,7 +167,7 @@ def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[A
                 yield from _explain(sub, show_values)
             return
     parts = list(error.absolute_path)
-    path = "".join("/*" if isinstance(p, int) else f"/{escape_pointer(str(p))}" for p in parts)
+    path = to_field_path(parts)
     value = json.dumps(error.instance)[:200] if show_values else None
     yield parts, Violation(path, keyword, _message(error), value)
 

@@ -26,7 +26,7 @@ import orjson
 
 from ..errors import PayloadError
 from . import jsonnumbers
-from .pointer import escape_pointer
+from .pointer import append_pointer
 
 #: orjson's nesting limit, repeated for messages.
 MAX_NESTING = 1024
@@ -120,7 +120,7 @@ def find_duplicate_key(data: bytes) -> tuple[str, str] | None:
                     found.append((pointer, key))
                     break
                 keys.add(key)
-            stack.extend((f"{pointer}/{escape_pointer(k)}", v) for k, v in node)
+            stack.extend((append_pointer(pointer, k), v) for k, v in node)
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
     return min(found) if found else None
