@@ -24,7 +24,7 @@ from conftest import DATA, HANG_TIMEOUT_S, REPO, Invoke
 from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
 from webhook_contracts.findings import Severity
-from webhook_contracts.payloads.validate import collect_violations, make_validator
+from webhook_contracts.payloads.validate import collect_findings, make_validator
 
 EVENT = "voucher.loyalty_card.pending_points.activated"
 CAPTURE = DATA / "payloads" / f"{EVENT}.json"
@@ -114,7 +114,7 @@ def test_errors_under_a_nullable_object_are_bounded_too() -> None:
     data = {"order": {"items": [1] * ITEMS}}
     tracemalloc.start()
     try:
-        violations, stopped_at = collect_violations(validator, data, max_errors=10)
+        violations, stopped_at = collect_findings(validator, data, max_errors=10)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from .findings import Finding, Location, Report, Severity
     from .payloads.detect import detect_event
     from .payloads.envelope import unwrap
-    from .payloads.validate import ContractValidator, ValidationResult, Violation
+    from .payloads.results import validation_report
+    from .payloads.validate import ContractValidator, ValidationResult
 
 
 def _version() -> str:
@@ -70,7 +71,6 @@ _EXPORTS = {
     "SchemaFileError": "errors",
     "Severity": "findings",
     "ValidationResult": "payloads.validate",
-    "Violation": "payloads.validate",
     "WebhookContractsError": "errors",
     "build_contracts": "contracts.build",
     "compare_payloads": "diff.payloads",
@@ -84,6 +84,7 @@ _EXPORTS = {
     "read_doc_page": "contracts.docpage",
     "resolve_contract": "diff.contracts",
     "unwrap": "payloads.envelope",
+    "validation_report": "payloads.results",
 }
 
 
@@ -123,7 +124,6 @@ __all__ = [
     "SchemaFileError",
     "Severity",
     "ValidationResult",
-    "Violation",
     "WebhookContractsError",
     "__version__",
     "build_contracts",
@@ -138,4 +138,5 @@ __all__ = [
     "read_doc_page",
     "resolve_contract",
     "unwrap",
+    "validation_report",
 ]

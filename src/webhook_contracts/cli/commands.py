@@ -1,7 +1,7 @@
 """The `webhook-contracts` command: parse options, call the library, pick a reporter, exit.
 
-Exit codes: 0 clean, 1 findings (invalid payloads, stale files), 2 usage or
-input error. Errors the toolkit foresees print one line on stderr, no traceback.
+Exit codes: 0 clean, 1 findings at or above `--fail-on` (invalid payloads, stale
+files), 2 usage or input error. Errors the toolkit foresees print one line on stderr, no traceback.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ from ..errors import ExitCode, PayloadError, WebhookContractsError
 from ..findings import Report, exit_code
 from ..fsio import write_atomic
 from ..payloads.validate import ContractValidator, ValidationResult, parse_json
-from ..report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, render_text, with_fail_on
+from ..report import REPORTERS, render_page_json, render_page_text, render_text, with_fail_on
 from ..report.escaping import visible
 from ..report.layout import TextLayout
-from ..report.validation import summary_line
 from .completion import complete_api_versions, complete_events, complete_references
 from .terminal import (
     COLOR_CHOICES,
@@ -244,50 +243,6 @@ def _read_input(path: str, limit: int) -> tuple[bytes, str]:
     return data, source
 
 
-@main.command()
-@click.argument("files", nargs=-1, required=True)
-@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected).",
-              shell_complete=complete_events)
-@click.option("--api-version", help="API version of the contracts (default: the newest).",
-              shell_complete=complete_api_versions)
-@click.option("--revision", type=int, help="Contract revision (default: the newest).")
-@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Schemas folder (default: the project's, else the contracts bundled with the package).")
-@click.option("--format", "fmt", type=click.Choice(sorted(VALIDATION_REPORTERS)), default="text", show_default=True,
-              help="Output format.")
-@click.option("--show-values", is_flag=True, help="Include offending values in messages (they may hold personal data).")
-@quiet_option
-@click.pass_context
-@handle_errors
-def validate(
-    ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
-    revision: int | None, schemas_dir: Path | None, fmt: str, show_values: bool, quiet: bool,
-) -> None:
-    """Validate payload FILES (JSON; `-` for stdin) against their contracts.
-
-    Exit 0 when all are valid, 1 when any is invalid or of an unknown event.
-    """
-    settings = _settings(ctx)
-    registry = _registry(settings, schemas_dir)
-    registry.require_api_version(api_version or settings.api_version)
-    validator = ContractValidator(
-        registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
-        max_errors=settings.max_errors_per_payload,
-    )
-    results: list[ValidationResult] = []
-    for name in files:
-        data, source = _read_input(name, settings.max_payload_bytes)
-        value = parse_json(data, source)
-        results.append(
-            validator.validate(value, source=source, event=event, revision=revision,
-                               show_values=show_values or settings.show_values)
-        )
-    code = ExitCode.OK if all(r.valid for r in results) else ExitCode.FINDINGS
-    if quiet and fmt == "text":
-        write_and_exit(lambda out: out.write(summary_line(results) + "\n"), code)
-    write_and_exit(lambda out: VALIDATION_REPORTERS[fmt](results, out), code)
-
-
 def report_options(func: F) -> F:
     """`--format`, `--fail-on`, `--report`, `-v`, `-q` and `--color`, shared by the checking commands."""
     func = click.option(
@@ -358,6 +313,52 @@ def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
     if schemas_dir is None and not (folder / "index.json").exists():
         folder = bundled_schemas() or folder
     return load_registry(folder, max_file_bytes=settings.max_file_bytes)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected).",
+              shell_complete=complete_events)
+@click.option("--api-version", help="API version of the contracts (default: the newest).",
+              shell_complete=complete_api_versions)
+@click.option("--revision", type=int, help="Contract revision (default: the newest).")
+@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Schemas folder (default: the project's, else the contracts bundled with the package).")
+@click.option("--show-values", is_flag=True, help="Include offending values in messages (they may hold personal data).")
+@report_options
+@click.pass_context
+@handle_errors
+def validate(
+    ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
+    revision: int | None, schemas_dir: Path | None, show_values: bool, fmt: str, fail_on: str | None,
+    reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
+) -> None:
+    """Validate payload FILES (JSON; `-` for stdin) against their contracts.
+
+    Each broken JSON Schema keyword is a finding (`schema.required`, `schema.type`, ...);
+    a payload without a contract is an `unknown_event`. Exit 0 when nothing is at
+    or above --fail-on (every payload valid, by default), 1 when something is, 2 on
+    a usage or input error.
+    """
+    from ..payloads.results import validation_report
+
+    settings = _settings(ctx)
+    registry = _registry(settings, schemas_dir)
+    registry.require_api_version(api_version or settings.api_version)
+    validator = ContractValidator(
+        registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
+        max_errors=settings.max_errors_per_payload,
+    )
+    results: list[ValidationResult] = []
+    for name in files:
+        data, source = _read_input(name, settings.max_payload_bytes)
+        value = parse_json(data, source)
+        results.append(
+            validator.validate(value, source=source, event=event, revision=revision,
+                               show_values=show_values or settings.show_values)
+        )
+    emit_report(validation_report(results), fmt, fail_on or settings.fail_on, reports,
+                layout=layout_for(color, verbose, quiet))
 
 
 @main.command()
