@@ -122,8 +122,6 @@ class _Error:
     keyword: str
     message: str
     value: str | None = None
-    expected: str | None = None
-    observed: str | None = None
 
 
 @dataclass
@@ -162,11 +160,10 @@ def collect_findings(
 
 
 def _occurrences(count: int, examples: list[str]) -> str:
-    """` (1000 times, at /items/0, /items/1, /items/2, ...)`, ` (at /items/3)`, or ''."""
-    listed = ", ".join(examples) + (", ..." if count > len(examples) else "")
-    if count > 1:
-        return f" ({count} times, at {listed})" if examples else f" ({count} times)"
-    return f" (at {listed})" if examples else ""
+    """` (at /items/0, /items/1, /items/2, ...)`, ` (at /items/3)`, or '' (the finding's count says how many)."""
+    if not examples:
+        return ""
+    return f" (at {', '.join(examples)}{', ...' if count > len(examples) else ''})"
 
 
 def _finding(group: _Group) -> Finding:
@@ -181,7 +178,7 @@ def _finding(group: _Group) -> Finding:
         extra["value"] = error.value
     return Finding(
         kind=kind, severity=KINDS[kind].severity, message=error.message + _occurrences(group.count, examples) + value,
-        path=error.path or "/", expected=error.expected, observed=error.observed, count=group.count, extra=extra,
+        path=error.path or "/", count=group.count, extra=extra,
     )
 
 
@@ -213,8 +210,7 @@ def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[A
         # A key breaking `propertyNames` is reported at its object (the key may be data, as a map's keys are).
         keyword = "propertyNames"
     value = json.dumps(error.instance)[:200] if show_values else None
-    expected, observed = _change(error)
-    yield parts, _Error(_grouped(parts), keyword, _message(error, keyword), value, expected, observed)
+    yield parts, _Error(_grouped(parts), keyword, _message(error, keyword), value)
 
 
 def _grouped(parts: list[Any]) -> str:
@@ -242,19 +238,11 @@ def _unexpected(
         yield [*parts, key], _Error(_grouped([*parts, key]), "additionalProperties", "field not in the contract", value)
 
 
-def _change(error: ValidationError) -> tuple[str | None, str | None]:
-    """`expected → observed` of a `type` error: JSON types, never the value."""
-    if error.validator != "type":
-        return None, None
-    kinds = tuple(error.validator_value) if isinstance(error.validator_value, list) else (error.validator_value,)
-    return " or ".join(map(str, kinds)), jsonnumbers.misfit(error.instance, kinds) or json_type(error.instance)
-
-
 def _message(error: ValidationError, keyword: str) -> str:
-    expected = error.validator_value
+    expected, instance = error.validator_value, error.instance
     if keyword == "type":
-        wanted, got = _change(error)
-        return f"expected {wanted}, got {got}"
+        kinds = tuple(expected) if isinstance(expected, list) else (expected,)
+        return f"expected {' or '.join(kinds)}, got {jsonnumbers.misfit(instance, kinds) or json_type(instance)}"
     if keyword == "propertyNames":
         return f"a key does not match the pattern {expected}" if error.validator == "pattern" else (
             "a key does not match the expected pattern")

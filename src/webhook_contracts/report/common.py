@@ -276,8 +276,9 @@ def payload_line(payload: Mapping[str, Any]) -> str:
     detection = detection if isinstance(detection, dict) else {}
     event = payload.get("event")
     if payload.get("revision") is None:
-        runner_up = detection.get("runner_up")
-        guess = f" (best guess {runner_up}, confidence {detection.get('confidence', 0):.2f})" if runner_up else ""
+        runner_up, confidence = detection.get("runner_up"), detection.get("confidence")
+        sure = f", confidence {confidence:.2f}" if isinstance(confidence, (int, float)) else ""
+        guess = f" (best guess {runner_up}{sure})" if runner_up else ""
         return f"{place}: {f'{event}: ' if event else ''}unknown event{guess}"
     head = f"{place}: {event} ({payload.get('api_version')} r{payload.get('revision')}, {detection.get('description')})"
     errors, stopped = payload.get("error_count", 0), payload.get("stopped_at_max_errors")
