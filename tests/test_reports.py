@@ -135,10 +135,33 @@ def coverage_report() -> Report:
     return Report("drift", (finding,), {"payloads": 0, "events": {}})
 
 
+def validate_report() -> Report:
+    """A `validate` run on the bundled contracts: an invalid payload, a valid one, one of a hostile event."""
+    from conftest import DOCS, REPO
+
+    from webhook_contracts.contracts.registry import load_registry
+    from webhook_contracts.contracts.docpage import read_doc_page
+    from webhook_contracts.payloads.results import validation_report
+    from webhook_contracts.payloads.validate import ContractValidator
+
+    example = read_doc_page(DOCS / "voucherify" / "v2024-01-01" / f"{EVENT}.txt").examples[0]
+    bad = json.loads(json.dumps(example))
+    bad["balance"]["points"] = "900"
+    for name in ("object", "related_object", "total"):
+        del bad["balance"][name]
+    validator = ContractValidator(load_registry(REPO / "schemas"))
+    return validation_report([
+        validator.validate(bad, source="payloads/bad.json"),
+        validator.validate(example, source="payloads/good.json"),
+        validator.validate({"id": "evt_1", "type": HOSTILE, "data": {}}, source="payloads/hostile.json"),
+    ])
+
+
 CASES = {
     "check": check_report(),
     "drift": drift_report(),
     "empty": Report("diff", (), {"old": "a.json", "new": "b.json"}),
+    "validate": validate_report(),
 }
 
 
