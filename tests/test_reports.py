@@ -139,8 +139,8 @@ def validate_report() -> Report:
     """A `validate` run on the bundled contracts: an invalid payload, a valid one, one of a hostile event."""
     from conftest import DOCS, REPO
 
-    from webhook_contracts.contracts.registry import load_registry
     from webhook_contracts.contracts.docpage import read_doc_page
+    from webhook_contracts.contracts.registry import load_registry
     from webhook_contracts.payloads.results import validation_report
     from webhook_contracts.payloads.validate import ContractValidator
 
