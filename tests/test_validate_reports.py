@@ -250,3 +250,14 @@ def test_check_fixtures_use_the_findings_of_validate(project: Path, tmp_path: Pa
     assert all(f.message.startswith("fixtures/bad.json: ") and f.message.endswith("`webhook-contracts regen`)")
                for f in found)
     assert validation_report([]).summary == {"payloads": [], "valid": 0, "total": 0}
+
+
+def test_a_validate_kind_in_the_severity_table_is_named_whole(cli: Invoke, tmp_path: Path) -> None:
+    """TOML reads `schema.required = ...` as a nested table; config names the kind as written, and refuses it."""
+    (tmp_path / "webhook-contracts.toml").write_text('[severity]\nschema.required = "warning"\n', "utf-8")
+    result = cli("validate", "--schemas", str(REPO / "schemas"), invalid(tmp_path), root=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: webhook-contracts.toml: severity: 'schema.required' is reported by `validate`, "
+        "whose severities cannot be changed"
+    )
