@@ -166,7 +166,7 @@ def load_settings(root: Path | None = None) -> Settings:
         if not isinstance(value, _TYPES[name]) or isinstance(value, bool) != (bool in _TYPES[name]):
             expected = " or ".join(t.__name__ for t in _TYPES[name])
             raise ConfigError(f"{source}: {key} must be {expected}, not {type(value).__name__}")
-        values[name] = _dotted(value) if name == "severity" else value
+        values[name] = _dotted(value) if name == "severity" and isinstance(value, dict) else value
     _check_values(values, source)
     for key in ("fixtures", "events"):
         if key in values:
