@@ -122,6 +122,40 @@ def test_missing_changelog_entry_then_regen_mends_it(repo: Path) -> None:
     assert failing(check(repo)) == {}
 
 
+def test_an_entry_for_another_revision_is_not_an_entry(repo: Path) -> None:
+    """`revision 31` names revision 31: the new revision 3 still lacks its entry."""
+    page = next((repo / "docs").rglob(f"{EVENT}.txt"))
+    page.write_text(page.read_text("utf-8").replace('{\n  "customer": {', '{\n  "channel": "API",\n  "customer": {', 1))
+    from webhook_contracts.contracts.regen import regen
+
+    regen(load_settings(repo))
+    changelog = repo / "CHANGELOG.md"
+    with_entry = changelog.read_text("utf-8")
+    entry = next(line for line in with_entry.splitlines() if f"`{EVENT}`" in line and "revision 3" in line)
+    changelog.write_text(with_entry.replace(entry, entry.replace("revision 3", "revision 31")), "utf-8")
+    problems = failing(check(repo))
+    assert list(problems) == ["changelog"]
+    assert f"has no new entry for `{EVENT}` revision 3" in problems["changelog"][0]
+
+
+@pytest.mark.parametrize(
+    ("line", "revision", "mentioned"),
+    [
+        ("- Contract `a.b` (webhook API v2024-01-01) revision 1: new contract.", 1, True),
+        ("- Contract `a.b` (webhook API v2024-01-01) revision 12, compatible.", 1, False),
+        ("- Contract `a.b` (webhook API v2024-01-01) revision 12, compatible.", 12, True),
+        ("- `a.b` revision 1.", 1, True),
+        ("- `a.b` revision 1.5", 1, False),
+        ("- `a.b.c` revision 1", 1, False),
+        ("- `a.b` revisions 1", 1, False),
+    ],
+)
+def test_changelog_lines_name_one_revision_exactly(line: str, revision: int, mentioned: bool) -> None:
+    from webhook_contracts.contracts.changelog import mentions
+
+    assert mentions(line, "a.b", revision) is mentioned
+
+
 def test_breaking_edit_of_a_published_revision(repo: Path) -> None:
     path = repo / R1
     schema = json.loads(path.read_bytes())

@@ -20,6 +20,11 @@ def write(tmp_path: Path, name: str, value: object) -> str:
     return str(write_json(tmp_path / name, value))
 
 
+def flat(text: str) -> str:
+    """*text* with runs of white space (table columns, wrapped lines) as one space."""
+    return " ".join(text.split())
+
+
 def test_extract_text_and_json(cli: Invoke) -> None:
     page = str(PAGES / "customer.voucher.loyalty_card.pending_points.added.txt")
     text = cli("extract", page)
@@ -48,7 +53,9 @@ def test_validate_bare_seed_detected_by_shape(cli: Invoke, tmp_path: Path) -> No
     result = cli("validate", write(tmp_path, "rewarded.json", REWARDED), root=REPO)
     assert result.exit_code == 0, result.output
     expected = "customer.rewarded.loyalty_points (v2024-01-01 r2, detected by shape, confidence 1.00): valid"
-    assert expected in result.stdout
+    assert result.stdout.startswith("validate: no findings\n")
+    assert expected in flat(result.stdout)
+    assert "1 of 1 payload(s) valid" in result.stdout
 
 
 def test_validate_envelope_uses_its_type(cli: Invoke, tmp_path: Path) -> None:
@@ -58,7 +65,7 @@ def test_validate_envelope_uses_its_type(cli: Invoke, tmp_path: Path) -> None:
     }
     result = cli("validate", write(tmp_path, "envelope.json", envelope), root=REPO)
     assert result.exit_code == 0, result.output
-    assert "from the envelope type" in result.stdout
+    assert "(v2024-01-01 r2, from the envelope type): valid" in flat(result.stdout)
 
 
 def test_validate_reports_paths_not_values(cli: Invoke, tmp_path: Path) -> None:
@@ -71,11 +78,14 @@ def test_validate_reports_paths_not_values(cli: Invoke, tmp_path: Path) -> None:
     path = write(tmp_path, "bad.json", bad)
     result = cli("validate", path, "--event", "customer.rewarded.loyalty_points", root=REPO)
     assert result.exit_code == 1
-    assert "/balance/points: expected integer, got string [type]" in result.stdout
-    assert "/customer/name: expected string, got integer [type]" in result.stdout
-    assert "/balance: missing required field 'total' [required]" in result.stdout
-    assert "/order/status: not one of the 4 documented values [enum]" in result.stdout
-    assert "/holder/id: does not match the pattern ^cust_ [pattern]" in result.stdout
+    text = flat(result.stdout)
+    assert text.startswith("validate: 5 findings (5 error, 0 warning, 0 info)")
+    assert "schema.type /balance/points expected integer, got string" in text
+    assert "schema.type /customer/name expected string, got integer" in text
+    assert "schema.required /balance/total missing required field" in text
+    assert "schema.enum /order/status not one of the 4 documented values" in text
+    assert "schema.pattern /holder/id does not match the pattern ^cust_" in text
+    assert "customer.rewarded.loyalty_points (v2024-01-01 r2, as given): 5 error(s)" in text
     assert "Jack.Webhook@example.com" not in result.stdout
     shown = cli("validate", path, "--event", "customer.rewarded.loyalty_points", "--show-values", root=REPO)
     assert '"usr_Jack.Webhook@example.com"' in shown.stdout
@@ -84,16 +94,22 @@ def test_validate_reports_paths_not_values(cli: Invoke, tmp_path: Path) -> None:
 def test_validate_json_format(cli: Invoke, tmp_path: Path) -> None:
     bad = copy.deepcopy(ACTIVATED)
     bad["order"]["items"][1]["quantity"] = 1.5
-    result = cli("validate", write(tmp_path, "a.json", bad), "--format", "json", root=REPO)
+    path = write(tmp_path, "a.json", bad)
+    result = cli("validate", path, "--format", "json", root=REPO)
     assert result.exit_code == 1
     doc = json.loads(result.stdout)
-    assert doc["valid"] == 0
-    assert doc["results"][0]["errors"] == [
-        {
-            "count": 1, "examples": ["/order/items/1/quantity"], "keyword": "type",
-            "message": "expected integer, got number", "path": "/order/items/*/quantity",
-        }
-    ]
+    assert (doc["command"], doc["counts"]) == ("validate", {"error": 1, "warning": 0, "info": 0})
+    assert (doc["summary"]["valid"], doc["summary"]["total"]) == (0, 1)
+    [payload] = doc["summary"]["payloads"]
+    assert (payload["source"], payload["event"], payload["revision"], payload["status"]) == (
+        path, "voucher.loyalty_card.pending_points.activated", 2, "invalid")
+    [finding] = doc["findings"]
+    assert {k: finding[k] for k in ("kind", "path", "message", "count", "extra")} == {
+        "kind": "schema.type", "path": "/order/items/*/quantity", "count": 1,
+        "message": "expected integer, got number (at /order/items/1/quantity)",
+        "extra": {"examples": ["/order/items/1/quantity"], "keyword": "type"},
+    }
+    assert finding["location"] == {"file": path, "line": None, "created_at": None}
 
 
 @pytest.mark.parametrize(
@@ -118,13 +134,14 @@ def test_validate_bad_input_exit_2(cli: Invoke, tmp_path: Path, content: bytes, 
 def test_validate_unknown_event_is_a_finding(cli: Invoke, tmp_path: Path) -> None:
     result = cli("validate", write(tmp_path, "x.json", {"something": "else"}), root=REPO)
     assert result.exit_code == 1
-    assert "unknown event" in result.stdout
+    assert "x.json: unknown event" in result.stdout
+    assert "unknown_event" in result.stdout
 
 
 def test_validate_reads_stdin(cli: Invoke) -> None:
     result = cli("validate", "-", "--event", "customer.rewarded.loyalty_points", input=json.dumps(REWARDED), root=REPO)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("<stdin>: customer.rewarded.loyalty_points")
+    assert "\n  <stdin>: customer.rewarded.loyalty_points (v2024-01-01 r2, as given): valid\n" in result.stdout
 
 
 def test_missing_file_exit_2(cli: Invoke, tmp_path: Path) -> None:
@@ -171,7 +188,7 @@ def test_validate_reads_a_distribution_envelope_by_its_event_type(cli: Invoke, t
     result = cli("validate", write(tmp_path, "delivery.json", delivery), root=REPO)
     assert result.exit_code == 0, result.output
     assert "customer.rewarded.loyalty_points (v2024-01-01 r2, from the distribution envelope's event.type): valid" \
-        in result.stdout
+        in flat(result.stdout)
 
 
 def test_version_comes_from_the_installed_metadata(cli: Invoke) -> None:

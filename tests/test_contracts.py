@@ -27,7 +27,7 @@ def validator() -> ContractValidator:
 @pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])
 def test_seed_validates_with_jsonschema(validator: ContractValidator, event: str, example: dict[str, Any]) -> None:
     result = validator.validate(example, source=event, event=event)
-    assert result.valid, result.violations
+    assert result.valid, result.findings
 
 
 @pytest.mark.parametrize(("event", "example"), SEEDS, ids=[s[0] for s in SEEDS])

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webhook_contracts.contracts.inference import infer_schema
-from webhook_contracts.payloads.validate import iter_violations, make_validator
+from webhook_contracts.payloads.validate import iter_findings, make_validator
 
 KEYS = st.sampled_from(
     ["id", "object", "metadata", "created_at", "name", "items", "r_0e2905d4e6985a04b5", "a/b~c", "x"]
@@ -37,7 +37,7 @@ JSON = st.recursive(
 def test_inferred_schema_accepts_every_sample(samples: list[Any]) -> None:
     validator = make_validator(infer_schema(samples))
     for sample in samples:
-        assert list(iter_violations(validator, sample)) == [], sample
+        assert list(iter_findings(validator, sample)) == [], sample
 
 
 @settings(max_examples=200, deadline=None)

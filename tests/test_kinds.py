@@ -52,12 +52,14 @@ def _emitted(path: Path) -> set[str]:
 def test_every_kind_the_code_emits_is_declared() -> None:
     from webhook_contracts.diff import payloads as payloadcompare
     from webhook_contracts.drift import walker as drift
+    from webhook_contracts.payloads import validate
 
     emitted = set().union(*(_emitted(path) for path in sorted(SOURCE.rglob("*.py"))))
     emitted |= set(drift._MESSAGES) | set(payloadcompare.SEVERITY)
+    emitted |= {*validate.KEYWORD_KINDS.values(), validate.OTHER_KEYWORD}
     # A kind spelled differently in the source is missed here; the list below pins what the scan sees.
     assert {"invalid_schema", "stale", "drift", "nothing_checked", "unchecked_traffic", "format", "const",
-            "annotation", "value"} <= emitted
+            "annotation", "value", "unknown_event", "errors_not_listed"} <= emitted
     assert sorted(emitted - set(KINDS)) == []
     assert sorted(set(KINDS) - emitted) == [], "declared kinds nothing emits"
 
@@ -65,7 +67,7 @@ def test_every_kind_the_code_emits_is_declared() -> None:
 def test_kinds_are_well_formed() -> None:
     for name, kind in KINDS.items():
         assert kind.name == name and kind.title and kind.description.endswith(".") and kind.remedy.endswith(".")
-        assert set(kind.commands) <= {"drift", "check", "diff", "compare"}
+        assert set(kind.commands) <= {"drift", "check", "diff", "compare", "validate"}
     assert set(DRIFT_SEVERITY) == {name for name, kind in KINDS.items() if "drift" in kind.commands}
 
 
@@ -82,10 +84,12 @@ def test_readme_table_is_generated_from_the_kinds() -> None:
     readme = (REPO / "README.md").read_text("utf-8")
     assert tool.updated(readme) == readme, "README.md's finding kinds are behind: run python tools/cli_reference.py"
     section = readme.split(tool.START, 1)[1].split(tool.END, 1)[0]
-    rows = re.findall(r"^\| `(\w+)` \| (\w+) \| ", section, flags=re.MULTILINE)
+    rows = re.findall(r"^\| `([\w.]+)` \| (\w+) \| ", section, flags=re.MULTILINE)
     assert sorted(rows) == sorted((name, kind.severity.label) for name, kind in KINDS.items())
     headings = re.findall(r"^Reported by (.*):$", section, flags=re.MULTILINE)
-    assert headings == ["`drift` and `check --logs`", "`check`", "`diff` and `compare`", "`compare`", "`diff`"]
+    assert headings == [
+        "`drift` and `check --logs`", "`check`", "`diff` and `compare`", "`compare`", "`diff`", "`validate`",
+    ]
 
 
 def test_readme_table_goes_stale_when_a_kind_changes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,3 +100,14 @@ def test_readme_table_goes_stale_when_a_kind_changes(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(tool.KINDS, "new_field", KINDS["new_field"])
     monkeypatch.setitem(tool.KINDS, "brand_new", dataclasses.replace(KINDS["value"], name="brand_new"))
     assert "| `brand_new` | info |" in tool.updated(readme)
+
+
+def test_validate_kinds_are_keywords_and_do_not_collide() -> None:
+    """A broken keyword is `schema.<keyword>`: no `validate` kind shares a name with a kind of another command."""
+    from webhook_contracts.payloads.validate import KEYWORD_KINDS, OTHER_KEYWORD, keyword_kind
+
+    assert all(kind == f"schema.{keyword}" for keyword, kind in KEYWORD_KINDS.items())
+    assert keyword_kind("minimum") == OTHER_KEYWORD == "schema.other"
+    validate = {name for name, kind in KINDS.items() if kind.commands == ("validate",)}
+    assert validate == {*KEYWORD_KINDS.values(), OTHER_KEYWORD, "unknown_event", "errors_not_listed"}
+    assert not validate & {name for name, kind in KINDS.items() if "validate" not in kind.commands}

@@ -120,11 +120,12 @@ def test_validate_says_where_and_what(cli: Invoke, tmp_path: Path) -> None:
     path.write_text(_text(INTEGER_FIELD, "900.0"), "utf-8")
     result = cli("validate", str(path), "--event", EVENT, root=REPO)
     assert result.exit_code == 1
-    assert f"{INTEGER_FIELD}: expected integer, got number" in result.output
+    assert f"schema.type {INTEGER_FIELD} expected integer, got number" in " ".join(result.output.split())
     path.write_text(_text(NUMBER_FIELD, "1e400"), "utf-8")
     result = cli("validate", str(path), "--event", EVENT, root=REPO)
     assert result.exit_code == 1
-    assert f"{NUMBER_FIELD}: expected number, got number beyond the double range" in result.output
+    assert f"schema.type {NUMBER_FIELD} expected number, got number beyond the double range" in " ".join(
+        result.output.split())
 
 
 def test_an_integer_too_long_to_read_is_an_input_error(cli: Invoke, tmp_path: Path) -> None:

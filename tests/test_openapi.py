@@ -182,7 +182,7 @@ def test_every_official_example_validates_against_its_contract() -> None:
         for example in event.examples:
             result = validator.validate(example, source=name, event=name)
             assert result.revision is not None, name
-            assert result.violations == (), (name, result.violations)
+            assert result.findings == (), (name, result.findings)
             checked += 1
     assert checked >= 26
 

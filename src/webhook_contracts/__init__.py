@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from .findings import Finding, Location, Report, Severity
     from .payloads.detect import detect_event
     from .payloads.envelope import unwrap
-    from .payloads.validate import ContractValidator, ValidationResult, Violation
+    from .payloads.results import validation_report
+    from .payloads.validate import ContractValidator, ValidationResult
     from .providers import PROVIDERS, Provider, get_provider
     from .providers.voucherify.pages import parse_doc_page, read_doc_page
 
@@ -76,7 +77,6 @@ _EXPORTS = {
     "SchemaFileError": "errors",
     "Severity": "findings",
     "ValidationResult": "payloads.validate",
-    "Violation": "payloads.validate",
     "WebhookContractsError": "errors",
     "build_contracts": "contracts.build",
     "compare_payloads": "diff.payloads",
@@ -93,6 +93,7 @@ _EXPORTS = {
     "resolve_contract": "diff.contracts",
     "run_drift": "drift.run",
     "unwrap": "payloads.envelope",
+    "validation_report": "payloads.results",
 }
 
 
@@ -135,7 +136,6 @@ __all__ = [
     "SchemaFileError",
     "Severity",
     "ValidationResult",
-    "Violation",
     "WebhookContractsError",
     "__version__",
     "build_contracts",
@@ -153,4 +153,5 @@ __all__ = [
     "resolve_contract",
     "run_drift",
     "unwrap",
+    "validation_report",
 ]

@@ -176,7 +176,7 @@ def load_settings(root: Path | None = None) -> Settings:
         if not isinstance(value, _TYPES[name]) or isinstance(value, bool) != (bool in _TYPES[name]):
             expected = " or ".join(t.__name__ for t in _TYPES[name])
             raise ConfigError(f"{source}: {key} must be {expected}, not {type(value).__name__}")
-        values[name] = value
+        values[name] = _dotted(value) if name == "severity" and isinstance(value, dict) else value
     _check_values(values, source)
     for key in ("fixtures", "events"):
         if key in values:
@@ -286,6 +286,17 @@ def _check_values(values: dict[str, Any], source: str) -> None:
     if not package.isidentifier() or keyword.iskeyword(package):
         raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
                           f"not {package!r}")
+
+
+def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """*table* with TOML's dotted keys joined back into names: `schema.required = ...` is a nested table."""
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.update(_dotted(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _check_kind(kind: str, source: str) -> None:

@@ -1,6 +1,6 @@
 """Findings as data: what every checking command reports, in one shape.
 
-`drift`, `diff`, `compare` and `check` each produce a :class:`Report` of
+`validate`, `drift`, `diff`, `compare` and `check` each produce a :class:`Report` of
 :class:`Finding` objects; the renderers in :mod:`webhook_contracts.report`
 turn any report into text, JSON, Markdown, JUnit, SARIF or GitHub annotations.
 A finding carries paths, types and counts; payload values only when the user
@@ -53,6 +53,7 @@ class FindingKind:
 _DRIFT = ("drift", "check")
 _DIFF = ("diff",)
 _CHECK = ("check",)
+_VALIDATE = ("validate",)
 
 #: Every kind of finding the commands report, by name.
 KINDS: dict[str, FindingKind] = {
@@ -191,6 +192,53 @@ KINDS: dict[str, FindingKind] = {
                     "Check code that routes on the field's value.", _DIFF),
         FindingKind("annotation", Severity.INFO, "Documentation changed",
                     "Only titles or descriptions changed.", "Nothing to do.", _DIFF),
+        # A payload against its contract (`validate`): the kind is the JSON Schema keyword it breaks.
+        FindingKind("schema.type", Severity.ERROR, "Value of another type",
+                    "A field holds another JSON type than its contract allows (a string for an integer, a "
+                    "number for an integer, `null` where none is allowed).",
+                    "Fix the payload, or, if the provider sends it so, update the doc page and run "
+                    "`webhook-contracts regen`.", _VALIDATE),
+        FindingKind("schema.required", Severity.ERROR, "Required field missing",
+                    "A field the contract requires is absent: one finding per missing field, at the field's "
+                    "path.",
+                    "Add the field to the payload, or report its absence to the provider.", _VALIDATE),
+        FindingKind("schema.enum", Severity.ERROR, "Value outside the documented enum",
+                    "A field holds a value outside the values its contract lists (shown only with "
+                    "`--show-values`).",
+                    "Handle the new value in the consumer; report undocumented values to the provider.",
+                    _VALIDATE),
+        FindingKind("schema.const", Severity.ERROR, "Constant differs",
+                    "A field the contract fixes to one value (an object tag) holds another.",
+                    "Check which kind of object the payload carries.", _VALIDATE),
+        FindingKind("schema.pattern", Severity.ERROR, "String does not match the pattern",
+                    "A string breaks its contract's pattern (an identifier with another prefix).",
+                    "Check code that parses or routes on the shape of the string.", _VALIDATE),
+        FindingKind("schema.format", Severity.ERROR, "String in another format",
+                    "A string is not a valid value of its contract's format (a date-time, an e-mail address).",
+                    "Check the consumer's parsing of the field.", _VALIDATE),
+        FindingKind("schema.additionalProperties", Severity.ERROR, "Field not allowed",
+                    "An object the contract closes holds a field the contract does not list: one finding per "
+                    "field.",
+                    "Remove the field, or add it to the doc page and run `webhook-contracts regen`.", _VALIDATE),
+        FindingKind("schema.propertyNames", Severity.ERROR, "Key of a map does not match",
+                    "A key of an object keyed by data breaks the pattern the contract sets for its keys (the key "
+                    "is shown only with `--show-values`).",
+                    "Check where the key comes from.", _VALIDATE),
+        FindingKind("schema.anyOf", Severity.ERROR, "Matches none of the allowed shapes",
+                    "A value matches none of the alternatives its contract allows.",
+                    "Compare the value with each alternative of the contract.", _VALIDATE),
+        FindingKind("schema.other", Severity.ERROR, "Breaks another keyword",
+                    "A payload breaks a JSON Schema keyword the generated contracts do not use (in a schema "
+                    "given with `--schemas`); the message names the keyword.",
+                    "Compare the payload with that keyword of the schema.", _VALIDATE),
+        FindingKind("unknown_event", Severity.ERROR, "No contract for the payload",
+                    "The payload's event (given with `--event` or named by its envelope) has no contract in the "
+                    "API version, or its shape matches no contract well enough (`detect-threshold`).",
+                    "Name the event with `--event`, or pick the API version with `--api-version`.", _VALIDATE),
+        FindingKind("errors_not_listed", Severity.WARNING, "More errors than are listed",
+                    "Validation of a payload stopped at `max-errors-per-payload` (default 100) errors: it has "
+                    "more than its findings list.",
+                    "Fix the listed errors first; raise `max-errors-per-payload` to see more.", _VALIDATE),
     )
 }
 

@@ -21,9 +21,10 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
+from ..contracts.changelog import mentions
 from ..contracts.registry import (
     INDEX_NAME,
     Revision,
@@ -44,6 +45,9 @@ from ..errors import (
 )
 from ..findings import REPOSITORY_CONFIG, Finding, Location, Report, Severity, locate
 from ..fsio import read_file
+
+if TYPE_CHECKING:
+    from ..payloads.validate import ValidationResult
 
 Check = Callable[[Settings, "CheckOptions"], Iterator[Finding]]
 
@@ -224,24 +228,18 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
         yield from _violations(result, rel, edited)
 
 
-def _violations(result: Any, file: str, edited: set[Revision]) -> Iterator[Finding]:
-    if result.revision is None:
-        yield _finding("fixture_violation", f"{result.source}: no contract matches this payload", file)
+def _violations(result: ValidationResult, file: str, edited: set[Revision]) -> Iterator[Finding]:
+    """The findings of a validated example or fixture (what `validate` reports), as fixture violations."""
+    from ..payloads.results import result_findings
+
+    if result.revision in edited:
         return
-    rev = result.revision
-    if rev in edited:
-        return
-    for v in result.violations:
-        yield _finding(
-            "fixture_violation", f"{result.source}: {v.path or '/'}: {v.message}{v.occurrences()} "
-            "(fix the fixture, or the doc page and `webhook-contracts regen`)", file,
-            event=rev.event, api_version=rev.api_version, revision=rev.revision, path=v.path or "/", count=v.count,
-        )
-    if result.stopped_at is not None:
-        yield _finding(
-            "fixture_violation", f"{result.source}: stopped after {result.stopped_at} errors "
-            "(max-errors-per-payload); it has more", file,
-            event=rev.event, api_version=rev.api_version, revision=rev.revision,
+    for found in result_findings(result):
+        place = f"{found.path}: " if found.path else ""
+        fix = " (fix the fixture, or the doc page and `webhook-contracts regen`)" if found.path else ""
+        yield replace(
+            found, kind="fixture_violation", severity=Severity.ERROR, location=Location(file),
+            message=f"{result.source}: {place}{found.message}{fix}", extra={**found.extra, "validate": found.kind},
         )
 
 
@@ -331,7 +329,7 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
             yield _finding("published_revision_edited", _restore_message(rel, _edit(settings, base, rel), base),
                            rel, event=event)
             continue
-        mentioned = any(f"`{event}`" in text and f"revision {revision}" in text for text in added_lines)
+        mentioned = any(mentions(text, event, revision) for text in added_lines)
         if not mentioned:
             yield _finding(
                 "changelog",

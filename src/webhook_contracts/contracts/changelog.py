@@ -8,6 +8,7 @@ already there changes nothing, so `regen` stays idempotent.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..diff.schemas import SchemaChange
@@ -22,6 +23,15 @@ and this project adheres to [Semantic Versioning](https://semver.org/spec/v2.0.0
 
 ## [Unreleased]
 """
+
+
+def mentions(line: str, event: str, revision: int | str) -> bool:
+    """Whether a CHANGELOG *line* names contract *event* (in backticks) at exactly *revision*.
+
+    `revision 12` is not an entry for revision 1, nor `revision 1.5`.
+    """
+    number = re.escape(str(revision))
+    return f"`{event}`" in line and re.search(rf"\brevision {number}(?!\d|\.\d)", line) is not None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Output formats. Each renderer takes a result and a text stream, nothing else.
 
 :data:`REPORTERS` holds the renderers of a :class:`~webhook_contracts.findings.Report`
-(the checking commands build their `--format` choice from its keys); adding a
+(every checking command, `validate` too, builds its `--format` choice from its keys); adding a
 format is one function and one entry.
 """
 
@@ -19,7 +19,6 @@ from .markdown import render_markdown
 from .pages import render_page_json, render_page_text
 from .sarif import render_sarif, sarif_log
 from .text import render_text
-from .validation import VALIDATION_REPORTERS
 
 Reporter = Callable[[Report, TextIO], None]
 
@@ -35,7 +34,6 @@ REPORTERS: dict[str, Reporter] = {
 __all__ = [
     "FAIL_ON_KEY",
     "REPORTERS",
-    "VALIDATION_REPORTERS",
     "Reporter",
     "render_github",
     "render_json",

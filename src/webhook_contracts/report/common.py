@@ -263,10 +263,42 @@ def _check_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> 
         yield "checks: " + "; ".join(f"{name} {status}" for name, status in checks.items())
 
 
+def validated_payloads(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The payloads a `validate` summary lists (source, event, revision, status, ...)."""
+    payloads = summary.get("payloads")
+    return [p for p in payloads if isinstance(p, dict)] if isinstance(payloads, list) else []
+
+
+def payload_line(payload: Mapping[str, Any]) -> str:
+    """`a.json: customer.rewarded.loyalty_points (v2024-01-01 r2, from the envelope type): valid`."""
+    place = f"{payload.get('source')}:{payload['where']}" if payload.get("where") else str(payload.get("source"))
+    detection = payload.get("detection")
+    detection = detection if isinstance(detection, dict) else {}
+    event = payload.get("event")
+    if payload.get("revision") is None:
+        runner_up, confidence = detection.get("runner_up"), detection.get("confidence")
+        sure = f", confidence {confidence:.2f}" if isinstance(confidence, (int, float)) else ""
+        guess = f" (best guess {runner_up}{sure})" if runner_up else ""
+        return f"{place}: {f'{event}: ' if event else ''}unknown event{guess}"
+    head = f"{place}: {event} ({payload.get('api_version')} r{payload.get('revision')}, {detection.get('description')})"
+    errors, stopped = payload.get("error_count", 0), payload.get("stopped_at_max_errors")
+    if payload.get("status") == "valid":
+        return f"{head}: valid"
+    if stopped is not None:
+        return f"{head}: more than {errors} error(s); stopped at max-errors-per-payload ({stopped})"
+    return f"{head}: {errors} error(s)"
+
+
+def _validate_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> Iterator[str]:
+    yield from (payload_line(p) for p in validated_payloads(summary))
+    yield f"{summary.get('valid', 0)} of {summary.get('total', 0)} payload(s) valid"
+
+
 #: Command-specific summary layouts; other commands get the generic key/value list.
 SUMMARIES: dict[str, Callable[[Mapping[str, Any], int | None], Iterator[str]]] = {
     "check": _check_summary,
     "drift": _drift_summary,
+    "validate": _validate_summary,
 }
 
 

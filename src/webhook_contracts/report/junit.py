@@ -5,7 +5,7 @@ above the report's `fail_on` threshold (see :mod:`.common`; errors and
 warnings when the report carries none) fails, a skipped check is skipped.
 Other commands get one suite per event and API version with one case per
 finding; `drift` adds one passing case for each event it checked without a
-finding, and a run without any case gets one passing case, so a clean run is
+finding, `validate` one for each valid payload, and a run without any case gets one passing case, so a clean run is
 never "no results". Findings below the threshold pass with their details in
 `<system-out>`; baselined findings are `<skipped>`, never failures. Suites and
 cases are sorted by name. Text goes through :func:`~.escaping.xml_text`, so
@@ -28,7 +28,9 @@ from .common import (
     group_title,
     iter_groups,
     path_label,
+    payload_line,
     seen,
+    validated_payloads,
     where,
 )
 from .escaping import xml_text
@@ -110,24 +112,45 @@ def _iter_check_suites(report: Report, threshold: Severity | None) -> Iterator[S
 
 
 def _iter_finding_suites(report: Report, threshold: Severity | None) -> Iterator[Suite]:
-    """One suite per event and API version, one case per finding; `drift`: a case per clean event."""
+    """One suite per event and API version, one case per finding, and the passing cases of clean work."""
     accepted = baseline_justification(report)
+    clean = _clean_cases(report)
     seen_events = set()
     for (event, api_version), findings in iter_groups(report):
         seen_events.add(event)
         classname = event or report.command
         cases = [_finding_case(f, classname, threshold, accepted) for f in findings]
+        # `drift` says an event is clean only when it has no finding at all.
+        cases += clean.pop((event, api_version), []) if report.command == "validate" else []
         yield group_title(event, api_version) if event else report.command, cases
+    for (event, api_version), cases in sorted(clean.items()):
+        if report.command == "drift" and event in seen_events:
+            continue
+        yield group_title(event, api_version), cases
+
+
+def _clean_cases(report: Report) -> dict[tuple[str, str], list[ET.Element]]:
+    """Passing cases by (event, API version): `drift`, one per event checked; `validate`, one per valid payload."""
+    out: dict[tuple[str, str], list[ET.Element]] = {}
     events = report.summary.get("events") if report.command == "drift" else None
     for event, info in sorted(events.items()) if isinstance(events, dict) else ():
-        if event in seen_events or not isinstance(info, dict):
+        if not isinstance(info, dict):
             continue
         case = _case(f"payloads conform to r{info.get('revision')}", event)
         ET.SubElement(case, "system-out").text = xml_text(
             f"{info.get('payloads', 0)} payload(s) checked against r{info.get('revision')}, no drift\n",
             multiline=True,
         )
-        yield group_title(event, str(info.get("api_version") or "")), [case]
+        out.setdefault((event, str(info.get("api_version") or "")), []).append(case)
+    for payload in validated_payloads(report.summary) if report.command == "validate" else ():
+        if payload.get("status") != "valid":
+            continue
+        event, source = str(payload.get("event") or ""), str(payload.get("source"))
+        case = _case(f"{source} conforms to r{payload.get('revision')}", event)
+        case.set("file", xml_text(source))
+        ET.SubElement(case, "system-out").text = xml_text(payload_line(payload) + "\n", multiline=True)
+        out.setdefault((event, str(payload.get("api_version") or "")), []).append(case)
+    return out
 
 
 def _counts(cases: list[ET.Element]) -> dict[str, str]:
