@@ -127,7 +127,8 @@ class _Main(click.Group):
     help="Project folder. Default: the nearest folder above the working one with a "
     "[tool.webhook-contracts] table or webhook-contracts.toml, else the working folder.",
 )
-@click.version_option(package_name="webhook-contracts", prog_name="webhook-contracts")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=lambda ctx, _, on: _version(ctx, on),
+              help="Show the version and the drift engine, and exit.")
 def main(root: Path | None) -> None:
     """Keep webhook consumers honest: contracts from doc pages, validation and drift."""
 
@@ -353,6 +354,19 @@ def emit_report(
     write_and_exit(lambda out: REPORTERS[fmt](shown, out), code)
 
 
+def _version(ctx: click.Context, value: bool) -> None:
+    """`--version`: the installed version, and which drift engine runs (native or Python)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from ..drift.native import engine_name
+
+    click.echo(f"webhook-contracts, version {version('webhook-contracts')}")
+    click.echo(f"drift engine: {engine_name()}")
+    ctx.exit()
+
+
 def _registry(settings: Settings, schemas_dir: Path | None) -> Registry:
     folder = schemas_dir or settings.schemas_dir
     if schemas_dir is None and not (folder / "index.json").exists():
@@ -463,6 +477,7 @@ def drift(
     """
     from ..drift.baseline import apply_baseline, load_baseline, unaccepted
     from ..drift.baseline import write_baseline as save_baseline
+    from ..drift.native import engine_name
     from ..drift.parallel import cpu_count, scan_files
     from ..drift.records import STDIN, expand_inputs, input_size
     from ..drift.scanner import drift_options
@@ -484,6 +499,8 @@ def drift(
                             progress=bar if show else None)
     finally:
         bar.close()
+    if verbose and not quiet:
+        click.echo(f"drift engine: {engine_name()}", err=True)
     baseline = baseline_path or settings.baseline_path
     if baseline is not None:
         source = baseline_path.as_posix() if baseline_path else settings.rel(baseline)

@@ -38,7 +38,7 @@ from ..contracts.registry import Registry
 from ..errors import InputError, RegistryError
 from ..findings import Report
 from .fastpath import DriftGate, Pass
-from .native import native_gate
+from .native.gate import native_gate
 from .records import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
 from .scanner import DriftOptions, DriftScanner, check_options
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
