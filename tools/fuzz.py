@@ -61,7 +61,7 @@ def _generated() -> dict[str, Any]:
     return dict(TARGETS)
 
 
-GENERATED = ("documents", "fastpath", "gzip", "jobs")
+GENERATED = ("documents", "fastpath", "gzip", "jobs", "native")
 
 
 def _targets() -> dict[str, Callable[[bytes], None]]:
