@@ -26,23 +26,23 @@ from conftest import REPO
 from drift_support import all_examples, envelope, registry
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from provider_traffic import EVENT_KEYS, generate
 
 from webhook_contracts.cli import main
 from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.fastpath import _GENERATED_KEY
 from webhook_contracts.drift.native import ENV, engine_name, load
 from webhook_contracts.drift.native.gate import NativeGate, native_gate
 from webhook_contracts.drift.native.program import ARRAY, FORMATS, INTEGER, MAP, NULL, NUMBER, OBJECT, STRING, STRUCT
 from webhook_contracts.drift.records import iter_records, line_records
 from webhook_contracts.drift.scanner import DriftScanner, scan_records
 from webhook_contracts.report.jsonreport import report_dict
-from webhook_contracts.drift.fastpath import _GENERATED_KEY
 from webhook_contracts.values.formats import has_format
 from webhook_contracts.values.jsonnumbers import is_integer, is_number, loads
 from webhook_contracts.values.rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN, is_date, is_date_time
-from provider_traffic import EVENT_KEYS, generate
 
 sys.path.insert(0, str(REPO / "tools"))
-import make_sample_log  # noqa: E402 - lives in tools/, put on the path above
+import make_sample_log
 
 SAMPLE = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
 NATIVE = load()
@@ -200,7 +200,8 @@ _ASCII = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, 
 
 @needs_native
 @settings(max_examples=300, deadline=None)
-@given(st.emails().map(str) | _ASCII | st.from_regex(r"[a-z.@<> -]{1,6}@[a-z.-]{1,6}\.[a-zA-Z0-9 -]{1,4}", fullmatch=True))
+@given(st.emails().map(str) | _ASCII
+       | st.from_regex(r"[a-z.@<> -]{1,6}@[a-z.-]{1,6}\.[a-zA-Z0-9 -]{1,4}", fullmatch=True))
 def test_email_is_the_gate_rule(value: str) -> None:
     _assert_string_rule("email", value)
 
@@ -263,7 +264,8 @@ def test_integers_and_numbers_are_the_jsonnumbers_rule(token: str) -> None:
 def test_enums_prefixes_and_lists() -> None:
     assert _clean("enum", b'"LOYALTY_CARD"') and not _clean("enum", b'"LOYALTY-CARD"')
     assert not _clean("enum", b'"LOYALTY\\u005fCARD"')  # an escape is referred, never guessed
-    assert _clean("prefix", b'"cust_1"') and not _clean("prefix", b'"cus_1"') and not _clean("prefix", b'"cust\\u005f1"')
+    assert _clean("prefix", b'"cust_1"') and not _clean("prefix", b'"cus_1"')
+    assert not _clean("prefix", b'"cust\\u005f1"')
     assert _clean("integer enum", b"-3") and not _clean("integer enum", b"3") and not _clean("integer enum", b"1.0")
     assert _clean("nullable list", b"null") and _clean("nullable list", b'["2024-02-29", "2023-01-31"]')
     assert not _clean("nullable list", b'["2023-02-29"]') and not _clean("nullable list", b'[1]')

@@ -29,7 +29,7 @@ def _load() -> tuple[ModuleType | None, str]:
         return None, f"{ENV}=0"
     if not _IMPORTED:
         try:
-            from . import _native  # type: ignore[attr-defined]  # noqa: PLC0415 - built, not written
+            from . import _native  # type: ignore[attr-defined]
 
             _IMPORTED.append((_native, "C extension"))
         except ImportError as exc:

@@ -76,7 +76,7 @@ class NativeGate:
         return index
 
     def _add_event(self, event: str) -> None:
-        from .program import Unsupported, bare_program, root_program  # noqa: PLC0415 - with the first event
+        from .program import Unsupported, bare_program, root_program
 
         gate = self.gate
         root = gate._contract_of(event).root

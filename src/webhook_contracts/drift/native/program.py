@@ -130,8 +130,8 @@ def _integer_enum(enum: tuple[Any, ...]) -> tuple[int, ...]:
 
 def _string(node: Node) -> tuple[int, bytes, tuple[bytes, ...] | None]:
     """(format, prefix, values) of a string position; the values of an enum or tag replace the tests."""
-    from ...values.formats import prefix_from_pattern  # noqa: PLC0415 - only when a contract is compiled
-    from ..fastpath import _FORMATS  # noqa: PLC0415 - the gate's format patterns
+    from ...values.formats import prefix_from_pattern
+    from ..fastpath import _FORMATS
 
     spec = node.spec
     assert spec is not None
