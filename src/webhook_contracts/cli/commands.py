@@ -23,7 +23,6 @@ from ..contracts.registry import Registry, bundled_schemas, load_registry
 from ..errors import ExitCode, PayloadError, WebhookContractsError
 from ..findings import Report, exit_code
 from ..fsio import write_atomic
-from ..payloads.validate import ContractValidator, ValidationResult, parse_json
 from ..report import REPORTERS, VALIDATION_REPORTERS, render_page_json, render_page_text, render_text, with_fail_on
 from ..report.escaping import visible
 from ..report.layout import TextLayout
@@ -268,6 +267,8 @@ def validate(
 
     Exit 0 when all are valid, 1 when any is invalid or of an unknown event.
     """
+    from ..payloads.validate import ContractValidator, ValidationResult, parse_json
+
     settings = _settings(ctx)
     registry = _registry(settings, schemas_dir)
     registry.require_api_version(api_version or settings.api_version)
@@ -427,6 +428,7 @@ def compare(
     if a == b == "-":
         raise click.UsageError("only one of A and B can be read from stdin")
     from ..diff.payloads import compare_payloads
+    from ..payloads.validate import parse_json
 
     settings = _settings(ctx)
     values = []

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..payloads.validate import ValidationResult
+if TYPE_CHECKING:  # the validator imports jsonschema, which only `validate` needs
+    from ..payloads.validate import ValidationResult
 
-Reporter = Callable[[Sequence[ValidationResult], TextIO], None]
+Reporter = Callable[[Sequence["ValidationResult"], TextIO], None]
 
 
 def _status(result: ValidationResult) -> str:
