@@ -249,6 +249,24 @@ static inline int utf8_len(const unsigned char *p, const unsigned char *end) {
     return 0;
 }
 
+/* Bytes that need no attention inside a string: ASCII, printable, neither a quote nor a backslash. */
+static unsigned char ORDINARY[256];
+
+static void init_ordinary(void) {
+    for (int b = 0; b < 256; b++) ORDINARY[b] = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
+}
+
+/* Whether the eight bytes at p are all ordinary (bit tricks of "Bit Twiddling Hacks": a zero byte of
+ * x ^ pattern, a byte below 0x20, a byte with its high bit set). */
+static inline int swar_ordinary(const unsigned char *p) {
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+    uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
+    uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((x - ones * 0x20) & ~x) | x;
+    return (special & high) == 0;
+}
+
 /* A string at c->p (its opening quote): its raw content in [*s, *s + *len). *plain: no escape, ASCII or not.
  * Refers (-1) on invalid JSON: control characters, bad escapes, lone surrogates, invalid UTF-8. */
 static int read_string(Cursor *c, const unsigned char **s, Py_ssize_t *len, int *plain) {
@@ -256,6 +274,10 @@ static int read_string(Cursor *c, const unsigned char **s, Py_ssize_t *len, int 
     *s = p;
     *plain = 1;
     while (p < end) {
+        /* Eight ordinary bytes at a time, then one ordinary byte at a time, up to the next special one. */
+        while (end - p >= 8 && swar_ordinary(p)) p += 8;
+        while (p < end && ORDINARY[*p]) p++;
+        if (p >= end) break;
         unsigned char ch = *p;
         if (ch == '"') {
             *len = p - *s;
@@ -550,7 +572,7 @@ static inline Py_ssize_t find_field(const Type *t, const unsigned char *s, Py_ss
         Py_ssize_t i = hint + k;
         if (i >= count) i -= count;
         const Field *f = &t->fields[i];
-        if (f->len == n && memcmp(f->key, s, n) == 0) return i;
+        if (f->len == n && (n == 0 || (f->key[0] == (char)s[0] && memcmp(f->key, s, n) == 0))) return i;
     }
     return -1;
 }
@@ -1202,6 +1224,7 @@ static PyType_Spec Engine_spec = {
 };
 
 static int module_exec(PyObject *module) {
+    init_ordinary();
     PyObject *type = PyType_FromSpec(&Engine_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Engine", type) < 0) {
