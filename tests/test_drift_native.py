@@ -294,12 +294,20 @@ def test_strings_are_valid_json_or_referred(inner: bytes) -> None:
     b'{"type":"e","data":{"v":"a"}} x',  # text after the document
     b'{"type":"e","data":{"v":"a"}',
     b'{"type":"e","data":{"v":"a"},"extra":1}',  # not an envelope key
-    b'{"type":"f","data":{"v":"a"}}',  # an event without a program
     b'{"type":"e","data":{}}',  # a required field absent
     b'\xef\xbb\xbf{"type":"e","data":{"v":"a"}}',
 ])
 def test_refers_what_it_does_not_judge(line: bytes) -> None:
     assert _engines()["string"].check(line) == -1
+
+
+@needs_native
+def test_hands_the_gate_what_it_has_no_program_for() -> None:
+    """-3: an event, distribution name or bare data it has no program for yet (the gate compiles them)."""
+    assert _engines()["string"].check(b'{"type":"f","data":{"v":"a"}}') == -3
+    assert _engines()["string"].check(b'{"v":"a"}') == -3
+    distribution = b'{"type":"mail","data":{"v":"a"},"source":{"object":"distribution"},"event":{"type":"e"}}'
+    assert _engines()["string"].check(distribution) == -3
 
 
 @needs_native

@@ -21,6 +21,11 @@
 #define MAX_INT_DIGITS 18
 #define MAX_EXP_DIGITS 2
 
+/* What check_line answers besides a pass: -1 the line is not clean (or not judged: the Python path
+ * explains it), -2 a Python error, ASK_GATE the line needs a program this engine does not have yet:
+ * the msgspec gate reads it (and compiles what it needs, which the engine then learns). */
+#define ASK_GATE -3
+
 enum { T_NULL = 1, T_BOOL = 2, T_INT = 4, T_NUM = 8, T_STR = 16, T_ARR = 32, T_OBJ = 64 };
 enum { F_NONE = 0, F_DATE = 1, F_DATE_TIME = 2, F_EMAIL = 3, F_URI = 4 };
 enum { O_NONE = 0, O_FREE = 1, O_MAP = 2, O_STRUCT = 3 };
@@ -745,6 +750,7 @@ typedef struct {
     Py_ssize_t fixed_program; /* the program of the event given with --event, or -1 */
     Py_ssize_t fixed_pass;
     int fixed;                /* whether an event was given */
+    int bare_complete;        /* whether every event bare data may be has its program here */
 } Engine;
 
 static void Engine_dealloc(PyObject *self) {
@@ -887,6 +893,15 @@ static PyObject *Engine_bare(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_DECREF(value);
+    Py_RETURN_NONE;
+}
+
+/* bare_complete(flag): whether every event bare data may be has a program here (else a bare line that
+ * fits none is handed to the gate, which may compile another). */
+static PyObject *Engine_bare_complete(PyObject *self, PyObject *arg) {
+    int flag = PyObject_IsTrue(arg);
+    if (flag < 0) return NULL;
+    ((Engine *)self)->bare_complete = flag;
     Py_RETURN_NONE;
 }
 
@@ -1050,14 +1065,14 @@ static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const un
     if (!distribution) {
         if (tried < 0) {
             tried = webhook_program(e, type, type_len, &pass);
-            if (tried < 0) return tried;
+            if (tried < 0) return tried == -1 ? ASK_GATE : tried;
             tried_ok = check_data(e, tried, data, end) == 0;
         }
         return tried_ok ? pass : -1;
     }
     if (!event.object || event.state != 1) return -1;
     Py_ssize_t program = e->fixed ? e->fixed_program : lookup_index(e->distributions, event.s, event.len, NULL);
-    if (program < 0) return program;
+    if (program < 0) return program == -1 ? ASK_GATE : program;
     if (!(program == tried ? tried_ok : check_data(e, program, data, end) == 0)) return -1;
     /* The pass of this event and distribution name: the event's name, a NUL byte, the distribution's. */
     const unsigned char *named = event.s;
@@ -1074,7 +1089,7 @@ static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const un
     memcpy(k + named_len + 1, type, type_len);
     PyObject *value = PyDict_GetItemWithError(e->distribution_passes, key);
     Py_DECREF(key);
-    if (value == NULL) return PyErr_Occurred() ? -2 : -1;
+    if (value == NULL) return PyErr_Occurred() ? -2 : ASK_GATE;
     return PyLong_AsSsize_t(value);
 }
 
@@ -1082,7 +1097,7 @@ static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const un
  * through as the one event whose keys it fits; a program that accepts the data fits only it. */
 static Py_ssize_t check_bare(Engine *e, const unsigned char *start, const unsigned char *end) {
     Py_ssize_t n = PyList_Size(e->bare);
-    if (n <= 0) return -1;
+    if (n <= 0) return e->bare_complete ? -1 : ASK_GATE;
     Cursor c = {start, end, 0};
     const unsigned char *first;
     Py_ssize_t first_len = -1;
@@ -1102,7 +1117,7 @@ static Py_ssize_t check_bare(Engine *e, const unsigned char *start, const unsign
         if (first_len >= 0 && find_field(root, first, first_len, 0) < 0) continue;
         if (check_document(object, end, root) == 0) return pass;
     }
-    return -1;
+    return e->bare_complete ? -1 : ASK_GATE;
 }
 
 /* Whether the line holds the bytes `"data":` (how the gate tells an envelope from bare data). */
@@ -1123,8 +1138,8 @@ static Py_ssize_t check_line(Engine *e, const unsigned char *start, const unsign
 }
 
 /* scan(buffer, start, stop) -> (lines, referred): checks the newline-ended lines of buffer[start:stop].
- * Clean lines are counted under their pass; referred is a flat list of (line index, start, end) of
- * every other line, the index counted from 0 within the region. */
+ * Clean lines are counted under their pass; referred is a flat list of (code, start, end) of every other
+ * line: code is twice the line's index (from 0 within the region), plus 1 when the gate should read it. */
 static PyObject *Engine_scan(PyObject *self, PyObject *args) {
     Engine *e = (Engine *)self;
     PyObject *buffer;
@@ -1148,7 +1163,8 @@ static PyObject *Engine_scan(PyObject *self, PyObject *args) {
         if (pass >= 0 && pass < e->npasses) {
             e->counts[pass]++;
         } else {
-            PyObject *item = Py_BuildValue("nnn", lines, (Py_ssize_t)(p - (const unsigned char *)base),
+            PyObject *item = Py_BuildValue("nnn", 2 * lines + (pass == ASK_GATE),
+                                           (Py_ssize_t)(p - (const unsigned char *)base),
                                            (Py_ssize_t)(end - (const unsigned char *)base));
             if (item == NULL) goto fail;
             for (int i = 0; i < 3; i++) {
@@ -1168,14 +1184,14 @@ fail:
     return NULL;
 }
 
-/* check(line) -> pass or -1: one line, as scan judges it. */
+/* check(line) -> pass, -1 (not clean) or -3 (for the gate): one line, as scan judges it. */
 static PyObject *Engine_check(PyObject *self, PyObject *arg) {
     char *data;
     Py_ssize_t size;
     if (PyBytes_AsStringAndSize(arg, &data, &size) < 0) return NULL;
     Py_ssize_t pass = check_line((Engine *)self, (const unsigned char *)data, (const unsigned char *)data + size);
     if (pass == -2) return NULL;
-    return PyLong_FromSsize_t(pass < 0 ? -1 : pass);
+    return PyLong_FromSsize_t(pass);
 }
 
 /* take_counts() -> list: the clean lines counted per pass since the last call. */
@@ -1204,6 +1220,7 @@ static PyMethodDef Engine_methods[] = {
     {"distribution", Engine_distribution, METH_VARARGS, "distribution(event, program)"},
     {"distribution_pass", Engine_distribution_pass, METH_VARARGS, "distribution_pass(event NUL name, pass)"},
     {"bare", Engine_bare, METH_VARARGS, "bare(program, pass)"},
+    {"bare_complete", Engine_bare_complete, METH_O, "bare_complete(flag)"},
     {"scan", Engine_scan, METH_VARARGS, "scan(buffer, start, stop) -> (lines, referred)"},
     {"check", Engine_check, METH_O, "check(line) -> pass or -1"},
     {"take_counts", Engine_take_counts, METH_NOARGS, "take_counts() -> counts per pass, reset"},

@@ -36,6 +36,7 @@ class NativeGate:
         self._events: set[str] = set()
         self._distributions: set[tuple[str, str]] = set()
         self._programs: dict[str, int] = {}
+        self._bare_programs: set[str] = set()
         self._bare = {event: (found, expected, allowed) for found, event, expected, allowed in gate._bare}
         self.sync()
 
@@ -61,6 +62,8 @@ class NativeGate:
                     self._events.add(event)
                     if entry is not None:
                         self._add_event(event)
+        # A bare line that fits no program here goes to the gate until every bare event has one.
+        self.engine.bare_complete(self._bare.keys() <= self._bare_programs)
         if len(gate._distributions) != len(self._distributions):
             for (event, name), found in list(gate._distributions.items()):
                 if (event, name) in self._distributions:
@@ -97,6 +100,7 @@ class NativeGate:
             except Unsupported:
                 return
             self.engine.bare(bare, self._pass(found))
+            self._bare_programs.add(event)
 
 
 __all__ = ["NativeGate", "native_gate"]
