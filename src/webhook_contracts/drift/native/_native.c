@@ -22,7 +22,7 @@
 #define MAX_EXP_DIGITS 2
 
 /* What check_line answers besides a pass: -1 the line is not clean (or not judged: the Python path
- * explains it), -2 a Python error, ASK_GATE the line needs a program this engine does not have yet:
+ * explains it), ASK_GATE the line needs a program this engine does not have yet:
  * the msgspec gate reads it (and compiles what it needs, which the engine then learns). */
 #define ASK_GATE -3
 
@@ -736,32 +736,91 @@ static int check_document(const unsigned char *start, const unsigned char *end, 
 
 /* --------------------------------------------------------------- engine */
 
+/* A table entry: a name (and a second name) and the two numbers it stands for. Tables are short
+ * (the events of one API version, at most 50 distribution names): searched in order. */
+typedef struct {
+    char *name;
+    Py_ssize_t len;
+    char *second;
+    Py_ssize_t second_len;
+    Py_ssize_t program;
+    Py_ssize_t pass;
+} Named;
+
+typedef struct {
+    Named *items;
+    Py_ssize_t size;
+} Table;
+
 typedef struct {
     PyObject_HEAD
     Type **programs;
     Py_ssize_t nprograms;
     Py_ssize_t *counts;
     Py_ssize_t npasses;
-    PyObject *webhooks;       /* event name (bytes) -> (program, pass) */
-    PyObject *distributions;  /* event name (bytes) -> program */
-    PyObject *distribution_passes;  /* event name + b"\0" + distribution name -> pass */
-    PyObject *bare;           /* list of (program, pass), in the order the gate tries them */
-    int envelopes;            /* whether envelopes are gated at all */
-    Py_ssize_t fixed_program; /* the program of the event given with --event, or -1 */
+    Table webhooks;            /* event name -> program, pass */
+    Table distributions;       /* event name -> program */
+    Table distribution_passes; /* (event name, distribution name) -> pass */
+    Table bare;                /* program, pass: the events bare data may be, in the order given */
+    int envelopes;             /* whether envelopes are gated at all */
+    Py_ssize_t fixed_program;  /* the program of the event given with --event, or -1 */
     Py_ssize_t fixed_pass;
-    int fixed;                /* whether an event was given */
-    int bare_complete;        /* whether every event bare data may be has its program here */
+    int fixed;                 /* whether an event was given */
+    int bare_complete;         /* whether every event bare data may be has its program here */
 } Engine;
+
+static void free_table(Table *t) {
+    for (Py_ssize_t i = 0; i < t->size; i++) {
+        free(t->items[i].name);
+        free(t->items[i].second);
+    }
+    free(t->items);
+    t->items = NULL;
+    t->size = 0;
+}
+
+static int table_add(Table *t, PyObject *name, PyObject *second, Py_ssize_t program, Py_ssize_t pass) {
+    Named *grown = realloc(t->items, (t->size + 1) * sizeof(Named));
+    if (grown == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->items = grown;
+    Named *n = &t->items[t->size];
+    memset(n, 0, sizeof(Named));
+    if (name != NULL && (n->name = copy_bytes(name, &n->len)) == NULL) return -1;
+    if (second != NULL && (n->second = copy_bytes(second, &n->second_len)) == NULL) {
+        free(n->name);
+        return -1;
+    }
+    n->program = program;
+    n->pass = pass;
+    t->size++;
+    return 0;
+}
+
+/* The program of the entry named s[0:n] (and, with a second name, s2[0:n2]), -1 when none; *pass its pass. */
+static Py_ssize_t find_named(const Table *t, const unsigned char *s, Py_ssize_t n, const unsigned char *s2,
+                             Py_ssize_t n2, Py_ssize_t *pass) {
+    for (Py_ssize_t i = 0; i < t->size; i++) {
+        const Named *e = &t->items[i];
+        if (e->len != n || memcmp(e->name, s, n) != 0) continue;
+        if (s2 != NULL && (e->second_len != n2 || memcmp(e->second, s2, n2) != 0)) continue;
+        if (pass != NULL) *pass = e->pass;
+        return e->program;
+    }
+    return -1;
+}
 
 static void Engine_dealloc(PyObject *self) {
     Engine *e = (Engine *)self;
     for (Py_ssize_t i = 0; i < e->nprograms; i++) free_type(e->programs[i]);
     free(e->programs);
     free(e->counts);
-    Py_XDECREF(e->webhooks);
-    Py_XDECREF(e->distributions);
-    Py_XDECREF(e->distribution_passes);
-    Py_XDECREF(e->bare);
+    free_table(&e->webhooks);
+    free_table(&e->distributions);
+    free_table(&e->distribution_passes);
+    free_table(&e->bare);
     PyTypeObject *type = Py_TYPE(self);
     freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
     tp_free(self);
@@ -770,18 +829,13 @@ static void Engine_dealloc(PyObject *self) {
 
 static int Engine_init(PyObject *self, PyObject *args, PyObject *kwds) {
     Engine *e = (Engine *)self;
-    (void)kwds;
     int envelopes, fixed;
+    (void)kwds;
     if (!PyArg_ParseTuple(args, "pp", &envelopes, &fixed)) return -1;
     e->envelopes = envelopes;
     e->fixed = fixed;
     e->fixed_program = -1;
     e->fixed_pass = -1;
-    e->webhooks = PyDict_New();
-    e->distributions = PyDict_New();
-    e->distribution_passes = PyDict_New();
-    e->bare = PyList_New(0);
-    if (!e->webhooks || !e->distributions || !e->distribution_passes || !e->bare) return -1;
     return 0;
 }
 
@@ -805,8 +859,8 @@ static PyObject *Engine_add_program(PyObject *self, PyObject *spec) {
 }
 
 static PyObject *Engine_add_pass(PyObject *self, PyObject *unused) {
-    (void)unused;
     Engine *e = (Engine *)self;
+    (void)unused;
     Py_ssize_t *grown = realloc(e->counts, (e->npasses + 1) * sizeof(Py_ssize_t));
     if (grown == NULL) return PyErr_NoMemory();
     e->counts = grown;
@@ -829,12 +883,7 @@ static PyObject *Engine_webhook(PyObject *self, PyObject *args) {
     Py_ssize_t program, pass;
     if (!PyArg_ParseTuple(args, "Snn", &name, &program, &pass)) return NULL;
     if (!valid_index(program, e->nprograms, "program") || !valid_index(pass, e->npasses, "pass")) return NULL;
-    PyObject *value = Py_BuildValue("(nn)", program, pass);
-    if (value == NULL || PyDict_SetItem(e->webhooks, name, value) < 0) {
-        Py_XDECREF(value);
-        return NULL;
-    }
-    Py_DECREF(value);
+    if (table_add(&e->webhooks, name, NULL, program, pass) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -856,28 +905,18 @@ static PyObject *Engine_distribution(PyObject *self, PyObject *args) {
     Py_ssize_t program;
     if (!PyArg_ParseTuple(args, "Sn", &name, &program)) return NULL;
     if (!valid_index(program, e->nprograms, "program")) return NULL;
-    PyObject *value = PyLong_FromSsize_t(program);
-    if (value == NULL || PyDict_SetItem(e->distributions, name, value) < 0) {
-        Py_XDECREF(value);
-        return NULL;
-    }
-    Py_DECREF(value);
+    if (table_add(&e->distributions, name, NULL, program, -1) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
-/* distribution_pass(key: bytes, pass): key is the event, a NUL byte and the distribution's name. */
+/* distribution_pass(event: bytes, name: bytes, pass): a distribution *name* delivering *event* (b"" with --event). */
 static PyObject *Engine_distribution_pass(PyObject *self, PyObject *args) {
     Engine *e = (Engine *)self;
-    PyObject *key;
+    PyObject *event, *name;
     Py_ssize_t pass;
-    if (!PyArg_ParseTuple(args, "Sn", &key, &pass)) return NULL;
+    if (!PyArg_ParseTuple(args, "SSn", &event, &name, &pass)) return NULL;
     if (!valid_index(pass, e->npasses, "pass")) return NULL;
-    PyObject *value = PyLong_FromSsize_t(pass);
-    if (value == NULL || PyDict_SetItem(e->distribution_passes, key, value) < 0) {
-        Py_XDECREF(value);
-        return NULL;
-    }
-    Py_DECREF(value);
+    if (table_add(&e->distribution_passes, event, name, 0, pass) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -887,12 +926,7 @@ static PyObject *Engine_bare(PyObject *self, PyObject *args) {
     Py_ssize_t program, pass;
     if (!PyArg_ParseTuple(args, "nn", &program, &pass)) return NULL;
     if (!valid_index(program, e->nprograms, "program") || !valid_index(pass, e->npasses, "pass")) return NULL;
-    PyObject *value = Py_BuildValue("(nn)", program, pass);
-    if (value == NULL || PyList_Append(e->bare, value) < 0) {
-        Py_XDECREF(value);
-        return NULL;
-    }
-    Py_DECREF(value);
+    if (table_add(&e->bare, NULL, NULL, program, pass) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -905,7 +939,6 @@ static PyObject *Engine_bare_complete(PyObject *self, PyObject *arg) {
     Py_RETURN_NONE;
 }
 
-/* What an object value holds under one key, read while the object is skipped. */
 typedef struct {
     int object;  /* whether the value was an object */
     int state;   /* under the key: 0 nothing, 1 a string without escapes, 2 anything else */
@@ -960,20 +993,6 @@ static int skip_capture(Cursor *c, const char *key, Py_ssize_t klen, Capture *ou
     }
 }
 
-/* The int stored in *dict* under the bytes s[0:n] (with *second*, the dict holds pairs): -1 absent, -2 error. */
-static Py_ssize_t lookup_index(PyObject *dict, const unsigned char *s, Py_ssize_t n, Py_ssize_t *second) {
-    PyObject *key = PyBytes_FromStringAndSize((const char *)s, n);
-    if (key == NULL) return -2;
-    PyObject *value = PyDict_GetItemWithError(dict, key); /* borrowed */
-    Py_DECREF(key);
-    if (value == NULL) return PyErr_Occurred() ? -2 : -1;
-    if (second != NULL) {
-        *second = PyLong_AsSsize_t(PyTuple_GetItem(value, 1));
-        return PyLong_AsSsize_t(PyTuple_GetItem(value, 0));
-    }
-    return PyLong_AsSsize_t(value);
-}
-
 enum { K_ID, K_PROJECT_ID, K_CREATED_AT, K_TYPE, K_DATA, K_SOURCE, K_EVENT, K_COUNT };
 static const char *const ENVELOPE_KEYS[K_COUNT] = {"id", "project_id", "created_at", "type", "data", "source", "event"};
 
@@ -983,13 +1002,13 @@ static int envelope_key(const unsigned char *s, Py_ssize_t n) {
     return -1;
 }
 
-/* The program a webhook envelope of `type` *s* is checked by, and its pass: -1 none, -2 error. */
+/* The program a webhook envelope of `type` *s* is checked by, and its pass: -1 none. */
 static Py_ssize_t webhook_program(Engine *e, const unsigned char *s, Py_ssize_t n, Py_ssize_t *pass) {
     if (e->fixed) {
         *pass = e->fixed_pass;
         return e->fixed_program;
     }
-    return lookup_index(e->webhooks, s, n, pass);
+    return find_named(&e->webhooks, s, n, NULL, 0, pass);
 }
 
 static int check_data(Engine *e, Py_ssize_t program, const unsigned char *data, const unsigned char *end) {
@@ -997,11 +1016,12 @@ static int check_data(Engine *e, Py_ssize_t program, const unsigned char *data, 
     return check_struct(&c, e->programs[program]);
 }
 
-/* The pass of a clean envelope line, -1 to refer it, -2 on a Python error.
+/* The pass of a clean envelope line, -1 when it is not clean (or not judged here), ASK_GATE when it
+ * needs a program this engine does not have.
  *
  * As the msgspec gate reads it: the keys of the delivery envelope only, each once, `type` a string and
  * `data` an object. A `source` object whose `object` is "distribution" makes it a distribution: then
- * `source` and `event` must be objects, and `event.type` a string names the event. */
+ * `event` must be an object whose `type`, a string, names the event. */
 static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const unsigned char *end) {
     Cursor c = {start, end, 0};
     const unsigned char *data = NULL, *type = NULL;
@@ -1034,7 +1054,6 @@ static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const un
             if (type != NULL && !source.object) {
                 /* The usual order: check the data against the event `type` names while reading it. */
                 tried = webhook_program(e, type, type_len, &pass);
-                if (tried == -2) return -2;
                 if (tried >= 0) {
                     tried_ok = check_struct(&c, e->programs[tried]) == 0;
                     if (!tried_ok) c.p = data;
@@ -1065,38 +1084,26 @@ static Py_ssize_t check_envelope(Engine *e, const unsigned char *start, const un
     if (!distribution) {
         if (tried < 0) {
             tried = webhook_program(e, type, type_len, &pass);
-            if (tried < 0) return tried == -1 ? ASK_GATE : tried;
+            if (tried < 0) return ASK_GATE;
             tried_ok = check_data(e, tried, data, end) == 0;
         }
         return tried_ok ? pass : -1;
     }
     if (!event.object || event.state != 1) return -1;
-    Py_ssize_t program = e->fixed ? e->fixed_program : lookup_index(e->distributions, event.s, event.len, NULL);
-    if (program < 0) return program == -1 ? ASK_GATE : program;
+    Py_ssize_t program = e->fixed ? e->fixed_program : find_named(&e->distributions, event.s, event.len, NULL, 0, NULL);
+    if (program < 0) return ASK_GATE;
     if (!(program == tried ? tried_ok : check_data(e, program, data, end) == 0)) return -1;
-    /* The pass of this event and distribution name: the event's name, a NUL byte, the distribution's. */
-    const unsigned char *named = event.s;
-    Py_ssize_t named_len = event.len;
-    if (e->fixed) {
-        named = (const unsigned char *)"";
-        named_len = 0;
-    }
-    PyObject *key = PyBytes_FromStringAndSize(NULL, named_len + 1 + type_len);
-    if (key == NULL) return -2;
-    char *k = PyBytes_AsString(key);
-    memcpy(k, named, named_len);
-    k[named_len] = 0;
-    memcpy(k + named_len + 1, type, type_len);
-    PyObject *value = PyDict_GetItemWithError(e->distribution_passes, key);
-    Py_DECREF(key);
-    if (value == NULL) return PyErr_Occurred() ? -2 : ASK_GATE;
-    return PyLong_AsSsize_t(value);
+    /* The pass of this event and distribution name (with --event, any event.type: the empty name). */
+    Py_ssize_t pass_of = -1;
+    if (e->fixed) find_named(&e->distribution_passes, (const unsigned char *)"", 0, type, type_len, &pass_of);
+    else find_named(&e->distribution_passes, event.s, event.len, type, type_len, &pass_of);
+    return pass_of >= 0 ? pass_of : ASK_GATE;
 }
 
-/* The pass of a clean line of bare data, -1 to refer it, -2 on a Python error. The gate lets bare data
- * through as the one event whose keys it fits; a program that accepts the data fits only it. */
+/* The pass of a clean line of bare data, -1 or ASK_GATE. The gate lets bare data through as the one
+ * event whose keys it fits; a program that accepts the data fits only it. */
 static Py_ssize_t check_bare(Engine *e, const unsigned char *start, const unsigned char *end) {
-    Py_ssize_t n = PyList_Size(e->bare);
+    Py_ssize_t n = e->bare.size;
     if (n <= 0) return e->bare_complete ? -1 : ASK_GATE;
     Cursor c = {start, end, 0};
     const unsigned char *first;
@@ -1109,18 +1116,13 @@ static Py_ssize_t check_bare(Engine *e, const unsigned char *start, const unsign
     skip_ws(&c);
     if (c.p < c.end && *c.p == '"' && (read_string(&c, &first, &first_len, &plain) < 0 || !plain)) return -1;
     for (Py_ssize_t i = 0; i < n; i++) {
-        PyObject *entry = PyList_GetItem(e->bare, i);
-        Py_ssize_t program = PyLong_AsSsize_t(PyTuple_GetItem(entry, 0));
-        Py_ssize_t pass = PyLong_AsSsize_t(PyTuple_GetItem(entry, 1));
-        if (PyErr_Occurred()) return -2;
-        const Type *root = e->programs[program];
+        const Type *root = e->programs[e->bare.items[i].program];
         if (first_len >= 0 && find_field(root, first, first_len, 0) < 0) continue;
-        if (check_document(object, end, root) == 0) return pass;
+        if (check_document(object, end, root) == 0) return e->bare.items[i].pass;
     }
     return e->bare_complete ? -1 : ASK_GATE;
 }
 
-/* Whether the line holds the bytes `"data":` (how the gate tells an envelope from bare data). */
 static int has_data_key(const unsigned char *p, const unsigned char *end) {
     while (end - p >= 7) {
         const unsigned char *q = memchr(p, '"', end - p - 6);
@@ -1131,6 +1133,7 @@ static int has_data_key(const unsigned char *p, const unsigned char *end) {
     return 0;
 }
 
+
 static Py_ssize_t check_line(Engine *e, const unsigned char *start, const unsigned char *end) {
     if (has_data_key(start, end))
         return e->envelopes ? check_envelope(e, start, end) : -1;
@@ -1139,11 +1142,15 @@ static Py_ssize_t check_line(Engine *e, const unsigned char *start, const unsign
 
 /* scan(buffer, start, stop) -> (lines, referred): checks the newline-ended lines of buffer[start:stop].
  * Clean lines are counted under their pass; referred is a flat list of (code, start, end) of every other
- * line: code is twice the line's index (from 0 within the region), plus 1 when the gate should read it. */
+ * line: code is twice the line's index (from 0 within the region), plus 1 when the gate should read it.
+ * The lines are checked without the GIL (no Python object is touched), so a thread inflating gzip
+ * input runs meanwhile. */
 static PyObject *Engine_scan(PyObject *self, PyObject *args) {
     Engine *e = (Engine *)self;
     PyObject *buffer;
-    Py_ssize_t start, stop, lines = 0;
+    Py_ssize_t start, stop, lines = 0, used = 0, room = 0;
+    Py_ssize_t *found = NULL;
+    int failed = 0;
     if (!PyArg_ParseTuple(args, "Snn", &buffer, &start, &stop)) return NULL;
     char *base;
     Py_ssize_t size;
@@ -1152,36 +1159,53 @@ static PyObject *Engine_scan(PyObject *self, PyObject *args) {
         PyErr_SetString(PyExc_IndexError, "scan: region out of the buffer");
         return NULL;
     }
-    PyObject *referred = PyList_New(0);
-    if (referred == NULL) return NULL;
-    const unsigned char *p = (const unsigned char *)base + start, *limit = (const unsigned char *)base + stop;
+    const unsigned char *first = (const unsigned char *)base;
+    const unsigned char *p = first + start, *limit = first + stop;
+    Py_BEGIN_ALLOW_THREADS
     while (p < limit) {
         const unsigned char *end = memchr(p, '\n', limit - p);
         if (end == NULL) end = limit;
         Py_ssize_t pass = check_line(e, p, end);
-        if (pass == -2) goto fail;
         if (pass >= 0 && pass < e->npasses) {
             e->counts[pass]++;
         } else {
-            PyObject *item = Py_BuildValue("nnn", 2 * lines + (pass == ASK_GATE),
-                                           (Py_ssize_t)(p - (const unsigned char *)base),
-                                           (Py_ssize_t)(end - (const unsigned char *)base));
-            if (item == NULL) goto fail;
-            for (int i = 0; i < 3; i++) {
-                if (PyList_Append(referred, PyTuple_GetItem(item, i)) < 0) {
-                    Py_DECREF(item);
-                    goto fail;
+            if (used + 3 > room) {
+                room = room ? 2 * room : 96;
+                Py_ssize_t *grown = realloc(found, room * sizeof(Py_ssize_t));
+                if (grown == NULL) {
+                    failed = 1;
+                    break;
                 }
+                found = grown;
             }
-            Py_DECREF(item);
+            found[used++] = 2 * lines + (pass == ASK_GATE);
+            found[used++] = p - first;
+            found[used++] = end - first;
         }
         lines++;
         p = end + 1;
     }
+    Py_END_ALLOW_THREADS
+    if (failed) {
+        free(found);
+        return PyErr_NoMemory();
+    }
+    PyObject *referred = PyList_New(used);
+    if (referred == NULL) {
+        free(found);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < used; i++) {
+        PyObject *number = PyLong_FromSsize_t(found[i]);
+        if (number == NULL) {
+            free(found);
+            Py_DECREF(referred);
+            return NULL;
+        }
+        PyList_SetItem(referred, i, number);
+    }
+    free(found);
     return Py_BuildValue("(nN)", lines, referred);
-fail:
-    Py_DECREF(referred);
-    return NULL;
 }
 
 /* check(line) -> pass, -1 (not clean) or -3 (for the gate): one line, as scan judges it. */
@@ -1189,15 +1213,14 @@ static PyObject *Engine_check(PyObject *self, PyObject *arg) {
     char *data;
     Py_ssize_t size;
     if (PyBytes_AsStringAndSize(arg, &data, &size) < 0) return NULL;
-    Py_ssize_t pass = check_line((Engine *)self, (const unsigned char *)data, (const unsigned char *)data + size);
-    if (pass == -2) return NULL;
-    return PyLong_FromSsize_t(pass);
+    return PyLong_FromSsize_t(check_line((Engine *)self, (const unsigned char *)data,
+                                         (const unsigned char *)data + size));
 }
 
 /* take_counts() -> list: the clean lines counted per pass since the last call. */
 static PyObject *Engine_take_counts(PyObject *self, PyObject *unused) {
-    (void)unused;
     Engine *e = (Engine *)self;
+    (void)unused;
     PyObject *out = PyList_New(e->npasses);
     if (out == NULL) return NULL;
     for (Py_ssize_t i = 0; i < e->npasses; i++) {
@@ -1218,7 +1241,7 @@ static PyMethodDef Engine_methods[] = {
     {"webhook", Engine_webhook, METH_VARARGS, "webhook(name, program, pass)"},
     {"fixed", Engine_fixed, METH_VARARGS, "fixed(program, pass)"},
     {"distribution", Engine_distribution, METH_VARARGS, "distribution(event, program)"},
-    {"distribution_pass", Engine_distribution_pass, METH_VARARGS, "distribution_pass(event NUL name, pass)"},
+    {"distribution_pass", Engine_distribution_pass, METH_VARARGS, "distribution_pass(event, name, pass)"},
     {"bare", Engine_bare, METH_VARARGS, "bare(program, pass)"},
     {"bare_complete", Engine_bare_complete, METH_O, "bare_complete(flag)"},
     {"scan", Engine_scan, METH_VARARGS, "scan(buffer, start, stop) -> (lines, referred)"},

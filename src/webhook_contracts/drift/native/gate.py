@@ -71,7 +71,7 @@ class NativeGate:
                 self._distributions.add((event, name))
                 if event in self._programs:
                     named = b"" if gate.event is not None else event.encode()
-                    self.engine.distribution_pass(named + b"\0" + name.encode(), self._pass(found))
+                    self.engine.distribution_pass(named, name.encode(), self._pass(found))
 
     def _pass(self, found: Pass) -> int:
         index: int = self.engine.add_pass()
