@@ -61,7 +61,10 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[misc]
                 return
             target = root / SOURCE.parent / built.name
             if version == "editable":
-                shutil.copyfile(built, target)
+                # A new file renamed over the old one: a running process keeps the module it mapped.
+                fresh = target.with_name(target.name + ".new")
+                shutil.copyfile(built, fresh)
+                os.replace(fresh, target)
                 return
             kept = Path(self.directory) / ".native" / built.name
             kept.parent.mkdir(parents=True, exist_ok=True)
