@@ -64,7 +64,7 @@ class NativeBuildHook(BuildHookInterface):  # type: ignore[misc]
                 # A new file renamed over the old one: a running process keeps the module it mapped.
                 fresh = target.with_name(target.name + ".new")
                 shutil.copyfile(built, fresh)
-                os.replace(fresh, target)
+                fresh.replace(target)
                 return
             kept = Path(self.directory) / ".native" / built.name
             kept.parent.mkdir(parents=True, exist_ok=True)
