@@ -151,17 +151,22 @@ class Launcher:
 
 
 LAUNCHER: Launcher | None = None
+#: What `drift -v` says about the engine that ran (native or Python; WEBHOOK_CONTRACTS_NATIVE=0 forces Python).
+ENGINE = "drift engine: "
+ENGINES: set[str] = set()
 
 
 def _drift(path: Path, jobs: int, folder: Path) -> tuple[float, int, dict[str, Any]]:
     """Wall time, peak resident memory (KiB, workers included) and JSON report of one `drift` process."""
     command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--format", "json",
-               "--fail-on", "never", "--no-progress", "--jobs", str(jobs), str(path)]
+               "--fail-on", "never", "--no-progress", "-v", "--jobs", str(jobs), str(path)]
     out, err = folder / "drift.json", folder / "drift.err"
     assert LAUNCHER is not None
     seconds, peak, code = LAUNCHER.run(command, out, err)
     if code != 0:
         raise SystemExit(f"drift failed: {err.read_text()[-2000:]}")
+    engine = [line for line in err.read_text().splitlines() if line.startswith(ENGINE)]
+    ENGINES.update(line.removeprefix(ENGINE) for line in engine)
     return seconds, peak, json.loads(out.read_bytes())
 
 
@@ -241,6 +246,7 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
 
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
+        "engine": ", ".join(sorted(ENGINES)),
         "lines": len([x for x in text if x]), "payloads": payloads, "bytes": size, "rounds": repeat,
         "labelled_groups": len(labels["findings"]),
         "figures": figures,
@@ -259,7 +265,7 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
 
 def _print(result: dict[str, Any]) -> None:
     print(f"{result['lines']} lines, {result['bytes'] / 1e6:.0f} MB, {result['machine']['cpus']} CPUs, "
-          f"Python {result['machine']['python']}")
+          f"Python {result['machine']['python']}, drift engine: {result['engine']}")
     print(f"{'measure':28} {'payloads/s':>12} {'MB/s':>8} {'x floor':>8} {'peak MiB':>9}")
     for name, figure in result["figures"].items():
         peak = figure.get("peak_rss_mib", "")

@@ -197,5 +197,7 @@ def test_version_comes_from_the_installed_metadata(cli: Invoke) -> None:
     import webhook_contracts
 
     assert webhook_contracts.__version__ == version("webhook-contracts")
-    assert cli("--version").stdout.strip() == f"webhook-contracts, version {version('webhook-contracts')}"
+    first, engine = cli("--version").stdout.strip().splitlines()
+    assert first == f"webhook-contracts, version {version('webhook-contracts')}"
+    assert engine.startswith("drift engine: ")
     assert (REPO / "LICENSE").read_text("utf-8").startswith("MIT License")

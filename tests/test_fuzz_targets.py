@@ -27,7 +27,7 @@ import fuzz_targets  # noqa: E402 - lives in tools/, put on the path above
 from fuzz_inputs import CANARY, Line  # noqa: E402
 
 #: Inputs per target: about two seconds of work each (the engine targets compile gates and fork workers).
-EXAMPLES = {"logread": 40, "docpage": 40, "fastpath": 25, "jobs": 8, "gzip": 20, "documents": 25}
+EXAMPLES = {"logread": 40, "docpage": 40, "fastpath": 25, "native": 25, "jobs": 8, "gzip": 20, "documents": 25}
 EVENT = "customer.rewarded.loyalty_points"
 
 

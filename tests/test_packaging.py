@@ -32,3 +32,19 @@ def test_wheel_ships_typed_packages_and_the_whole_models_package(tmp_path: Path)
         "datamodel-code-generator==0.89.0; extra == 'codegen'"
     ]
     assert metadata.get_all("Provides-Extra") == ["codegen"]
+
+
+def test_wheel_with_the_native_validator_is_abi3_else_pure(tmp_path: Path) -> None:
+    """With a C compiler the wheel ships the native drift validator, tagged for the limited API (one wheel
+    for every Python from 3.11); without one it is a pure-Python wheel, and drift runs in Python."""
+    with _wheel(tmp_path) as wheel:
+        names = set(wheel.namelist())
+        tags = Parser().parsestr(wheel.read(next(n for n in names if n.endswith(".dist-info/WHEEL"))).decode())
+    native = [n for n in names if n.startswith("webhook_contracts/drift/native/_native.") and not n.endswith(".c")]
+    (tag,) = tags.get_all("Tag") or []
+    if native:
+        assert tag.startswith("cp311-abi3-")
+        assert tags["Root-Is-Purelib"] == "false"
+    else:
+        assert tag == "py3-none-any"
+    assert "webhook_contracts/drift/native/program.py" in names

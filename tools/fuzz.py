@@ -14,10 +14,11 @@ Targets fed raw bytes:
 Their law is the one the test suite states: the only exceptions that may
 escape are the toolkit's own (:class:`WebhookContractsError`).
 
-Targets fed generated logs of mutated real payloads (``fastpath``, ``jobs``,
-``gzip``, ``documents``; see `tools/fuzz_targets.py`) scan each log in the
-ways that must agree (the fast path and the reference walker, one job and
-several, plain and gzipped, in chunks of any size) and assert identical
+Targets fed generated logs of mutated real payloads (``fastpath``, ``native``,
+``jobs``, ``gzip``, ``documents``; see `tools/fuzz_targets.py`) scan each log in
+the ways that must agree (the fast path and the reference walker, the native
+and Python engines, one job and several, plain and gzipped, in chunks of any
+size) and assert identical
 reports, no exception at all, every record accounted for and no payload value
 in any report format.
 
@@ -61,7 +62,7 @@ def _generated() -> dict[str, Any]:
     return dict(TARGETS)
 
 
-GENERATED = ("documents", "fastpath", "gzip", "jobs")
+GENERATED = ("documents", "fastpath", "gzip", "jobs", "native")
 
 
 def _targets() -> dict[str, Callable[[bytes], None]]:

@@ -14,6 +14,10 @@ obeys (:func:`check_laws`):
 - ``gzip``: the same log plain and gzipped (in one or several members), and
   gzipped streams cut short or corrupted; the engine's inflating thread and the
   reference's reader give identical reports;
+- ``native``: mutated real payloads, in their bytes too; every line the native
+  validator lets through is one the walker finds clean, of the event and
+  delivery it named, and the report with the native validator in front of the
+  gate is the one the Python engine gives;
 - ``documents``: JSON arrays (on one line, pretty-printed) and objects, perhaps
   broken, read in chunks of any size; NDJSON-or-document is decided alike and
   array items are those of the array.
@@ -27,6 +31,7 @@ import gzip
 import io
 import itertools
 import json
+import os
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -41,6 +46,8 @@ from webhook_contracts.contracts.registry import Registry, load_registry
 from webhook_contracts.drift import parallel as engine
 from webhook_contracts.drift import records as logread
 from webhook_contracts.drift.fastpath import DriftGate
+from webhook_contracts.drift.native import ENV
+from webhook_contracts.drift.native.gate import NativeGate, native_gate
 from webhook_contracts.drift.records import iter_records, line_records
 from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
 from webhook_contracts.drift.sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, clean_line
@@ -186,6 +193,55 @@ def fastpath(case: Case) -> None:
         assert alone["summary"]["deliveries"] == {found.kind: 1}
 
 
+@functools.cache
+def _native(event: str | None, payload_field: str | None) -> NativeGate | None:
+    """The native validator in front of a gate that has compiled every event (None: not built)."""
+    gate = DriftScanner(registry(), DriftOptions(event=event)).gate(payload_field)
+    for name in registry().events():
+        gate._compile(name)
+    native = native_gate(gate)
+    if native is not None:
+        native.sync()
+    return native
+
+
+def native(case: Case) -> None:
+    data = case.data
+    with log_file(data) as path:
+        fast = scan_engine(path, case)
+        with python_engine():
+            same(fast, scan_engine(path, case), "native and Python engines")
+    validator = _native(case.event, case.payload_field)
+    if validator is None:
+        return
+    for number, line in enumerate(data.split(b"\n"), 1):
+        index = validator.engine.check(line)
+        if index < 0:
+            continue
+        found = validator.passes[index]
+        alone = report_dict(scan_records(line_records(LOG, number, line, case.payload_field), registry(),
+                                         case.options))
+        assert alone["findings"] == [], f"line {number}: the native validator let through a line with findings"
+        assert list(alone["summary"]["events"]) == [found.event], f"line {number}: it named another event"
+        assert alone["summary"]["deliveries"] == {found.kind: 1}, f"line {number}: it named another delivery"
+        names = alone["summary"]["distributions"]["names"]
+        assert names == ({found.distribution: 1} if found.kind == "distribution" else {}), f"line {number}"
+
+
+@contextlib.contextmanager
+def python_engine() -> Iterator[None]:
+    """Drift without the native validator (the environment variable that forces the Python engine)."""
+    saved = os.environ.get(ENV)
+    os.environ[ENV] = "0"
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ[ENV]
+        else:
+            os.environ[ENV] = saved
+
+
 def jobs(case: Case) -> None:
     data = case.data
     with log_file(data) as path, reading(min_split=1):
@@ -315,6 +371,7 @@ TARGETS = {
     target.name: target
     for target in (
         Target("fastpath", fastpath, _CASES),
+        Target("native", native, _CASES),
         Target("jobs", jobs, _SMALL_CASES),
         Target("gzip", gzipped, st.builds(
             Packed, _SMALL_CASES, st.lists(st.integers(0, 1 << 16), max_size=3).map(tuple), st.integers(0, 9),

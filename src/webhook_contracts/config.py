@@ -26,7 +26,7 @@ from .drift.walker import MAX_NEW_KEYS
 from .errors import ConfigError
 from .findings import DRIFT_SEVERITY, KINDS
 from .fsio import MAX_FILE_BYTES
-from .payloads.validate import MAX_ERRORS
+from .payloads import MAX_ERRORS
 from .providers import PROVIDERS, Provider, default_provider
 
 SEVERITIES = ("error", "warning", "info", "off")

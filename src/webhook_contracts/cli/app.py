@@ -38,9 +38,23 @@ class _Main(click.Group):
     help="Project folder. Default: the nearest folder above the working one with a "
     "[tool.webhook-contracts] table or webhook-contracts.toml, else the working folder.",
 )
-@click.version_option(package_name="webhook-contracts", prog_name="webhook-contracts")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _, on: _version(ctx, on), help="Show the version and the drift engine, and exit.")
 def main(root: Path | None) -> None:
     """Keep webhook consumers honest: contracts from doc pages, validation and drift."""
+
+
+def _version(ctx: click.Context, value: bool) -> None:
+    """`--version`: the installed version, and which drift engine runs (native or Python)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    from ..drift.native import engine_name
+
+    click.echo(f"webhook-contracts, version {version('webhook-contracts')}")
+    click.echo(f"drift engine: {engine_name()}")
+    ctx.exit()
 
 
 for _command in (extract, regen_cmd, reconcile_cmd, validate, diff, compare, drift, check):

@@ -111,6 +111,10 @@ def drift(
     for note in args.notes:
         click.echo(f"note: {note}", err=True)
     report = execute(args)
+    if args.output.verbose and not args.output.quiet:
+        from ..drift.native import engine_name
+
+        click.echo(f"drift engine: {engine_name()}", err=True)
     written = args.request.write_baseline
     if written is not None and not args.output.quiet:
         click.echo(f"baseline with {len(report.findings)} finding(s) written to {written}", err=True)

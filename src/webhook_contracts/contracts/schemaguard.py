@@ -36,17 +36,20 @@ import functools
 from collections.abc import Iterator
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema_rs
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import ValidationError
 
 from ..diff.schemas import flatten_schema
 from ..errors import SchemaFileError
 from ..values import jsonnumbers
 from ..values.pointer import append_pointer
+
+if TYPE_CHECKING:
+    # jsonschema (with referencing) costs tens of milliseconds to import, which `drift` does not
+    # need: it is imported where a schema is validated or explained, not here.
+    from jsonschema.exceptions import ValidationError
 
 #: Keywords whose subschemas apply to the same instance (no descent into the payload).
 _IN_PLACE_LISTS = ("allOf", "anyOf", "oneOf")
@@ -68,6 +71,8 @@ def compile_pattern(pattern: str) -> Any:
 
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     if isinstance(instance, str) and compile_pattern(pattern).search(instance) is None:
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
@@ -82,15 +87,18 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
-_TYPES = Draft202012Validator.TYPE_CHECKER.redefine_many({
-    "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
-    "number": lambda _checker, instance: jsonnumbers.is_number(instance),
-})
+@functools.cache
+def safe_validator() -> Any:
+    """Draft 2020-12 with patterns matched in linear time and the contracts' rule for numbers."""
+    from jsonschema import Draft202012Validator, validators
 
-#: Draft 2020-12 with patterns matched in linear time and the contracts' rule for numbers.
-SafeValidator = validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
-    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}, type_checker=_TYPES,
-)
+    types = Draft202012Validator.TYPE_CHECKER.redefine_many({
+        "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
+        "number": lambda _checker, instance: jsonnumbers.is_number(instance),
+    })
+    return validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
+        Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}, type_checker=types,
+    )
 
 
 def _branch_errors(validator: Any, instance: Any, subschemas: list[Any], limit: int) -> tuple[list[Any], int | None]:
@@ -106,11 +114,13 @@ def _branch_errors(validator: Any, instance: Any, subschemas: list[Any], limit: 
 
 @functools.cache
 def bounded_validator(limit: int) -> Any:
-    """:data:`SafeValidator` whose `anyOf` and `oneOf` errors keep at most *limit* errors per branch.
+    """:func:`safe_validator` whose `anyOf` and `oneOf` errors keep at most *limit* errors per branch.
 
     The messages of these and of `type` do not repeat the instance (jsonschema's do, and an
     instance may be megabytes).
     """
+    from jsonschema import validators
+    from jsonschema.exceptions import ValidationError
 
     def any_of(validator: Any, subschemas: list[Any], instance: Any, schema: Any) -> Iterator[ValidationError]:
         errors, valid = _branch_errors(validator, instance, subschemas, limit)
@@ -126,11 +136,13 @@ def bounded_validator(limit: int) -> Any:
             yield ValidationError("is valid under more than one of the given schemas")
 
     return validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
-        SafeValidator, {"anyOf": any_of, "oneOf": one_of, "type": _type}
+        safe_validator(), {"anyOf": any_of, "oneOf": one_of, "type": _type}
     )
 
 
 def _type(validator: Any, types: Any, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    from jsonschema.exceptions import ValidationError
+
     wanted = types if isinstance(types, list) else [types]
     if not any(validator.is_type(instance, name) for name in wanted):
         yield ValidationError(f"is not of type {', '.join(repr(name) for name in wanted)}")
@@ -144,6 +156,8 @@ def check_metaschema(schema: dict[str, Any], source: str | Path) -> None:
     """Refuse a schema that is not valid Draft 2020-12 (checked offline, against the bundled metaschema)."""
     if _surely_valid(schema):
         return
+    from jsonschema import Draft202012Validator
+
     try:
         Draft202012Validator.check_schema(schema)
     except Exception as exc:  # SchemaError, and RecursionError on absurd nesting

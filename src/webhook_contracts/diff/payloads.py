@@ -35,8 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..findings import KINDS, UNGROUPED, Finding, Location, Report
+from ..payloads import MAX_ERRORS
 from ..payloads.envelope import unwrap
-from ..payloads.validate import MAX_ERRORS
 from ..providers import Provider
 from ..values.jsontypes import json_type
 from ..values.pointer import ANY_ITEM, append_pointer, to_pointer

@@ -214,6 +214,12 @@ class LineSplitter:
     def __init__(self, max_line: int = MAX_LINE_BYTES, number: int = 0) -> None:
         self.max_line = max_line
         self.number = number
+        #: The lines of the region handed out last, when its reader counted them (see :meth:`tell`).
+        self._told = -1
+
+    def tell(self, lines: int) -> None:
+        """The reader of the region handed out last counted its *lines*: they need not be counted again."""
+        self._told = lines
 
     def lines(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
         """(line number, line) for every line."""
@@ -265,9 +271,11 @@ class LineSplitter:
     def _split(self, buf: bytes, start: int, stop: int) -> Iterator[tuple[int, bytes, int, int]]:
         """The region of whole lines buf[start:stop], as one region unless a line in it is too long."""
         if stop - start - 1 <= self.max_line:  # no line can be longer: the common case, one region
-            first = self.number + 1
-            self.number += buf.count(b"\n", start, stop)
-            yield first, buf, start, stop
+            self._told = -1
+            yield self.number + 1, buf, start, stop
+            # Counted once the reader is done with it, by the reader when it says so (see tell).
+            self.number += self._told if self._told >= 0 else buf.count(b"\n", start, stop)
+            self._told = -1
             return
         while start < stop:  # a limit below the chunk size: one region per line
             end = buf.find(b"\n", start, stop)

@@ -34,14 +34,12 @@ from ..values.formats import format_checker
 from ..values.jsontypes import json_type
 from ..values.pointer import to_field_path, to_pointer
 from ..values.strictjson import parse_strict
+from . import MAX_ERRORS
 from .detect import Detection, detect_event
 from .envelope import unwrap
 
 _FORMAT_CHECKER = format_checker()
 
-
-#: Errors of one payload collected by default before validation stops (`max-errors-per-payload`).
-MAX_ERRORS = 100
 #: Concrete paths kept per group of errors.
 MAX_EXAMPLES = 3
 

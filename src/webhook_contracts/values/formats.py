@@ -13,8 +13,10 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
-from jsonschema import FormatChecker
+if TYPE_CHECKING:  # jsonschema costs tens of milliseconds to import; only validation needs it
+    from jsonschema import FormatChecker
 
 from .rfc3339 import is_date, is_date_time
 
@@ -96,6 +98,8 @@ def _string_check(predicate: Callable[[str], bool]) -> Callable[[object], bool]:
 
 def format_checker() -> FormatChecker:
     """A jsonschema FormatChecker that asserts exactly the formats inference emits."""
+    from jsonschema import FormatChecker
+
     checker = FormatChecker(formats=())
     for name, predicate in _PREDICATES.items():
         checker.checks(name)(_string_check(predicate))
