@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 
 from webhook_contracts.contracts.registry import Registry, load_registry
 from webhook_contracts.drift import parallel as engine
-from webhook_contracts.drift import records as logread
+from webhook_contracts.drift import sources
 from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.records import iter_records, line_records
 from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
@@ -147,16 +147,16 @@ def log_file(data: bytes) -> Iterator[Path]:
 @contextlib.contextmanager
 def reading(chunk: int | None = None, min_split: int | None = None) -> Iterator[None]:
     """Read in chunks of *chunk* bytes, and cut files as small as *min_split* into ranges."""
-    saved = logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT
+    saved = sources.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT
     try:
         if chunk is not None:
-            logread.CHUNK = engine.CHUNK = chunk
+            sources.CHUNK = engine.CHUNK = chunk
             engine._INFLATE_STEP = 4 * chunk
         if min_split is not None:
             engine.MIN_SPLIT = min_split
         yield
     finally:
-        logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved
+        sources.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved
 
 
 @functools.cache

@@ -375,11 +375,11 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         raise SkipCheck("no --logs given")
     from ..drift.baseline import apply_baseline, load_baseline
     from ..drift.parallel import scan_files
-    from ..drift.records import expand_inputs
     from ..drift.scanner import drift_options
+    from ..drift.sources import build_sources
 
     report = scan_files(
-        expand_inputs(options.logs), load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes),
+        build_sources(options.logs), load_registry(settings.schemas_dir, max_file_bytes=settings.max_file_bytes),
         drift_options(settings),
         payload_field=options.payload_field, max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
     )

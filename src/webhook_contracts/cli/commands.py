@@ -230,18 +230,17 @@ def reconcile_cmd(
 
 def _read_input(path: str, limit: int) -> tuple[bytes, str]:
     """The bytes of one payload file (`-`: stdin), refused beyond *limit* bytes (read no further)."""
-    source = "<stdin>" if path == "-" else path
+    from ..drift.sources import STDIN, as_sources
+
+    (source,) = as_sources([path], stdin_bytes() if path == STDIN else None)
     try:
-        if path == "-":
-            data = stdin_bytes().read(limit + 1)
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(limit + 1)
+        with source.open() as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise PayloadError(path, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise PayloadError(source, f"larger than max-payload-bytes ({limit}); not read")
-    return data, source
+        raise PayloadError(source.label, f"larger than max-payload-bytes ({limit}); not read")
+    return data, source.label
 
 
 @main.command()
@@ -464,8 +463,8 @@ def drift(
     from ..drift.baseline import apply_baseline, load_baseline, unaccepted
     from ..drift.baseline import write_baseline as save_baseline
     from ..drift.parallel import cpu_count, scan_files
-    from ..drift.records import STDIN, expand_inputs, input_size
     from ..drift.scanner import drift_options
+    from ..drift.sources import STDIN, build_sources
 
     settings = _settings(ctx)
     if jobs > (cpus := cpu_count()):
@@ -473,13 +472,12 @@ def drift(
         jobs = cpus
     registry = _registry(settings, schemas_dir)
     options = drift_options(settings, event=event, api_version=api_version, show_values=show_values)
-    names = expand_inputs(files)
-    stdin = stdin_bytes() if STDIN in names else None
+    inputs = build_sources(files, stdin_bytes() if STDIN in files else None)
     show = progress if progress is not None else sys.stderr.isatty() and not quiet
     # Shown only once reading took a second (at once when asked for), stdin included.
-    bar = DelayedProgress(sys.stderr, sum(input_size(name) for name in names), delay=0 if progress else 1.0)
+    bar = DelayedProgress(sys.stderr, sum(source.size or 0 for source in inputs), delay=0 if progress else 1.0)
     try:
-        report = scan_files(names, registry, options, payload_field=payload_field, jobs=jobs, stdin=stdin,
+        report = scan_files(inputs, registry, options, payload_field=payload_field, jobs=jobs,
                             max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
                             progress=bar if show else None)
     finally:

@@ -8,9 +8,10 @@ is cut into byte ranges at line ends, each range is scanned by its own process
 and the partial scans are merged in input order, line numbers shifted, so
 the report is the one a single job gives. A gzip file is inflated by a second
 thread while the first scans. JSON documents and streams (stdin, named pipes)
-are read by :func:`~webhook_contracts.logread.iter_file_records` in one job, and
-neither is cut into ranges. Whether an input is NDJSON or one document
-is told by :mod:`.sniff` from a bounded prefix, the same for every kind of input.
+are read by :func:`~.records.iter_file_records` in one job, and neither is
+cut into ranges. Inputs are :class:`~.sources.Source` objects; whether one is
+gzipped is told by :mod:`.sources`, whether it is NDJSON or one document by
+:mod:`.sniff` from a bounded prefix, the same for every kind of input.
 """
 
 from __future__ import annotations
@@ -28,19 +29,21 @@ import sys
 import threading
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..contracts.registry import Registry
-from ..errors import InputError, RegistryError
+from ..errors import RegistryError
 from ..findings import Report
+from . import sources
 from .fastpath import DriftGate, Pass
-from .records import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
+from .lines import LineSplitter
+from .records import Record, iter_file_records, line_records
 from .scanner import DriftOptions, DriftScanner, check_options
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
+from .sources import CHUNK, STDIN, Source, as_sources, is_gzip
 
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
@@ -61,43 +64,62 @@ class _Reading:
     def sniffer(self) -> Sniffer:
         return Sniffer(self.max_line, self.sniff_lines)
 
-    def records(self, name: str, stdin: BinaryIO | None = None, progress: Progress | None = None) -> Iterator[Record]:
-        return iter_file_records(name, payload_field=self.payload_field, stdin=stdin, progress=progress,
+    def records(self, source: Source, progress: Progress | None = None) -> Iterator[Record]:
+        return iter_file_records(source, payload_field=self.payload_field, progress=progress,
                                  max_line=self.max_line, sniff_lines=self.sniff_lines)
+
+    def sniff(self, source: Source) -> Sniff:
+        """How the seekable *source* reads (NDJSON or one document), from its start."""
+        with source.open() as raw:
+            return self.sniffer().sniff(iter(lambda: raw.read(sources.CHUNK), b""))
 
 
 @dataclass(frozen=True)
 class _Task:
     """One input, or the byte range [start, end) of a plain NDJSON file."""
 
-    name: str
+    source: Source
     start: int = 0
     end: int | None = None
 
+    @property
+    def size(self) -> int:
+        """Bytes of input the task reads (0 for a stream)."""
+        end = self.end if self.end is not None else self.source.size
+        return 0 if end is None else end - self.start
+
 
 def scan_files(
-    names: list[str], registry: Registry, options: DriftOptions | None = None, *, payload_field: str | None = None,
-    jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
-    sniff_lines: int = SNIFF_LINES,
+    inputs: Sequence[Source | str], registry: Registry, options: DriftOptions | None = None, *,
+    payload_field: str | None = None, jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Report:
-    """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
-    if not registry.revisions:
-        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
-    check_options(registry, options or DriftOptions())
-    scanner = DriftScanner(registry, options)
-    for name in names:  # an input with nothing in it is still an input (and named by `nothing_checked`)
-        scanner.inputs.setdefault(name)
+    """Scan the *inputs* (as :func:`~.sources.build_sources` gives them; a name stands for its source, `-` for
+    *stdin*) for drift."""
+    found = as_sources(inputs, stdin)
+    scanner = new_scanner(found, registry, options)
     gate = scanner.gate(payload_field)
     reading = _Reading(payload_field, max_line, sniff_lines)
-    parallel = jobs > 1 and STDIN not in names
-    tasks = _plan(names, jobs if parallel else 1, reading)
+    parallel = jobs > 1 and all(source.name != STDIN for source in found)
+    tasks = plan(found, jobs if parallel else 1, reading)
     with _without_gc():
         if parallel and len(tasks) > 1:
             _run_parallel(scanner, gate, tasks, reading, jobs, progress)
         else:
             for task in tasks:
-                _run(scanner, gate, task, reading, stdin, progress)
+                _run(scanner, gate, task, reading, progress)
     return scanner.report()
+
+
+def new_scanner(inputs: Sequence[Source], registry: Registry, options: DriftOptions | None) -> DriftScanner:
+    """The scanner a run of *inputs* fills, its options checked against *registry*."""
+    if not registry.revisions:
+        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    check_options(registry, options or DriftOptions())
+    scanner = DriftScanner(registry, options)
+    for source in inputs:  # an input with nothing in it is still an input (and named by `nothing_checked`)
+        scanner.inputs.setdefault(source.name)
+    return scanner
 
 
 @contextlib.contextmanager
@@ -112,40 +134,28 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _plan(names: list[str], jobs: int, reading: _Reading) -> list[_Task]:
+def plan(inputs: Sequence[Source], parts: int, reading: _Reading, min_split: int | None = None) -> list[_Task]:
+    """The tasks that read *inputs*: a plain NDJSON source of at least *min_split* bytes cut at line starts
+    into *parts* byte ranges of about equal size, any other input whole."""
     tasks: list[_Task] = []
-    for name in names:
-        if jobs == 1 or is_stream(name):  # a stream is read once, from its start: never opened to look ahead
-            tasks.append(_Task(name))
+    for source in inputs:
+        size = source.size
+        if parts == 1 or size is None:  # a stream is read once, from its start: never opened to look ahead
+            tasks.append(_Task(source))
             continue
-        size = Path(name).stat().st_size
-        if size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
-            tasks.append(_Task(name))
+        if size < (MIN_SPLIT if min_split is None else min_split) or is_gzip(source) or reading.sniff(source).document:
+            tasks.append(_Task(source))
             continue
-        cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
-        tasks.extend(_Task(name, start, end) for start, end in itertools.pairwise(cuts) if start < end)
+        cuts = sorted({_line_start(source, size * i // parts) for i in range(parts)} | {size})
+        tasks.extend(_Task(source, start, end) for start, end in itertools.pairwise(cuts) if start < end)
     return tasks
 
 
-def _is_gzip(name: str) -> bool:
-    with Path(name).open("rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _sniff_file(name: str, reading: _Reading) -> Sniff:
-    try:
-        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-    with f:
-        return reading.sniffer().sniff(iter(lambda: f.read(CHUNK), b""))
-
-
-def _line_start(name: str, offset: int) -> int:
+def _line_start(source: Source, offset: int) -> int:
     """The first line start at or after *offset*."""
     if offset == 0:
         return 0
-    with Path(name).open("rb") as f:
+    with source.open() as f:
         f.seek(offset - 1)
         while True:
             block = f.read(1 << 16)
@@ -156,44 +166,25 @@ def _line_start(name: str, offset: int) -> int:
                 return f.tell() - len(block) + found + 1
 
 
-def _run(
-    scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, stdin: BinaryIO | None,
-    progress: Progress | None,
-) -> int:
+def _run(scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, progress: Progress | None) -> int:
     """Scan one task into *scanner*; the number of lines read."""
-    if is_stream(task.name):
-        scanner.feed(reading.records(task.name, stdin, progress))
+    source = task.source
+    size = source.size
+    if size is None:
+        scanner.feed(reading.records(source, progress))
         return 0
-    if task.end is None and _is_gzip(task.name):
-        return _scan_gzip(scanner, gate, task.name, reading, progress)
+    if task.end is None and is_gzip(source):
+        return _scan_gzip(scanner, gate, source, reading, progress)
     if task.start == 0:  # the first (or only) range says how the file reads
-        sniffed = _sniff_file(task.name, reading)
+        sniffed = reading.sniff(source)
         if sniffed.document:
-            scanner.feed(reading.records(task.name, None, progress))
+            scanner.feed(reading.records(source, progress))
             return 0
         if sniffed.note is not None:
-            scanner.add(Record(task.name, None, note=sniffed.note))
-    end = Path(task.name).stat().st_size if task.end is None else task.end
-    regions = LineSplitter(reading.max_line).regions(_read_range(task.name, task.start, end, progress))
-    return _scan_lines(scanner, gate, task.name, regions, reading.payload_field)
-
-
-def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
-    try:
-        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-    with f:
-        f.seek(start)
-        left = end - start
-        while left > 0:
-            chunk = f.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            if progress is not None:
-                progress(len(chunk))
-            yield chunk
+            scanner.add(Record(source.label, None, note=sniffed.note))
+    end = size if task.end is None else task.end
+    regions = LineSplitter(reading.max_line).regions(source.read_range(task.start, end, progress))
+    return _scan_lines(scanner, gate, source.label, regions, reading.payload_field)
 
 
 def _scan_lines(
@@ -233,12 +224,12 @@ def _scan_lines(
 
 
 def _scan_gzip(
-    scanner: DriftScanner, gate: DriftGate, name: str, reading: _Reading, progress: Progress | None,
+    scanner: DriftScanner, gate: DriftGate, source: Source, reading: _Reading, progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
     stop = threading.Event()
-    reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
+    reader = threading.Thread(target=_inflate, args=(source, chunks, stop, progress), daemon=True)
     reader.start()
     sniffer = reading.sniffer()
     numbered: LineSplitter | None = None
@@ -247,16 +238,17 @@ def _scan_gzip(
         sniffed = sniffer.sniff(inflated)
         if sniffed.document:
             stop.set()
-            scanner.feed(reading.records(name))
+            scanner.feed(reading.records(source))
             return 0
         if sniffed.note is not None:
-            scanner.add(Record(name, None, note=sniffed.note))
+            scanner.add(Record(source.label, None, note=sniffed.note))
         numbered = LineSplitter(reading.max_line, sniffed.lines)
         regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
-        _scan_lines(scanner, gate, name, itertools.chain(_head_regions(sniffed), regions), reading.payload_field)
+        _scan_lines(scanner, gate, source.label, itertools.chain(_head_regions(sniffed), regions),
+                    reading.payload_field)
     except _GZIP_ERRORS as exc:
         where = sniffer.lines if numbered is None else numbered.number
-        scanner.add(Record(name, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+        scanner.add(Record(source.label, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
     finally:
         stop.set()
         with contextlib.suppress(queue.Empty):
@@ -292,27 +284,27 @@ _INFLATE_STEP = 4 * CHUNK
 
 
 def _inflate(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
 ) -> None:
-    """Thread body: put the inflated chunks of *name* on *chunks*, then None (or the error)."""
+    """Thread body: put the inflated chunks of *source* on *chunks*, then None (or the error)."""
     try:
         try:
-            _inflate_steps(name, chunks, stop, progress)
+            _inflate_steps(source, chunks, stop, progress)
         except (EOFError, zlib.error) as exc:
             # zlib drops the output of the step that fails (a bad CRC fails the
             # last one); the standard reader hands out everything it can first.
-            _inflate_rest(name, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
+            _inflate_rest(source, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
         _put(chunks, None, stop)
     except BaseException as exc:  # handed to the scanning thread, which raises it
         _put(chunks, exc, stop)
 
 
 def _inflate_steps(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
 ) -> None:
     """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
     emitted = 0
-    with Path(name).open("rb", buffering=0) as raw:
+    with source.open() as raw:
         inflater = zlib.decompressobj(wbits=31)
         pending = b""
         while not stop.is_set():
@@ -340,10 +332,10 @@ def _inflate_steps(
 
 
 def _inflate_rest(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
+    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
 ) -> None:
     """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
-    with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+    with source.open() as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
         while emitted > 0:
             skipped = len(stream.read(min(emitted, CHUNK)))
             if not skipped:
@@ -401,7 +393,7 @@ def _run_parallel(
                 offset = offset + lines if task.start else lines
                 scanner.merge(part, offset - lines)
                 if progress is not None:
-                    progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+                    progress(task.size)
         except BaseException:  # an error, Ctrl-C or SIGTERM (as the CLI raises it): no worker outlives the scan
             pool.shutdown(wait=False, cancel_futures=True)
             for worker in set(multiprocessing.active_children()) - others:
@@ -441,6 +433,6 @@ def _work(task: _Task) -> tuple[DriftScanner, int]:
     template: DriftScanner = _WORKER["template"]
     scanner = template.detach()
     with _without_gc():
-        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None, None)
+        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None)
     scanner.release()
     return scanner, lines
