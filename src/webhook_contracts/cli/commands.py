@@ -445,6 +445,9 @@ def compare(
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
               "ranges (stdin and pipes are read by one).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Scan on a Dask cluster: local or local:N (N worker processes here), or a scheduler's "
+              "tcp://HOST:PORT. Needs the dask extra.")
 @report_options
 @click.pass_context
 @handle_errors
@@ -452,12 +455,13 @@ def drift(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
     payload_field: str | None, schemas_dir: Path | None, fmt: str, fail_on: str | None,
     baseline_path: Path | None, write_baseline: Path | None, show_values: bool, progress: bool | None,
-    jobs: int, reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
+    jobs: int, dask_address: str | None, reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
     FILES are JSON files, NDJSON logs, .gz files, folders (every log file in
-    them), named pipes and `<(zcat log.gz)`, or `-` for stdin. Exit 0 when nothing outside the baseline is at or
+    them), named pipes and `<(zcat log.gz)`, `-` for stdin, or URLs (s3://, gs://, az://, http(s)://, file://;
+    globs and prefixes name every object they match). Exit 0 when nothing outside the baseline is at or
     above --fail-on, 1 when something is, 2 on a usage or input error.
     """
     from ..drift.baseline import apply_baseline, load_baseline, unaccepted
@@ -467,6 +471,8 @@ def drift(
     from ..drift.sources import STDIN, build_sources
 
     settings = _settings(ctx)
+    if dask_address is not None and jobs > 1:
+        raise click.UsageError("--jobs and --dask exclude each other: the cluster's workers scan in parallel")
     if jobs > (cpus := cpu_count()):
         click.echo(f"note: --jobs {jobs} is more than the {cpus} CPU(s) available; using {cpus}", err=True)
         jobs = cpus
@@ -477,9 +483,16 @@ def drift(
     # Shown only once reading took a second (at once when asked for), stdin included.
     bar = DelayedProgress(sys.stderr, sum(source.size or 0 for source in inputs), delay=0 if progress else 1.0)
     try:
-        report = scan_files(inputs, registry, options, payload_field=payload_field, jobs=jobs,
-                            max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
-                            progress=bar if show else None)
+        if dask_address is not None:
+            from ..drift.cluster import scan_cluster
+
+            report = scan_cluster(inputs, registry, options, address=dask_address, payload_field=payload_field,
+                                  max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
+                                  progress=bar if show else None)
+        else:
+            report = scan_files(inputs, registry, options, payload_field=payload_field, jobs=jobs,
+                                max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
+                                progress=bar if show else None)
     finally:
         bar.close()
     baseline = baseline_path or settings.baseline_path

@@ -40,6 +40,7 @@ from ..findings import Report
 from . import sources
 from .fastpath import DriftGate, Pass
 from .lines import LineSplitter
+from .partials import Partial
 from .records import Record, iter_file_records, line_records
 from .scanner import DriftOptions, DriftScanner, check_options
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
@@ -54,7 +55,7 @@ _GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 @dataclass(frozen=True)
-class _Reading:
+class Reading:
     """How every input is read."""
 
     payload_field: str | None = None
@@ -75,7 +76,7 @@ class _Reading:
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
     """One input, or the byte range [start, end) of a plain NDJSON file."""
 
     source: Source
@@ -99,9 +100,9 @@ def scan_files(
     found = as_sources(inputs, stdin)
     scanner = new_scanner(found, registry, options)
     gate = scanner.gate(payload_field)
-    reading = _Reading(payload_field, max_line, sniff_lines)
+    reading = Reading(payload_field, max_line, sniff_lines)
     parallel = jobs > 1 and all(source.name != STDIN for source in found)
-    tasks = plan(found, jobs if parallel else 1, reading)
+    tasks = plan(found, reading, parts=jobs if parallel else 1)
     with _without_gc():
         if parallel and len(tasks) > 1:
             _run_parallel(scanner, gate, tasks, reading, jobs, progress)
@@ -134,20 +135,25 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def plan(inputs: Sequence[Source], parts: int, reading: _Reading, min_split: int | None = None) -> list[_Task]:
-    """The tasks that read *inputs*: a plain NDJSON source of at least *min_split* bytes cut at line starts
-    into *parts* byte ranges of about equal size, any other input whole."""
-    tasks: list[_Task] = []
+def plan(
+    inputs: Sequence[Source], reading: Reading, *, parts: int = 1, partition_bytes: int | None = None,
+) -> list[Task]:
+    """The tasks that read *inputs*: a plain NDJSON source cut at line starts into *parts* byte ranges of about
+    equal size when it has :data:`MIN_SPLIT` bytes or more (or, with *partition_bytes*, into ranges of about
+    that size), any other input whole."""
+    tasks: list[Task] = []
     for source in inputs:
         size = source.size
-        if parts == 1 or size is None:  # a stream is read once, from its start: never opened to look ahead
-            tasks.append(_Task(source))
+        if size is None:  # a stream is read once, from its start: never opened to look ahead
+            tasks.append(Task(source))
             continue
-        if size < (MIN_SPLIT if min_split is None else min_split) or is_gzip(source) or reading.sniff(source).document:
-            tasks.append(_Task(source))
+        count = parts if partition_bytes is None else -(-size // partition_bytes)
+        small = size < MIN_SPLIT if partition_bytes is None else False
+        if count <= 1 or small or is_gzip(source) or reading.sniff(source).document:
+            tasks.append(Task(source))
             continue
-        cuts = sorted({_line_start(source, size * i // parts) for i in range(parts)} | {size})
-        tasks.extend(_Task(source, start, end) for start, end in itertools.pairwise(cuts) if start < end)
+        cuts = sorted({_line_start(source, size * i // count) for i in range(count)} | {size})
+        tasks.extend(Task(source, start, end) for start, end in itertools.pairwise(cuts) if start < end)
     return tasks
 
 
@@ -166,7 +172,7 @@ def _line_start(source: Source, offset: int) -> int:
                 return f.tell() - len(block) + found + 1
 
 
-def _run(scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, progress: Progress | None) -> int:
+def _run(scanner: DriftScanner, gate: DriftGate, task: Task, reading: Reading, progress: Progress | None) -> int:
     """Scan one task into *scanner*; the number of lines read."""
     source = task.source
     size = source.size
@@ -224,7 +230,7 @@ def _scan_lines(
 
 
 def _scan_gzip(
-    scanner: DriftScanner, gate: DriftGate, source: Source, reading: _Reading, progress: Progress | None,
+    scanner: DriftScanner, gate: DriftGate, source: Source, reading: Reading, progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
     chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
@@ -372,7 +378,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _run_parallel(
-    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], reading: _Reading, jobs: int,
+    scanner: DriftScanner, gate: DriftGate, tasks: list[Task], reading: Reading, jobs: int,
     progress: Progress | None,
 ) -> None:
     fork = "fork" in multiprocessing.get_all_start_methods()
@@ -386,12 +392,9 @@ def _run_parallel(
     ) as pool:
         try:
             futures = [pool.submit(_work, task) for task in tasks]
-            offset = 0
+            total = Partial(scanner)
             for task, future in zip(tasks, futures, strict=True):
-                part, lines = future.result()
-                # Lines before this range: those of the earlier ranges of the same input.
-                offset = offset + lines if task.start else lines
-                scanner.merge(part, offset - lines)
+                total.merge(future.result())  # in input order: the lines before each range are known
                 if progress is not None:
                     progress(task.size)
         except BaseException:  # an error, Ctrl-C or SIGTERM (as the CLI raises it): no worker outlives the scan
@@ -422,17 +425,21 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: _Reading) -> None:
+def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: Reading) -> None:
     _end_with_parent(parent)
     _WORKER["template"] = template
     _WORKER["reading"] = reading
     _WORKER["gate"] = gate if gate is not None else template.gate(reading.payload_field)
 
 
-def _work(task: _Task) -> tuple[DriftScanner, int]:
-    template: DriftScanner = _WORKER["template"]
+def _work(task: Task) -> Partial:
+    return scan_task(_WORKER["template"], _WORKER["gate"], task, _WORKER["reading"])
+
+
+def scan_task(template: DriftScanner, gate: DriftGate, task: Task, reading: Reading) -> Partial:
+    """The partial scan of one task, by a scanner of its own (what a worker sends back)."""
     scanner = template.detach()
     with _without_gc():
-        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None)
+        lines = _run(scanner, gate, task, reading, None)
     scanner.release()
-    return scanner, lines
+    return Partial.of_task(scanner, task.source.label, lines, task.start)

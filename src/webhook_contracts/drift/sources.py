@@ -9,6 +9,10 @@ from its start, and never split.
 Whether an input is gzipped is told here, from its first two bytes, for every
 kind of source (:func:`is_gzip`, :func:`ungzipped`); whether it is NDJSON or one
 JSON document is told by :mod:`.sniff` from the bytes a source hands out.
+
+A URL (`s3://bucket/logs/2026-11-*/*.ndjson.gz`, `https://...`) is read through
+fsspec, an optional dependency (the `s3`, `gcs`, `azure` and `http` extras):
+a glob names every object it matches, a prefix every log object under it.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
-from ..errors import InputError
+from ..errors import InputError, MissingDependencyError
 
 #: Read size: inputs are read in chunks of this many bytes.
 CHUNK = 1 << 20
@@ -121,6 +125,96 @@ class StreamSource:
         raise InputError(self.label, "a stream is read once, from its start")
 
 
+@dataclass(frozen=True)
+class UrlSource:
+    """An object anywhere fsspec reaches (`s3://`, `gs://`, `az://`, `http(s)://`, `file://`), of a known size.
+
+    The store's own client reads it, with its credentials found the usual way
+    for that store (environment, config files, instance roles); a URL source
+    travels to other processes as its URL.
+    """
+
+    name: str
+    length: int
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def size(self) -> int:
+        return self.length
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        fs, path = _filesystem(self.name)
+        try:
+            handle = fs.open(path, "rb", block_size=_URL_BLOCK)
+        except OSError as exc:
+            raise InputError(self.name, f"cannot read: {exc.strerror or exc}") from exc
+        with handle, io.BufferedReader(handle, CHUNK) as raw:
+            yield raw
+
+    def read_range(self, start: int, end: int, progress: Progress | None = None) -> Iterator[bytes]:
+        with self.open() as f:
+            yield from read_span(f, start, end, progress)
+
+
+#: Bytes a URL source fetches per request (its reads ahead).
+_URL_BLOCK = 8 * CHUNK
+#: The extra that installs the client of each store, by URL scheme.
+EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "abfss": "azure",
+          "http": "http", "https": "http"}
+
+
+def is_url(name: str) -> bool:
+    """Whether input *name* is a URL (`scheme://...`), read through fsspec."""
+    scheme, sep, _ = name.partition("://")
+    return bool(sep) and scheme.isascii() and scheme.replace("+", "").replace("-", "").isalnum() and len(scheme) > 1
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec filesystem of *url* and the path in it; a missing client says which extra installs it."""
+    scheme = url.partition("://")[0].lower()
+    extra = EXTRAS.get(scheme, "s3")
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{url}: reading URLs needs fsspec: pip install 'webhook-contracts[{extra}]'"
+        ) from exc
+    try:
+        return url_to_fs(url)  # type: ignore[no-any-return]
+    except ImportError as exc:
+        raise MissingDependencyError(
+            f"{url}: reading {scheme}:// needs its client: pip install 'webhook-contracts[{extra}]'"
+        ) from exc
+    except ValueError as exc:
+        raise InputError(url, f"not a URL this tool can read ({exc})") from exc
+
+
+def url_sources(url: str) -> list[Source]:
+    """The objects *url* names: one object, every log object under a prefix (sorted), or a glob's matches."""
+    fs, path = _filesystem(url)
+    try:
+        if any(c in path for c in "*?["):
+            found = {p: info for p, info in fs.glob(path, detail=True).items() if info.get("type") != "directory"}
+            if not found:
+                raise InputError(url, "no objects match this pattern")
+        elif fs.isdir(path):
+            found = {p: info for p, info in fs.find(path, detail=True).items()
+                     if is_log_name(p.rsplit("/", 1)[-1]) and not p.rsplit("/", 1)[-1].startswith(".")}
+            if not found:
+                raise InputError(url, f"no log objects ({', '.join(LOG_SUFFIXES)}, also .gz) under this prefix")
+        else:
+            found = {path: fs.info(path)}
+    except FileNotFoundError as exc:
+        raise InputError(url, "no such object") from exc
+    except OSError as exc:
+        raise InputError(url, f"cannot list: {exc.strerror or exc}") from exc
+    return [UrlSource(fs.unstrip_protocol(p), int(found[p].get("size") or 0)) for p in sorted(found)]
+
+
 def read_span(f: BinaryIO, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
     """Bytes [start, end) of the seekable *f*, in chunks."""
     f.seek(start)
@@ -136,11 +230,15 @@ def read_span(f: BinaryIO, start: int, end: int, progress: Progress | None) -> I
 
 
 def build_sources(names: Iterable[str], stdin: BinaryIO | None = None) -> list[Source]:
-    """The inputs to read: `-` (*stdin*), files and pipes as given, and every log file in a folder (sorted)."""
+    """The inputs to read: `-` (*stdin*), files and pipes as given, every log file in a folder (sorted), and the
+    objects a URL names (:func:`url_sources`)."""
     out: list[Source] = []
     for name in names:
         if name == STDIN:
             out.append(StreamSource(name, stdin))
+            continue
+        if is_url(name):
+            out.extend(url_sources(name))
             continue
         path = Path(name)
         if path.is_dir():

@@ -1,0 +1,146 @@
+"""Drift on a Dask cluster: partitions scanned by the workers, partial scans merged here in input order.
+
+`--dask local` (or `local:N`) starts a local cluster of N worker processes;
+`--dask tcp://HOST:PORT` uses a running scheduler, whose workers must reach the
+same inputs (objects in a bucket, or a shared file system) and have the package
+installed. A partition is one input, or one byte range of a plain NDJSON
+input of about :data:`PARTITION_BYTES`; gzip objects, JSON documents and
+small inputs are read whole. Each worker compiles the contracts and the gate
+once (for the run) and scans the partitions it is given into partial scans;
+they are merged by :class:`~.partials.Partial`, the reduction `--jobs` uses,
+so the report is the one a single process gives, whatever the partitioning.
+
+A task that fails is retried (:data:`RETRIES`), and so are the partitions of a
+worker that dies; a partition whose bytes cannot be read becomes an
+unparseable line that says why, and the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from ..contracts.registry import Registry
+from ..errors import InputError, MissingDependencyError, UsageError
+from ..findings import Report
+from .fastpath import DriftGate
+from .parallel import Progress, Reading, Task, new_scanner, plan, scan_task
+from .partials import Partial
+from .records import Record
+from .scanner import DriftOptions, DriftScanner
+from .sniff import MAX_LINE_BYTES, SNIFF_LINES
+from .sources import Source
+
+#: Bytes of a plain input per partition: large enough that a task outweighs its scheduling many times over.
+PARTITION_BYTES = 64 << 20
+#: Times a failed task is run again.
+RETRIES = 2
+_INSTALL = "pip install 'webhook-contracts[dask]'"
+
+
+def scan_cluster(
+    inputs: Sequence[Source], registry: Registry, options: DriftOptions | None = None, *, address: str,
+    payload_field: str | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
+    partition_bytes: int = PARTITION_BYTES, progress: Progress | None = None,
+) -> Report:
+    """Scan *inputs* for drift on the Dask cluster at *address* (`local`, `local:N`, `tcp://HOST:PORT`)."""
+    streams = [source.label for source in inputs if source.size is None]
+    if streams:
+        raise UsageError(f"{streams[0]}: a stream is read once, here; it cannot be scanned on a cluster")
+    scanner = new_scanner(inputs, registry, options)
+    reading = Reading(payload_field, max_line, sniff_lines)
+    tasks = plan(inputs, reading, partition_bytes=partition_bytes)
+    with connect(address) as client:
+        from distributed import as_completed
+
+        template = client.scatter(scanner.detach(), broadcast=True)
+        run = uuid.uuid4().hex
+        futures = [
+            client.submit(_scan_partition, run, template, reading, task, key=f"drift-{run}-{index}",
+                          retries=RETRIES, pure=False)
+            for index, task in enumerate(tasks)
+        ]
+        order = {future.key: index for index, future in enumerate(futures)}
+        done: dict[int, Partial] = {}
+        total, following = Partial(scanner), 0
+        try:
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
+                index = order[future.key]
+                done[index] = future.result()
+                future.release()
+                if progress is not None:
+                    progress(tasks[index].size)
+                while following in done:  # merged in input order: the lines before each range are known
+                    total.merge(done.pop(following))
+                    following += 1
+        except BaseException:
+            client.cancel(futures)
+            raise
+    return scanner.report()
+
+
+#: Per worker process: the run whose scanner template and gate are built, and them.
+_BUILT: dict[str, tuple[DriftScanner, DriftGate]] = {}
+
+
+def _scan_partition(run: str, template: DriftScanner, reading: Reading, task: Task) -> Partial:
+    """Worker side: the partial scan of one partition (the contracts compiled once per run and process)."""
+    built = _BUILT.get(run)
+    if built is None:
+        _BUILT.clear()
+        built = _BUILT[run] = (template, template.detach().gate(reading.payload_field))
+    try:
+        return scan_task(built[0], built[1], task, reading)
+    except (InputError, OSError) as exc:
+        return _unreadable(built[0], task, exc)
+
+
+def _unreadable(template: DriftScanner, task: Task, exc: InputError | OSError) -> Partial:
+    """A partition that cannot be read, as one unparseable line that says why."""
+    scanner = template.detach()
+    reason = exc.detail if isinstance(exc, InputError) else exc.strerror or str(exc)
+    where = "" if task.end is None else f"bytes {task.start}-{task.end}: "
+    scanner.add(Record(task.source.label, None, error=f"{where}cannot read: {reason}"))
+    scanner.release()
+    return Partial.of_task(scanner, task.source.label, 0, task.start)
+
+
+@contextlib.contextmanager
+def connect(address: str) -> Iterator[Any]:
+    """A client of the cluster at *address*; a local cluster lives as long as the client."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise MissingDependencyError(f"--dask needs Dask's distributed scheduler: {_INSTALL}") from exc
+    if address == "local" or address.startswith("local:"):
+        workers = _local_workers(address)
+        with (
+            LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,  # type: ignore[no-untyped-call]
+        ):
+            yield client
+        return
+    if "://" not in address:
+        raise UsageError(f"--dask {address}: expected local, local:N or a scheduler address (tcp://HOST:PORT)")
+    try:
+        client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"--dask {address}: cannot reach the scheduler ({exc})") from exc
+    with client:
+        yield client
+
+
+def _local_workers(address: str) -> int:
+    count = address.partition(":")[2]
+    if not count:
+        return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+    if not count.isdigit() or int(count) < 1:
+        raise UsageError(f"--dask {address}: the number of workers is a positive integer (local:N)")
+    return int(count)
