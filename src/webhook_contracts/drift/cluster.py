@@ -60,7 +60,7 @@ def scan_cluster(
         template = client.scatter(scanner.detach(), broadcast=True)
         run = uuid.uuid4().hex
         futures = [
-            client.submit(_scan_partition, run, template, reading, task, key=f"drift-{run}-{index}",
+            client.submit(scan_partition, run, template, reading, task, key=f"drift-{run}-{index}",
                           retries=RETRIES, pure=False)
             for index, task in enumerate(tasks)
         ]
@@ -87,8 +87,9 @@ def scan_cluster(
 _BUILT: dict[str, tuple[DriftScanner, DriftGate]] = {}
 
 
-def _scan_partition(run: str, template: DriftScanner, reading: Reading, task: Task) -> Partial:
-    """Worker side: the partial scan of one partition (the contracts compiled once per run and process)."""
+def scan_partition(run: str, template: DriftScanner, reading: Reading, task: Task) -> Partial:
+    """Worker side: the partial scan of one partition (the contracts compiled once per *run* and process;
+    *run* names the run, any string that differs between runs)."""
     built = _BUILT.get(run)
     if built is None:
         _BUILT.clear()
