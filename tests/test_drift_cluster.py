@@ -4,9 +4,11 @@ real local cluster of two worker processes; the reports are the ones a single pr
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
@@ -19,7 +21,7 @@ from moto.server import ThreadedMotoServer
 from webhook_contracts.drift import cluster
 from webhook_contracts.drift.cluster import scan_cluster
 from webhook_contracts.drift.parallel import scan_files
-from webhook_contracts.drift.sources import UrlSource, build_sources
+from webhook_contracts.drift.sources import FileSource, Progress, UrlSource, build_sources
 from webhook_contracts.report.jsonreport import report_dict
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-log"
@@ -101,6 +103,28 @@ def test_progress_counts_every_byte(scheduler: str, s3: str) -> None:
     scan_cluster(inputs, registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20,
                  progress=seen.append)
     assert len(seen) == 10 and sum(seen) == sum(path.stat().st_size for path in OBJECTS.values())
+
+
+@dataclass(frozen=True)
+class DyingSource(FileSource):
+    """A file whose reader kills its worker process the first time it reads a range that does not start at 0."""
+
+    marker: str = ""
+
+    def read_range(self, start: int, end: int, progress: Progress | None = None) -> Iterator[bytes]:
+        if start and not Path(self.marker).exists():
+            Path(self.marker).touch()
+            os._exit(1)
+        return super().read_range(start, end, progress)
+
+
+def test_a_dead_workers_partitions_are_run_again(scheduler: str, tmp_path: Path) -> None:
+    log = tmp_path / "log.ndjson"
+    shutil.copyfile(SAMPLE / "production.ndjson", log)
+    dying = DyingSource(log.as_posix(), marker=(tmp_path / "died").as_posix())
+    report = scan_cluster([dying], registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20)
+    assert (tmp_path / "died").exists()  # a worker did die
+    assert report_dict(report) == report_dict(scan_files([log.as_posix()], registry(), payload_field="body"))
 
 
 def test_an_unreadable_partition_is_reported_and_the_run_goes_on(scheduler: str, s3: str) -> None:
