@@ -11,8 +11,9 @@ they are merged by :class:`~.partials.Partial`, the reduction `--jobs` uses,
 so the report is the one a single process gives, whatever the partitioning.
 
 A task that fails is retried (:data:`RETRIES`), and so are the partitions of a
-worker that dies; a partition whose bytes cannot be read becomes an
-unparseable line that says why, and the run goes on.
+worker that dies; a partition whose bytes still cannot be read becomes an
+unparseable line that says why, and the run goes on (the lines after it in the
+same input are then numbered as if it had none).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from ..contracts.registry import Registry
-from ..errors import InputError, MissingDependencyError, UsageError
+from ..errors import InputError, MissingDependencyError, UsageError, WebhookContractsError
 from ..findings import Report
 from .fastpath import DriftGate
 from .parallel import Progress, Reading, Task, new_scanner, plan, scan_task
@@ -70,7 +71,11 @@ def scan_cluster(
         try:
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 index = order[future.key]
-                done[index] = future.result()
+                failed = future.exception() if future.status == "error" else None
+                if failed is not None and not isinstance(failed, UnreadablePartition):
+                    raise failed
+                # Read on its last attempt, or not: a partition that cannot be read is a line of the report.
+                done[index] = unreadable(scanner, tasks[index], str(failed)) if failed else future.result()
                 future.release()
                 if progress is not None:
                     progress(tasks[index].size)
@@ -87,23 +92,30 @@ def scan_cluster(
 _BUILT: dict[str, tuple[DriftScanner, DriftGate]] = {}
 
 
+class UnreadablePartition(WebhookContractsError):
+    """A partition's bytes could not be read; raised on a worker (so that the task is run again), with the reason."""
+
+
 def scan_partition(run: str, template: DriftScanner, reading: Reading, task: Task) -> Partial:
     """Worker side: the partial scan of one partition (the contracts compiled once per *run* and process;
-    *run* names the run, any string that differs between runs)."""
+    *run* names the run, any string that differs between runs). A partition that cannot be read raises
+    :class:`UnreadablePartition`, which any engine can pickle: the store's own errors may not travel."""
     built = _BUILT.get(run)
     if built is None:
         _BUILT.clear()
         built = _BUILT[run] = (template, template.detach().gate(reading.payload_field))
     try:
         return scan_task(built[0], built[1], task, reading)
-    except (InputError, OSError) as exc:
-        return _unreadable(built[0], task, exc)
+    except InputError as exc:
+        raise UnreadablePartition(exc.detail) from None
+    except OSError as exc:
+        raise UnreadablePartition(exc.strerror or str(exc)) from None
 
 
-def _unreadable(template: DriftScanner, task: Task, exc: InputError | OSError) -> Partial:
-    """A partition that cannot be read, as one unparseable line that says why."""
+def unreadable(template: DriftScanner, task: Task, reason: str) -> Partial:
+    """The partial of a partition that cannot be read: one unparseable line that says why. Its lines are
+    not known, so later lines of the same input are numbered as if it had none."""
     scanner = template.detach()
-    reason = exc.detail if isinstance(exc, InputError) else exc.strerror or str(exc)
     where = "" if task.end is None else f"bytes {task.start}-{task.end}: "
     scanner.add(Record(task.source.label, None, error=f"{where}cannot read: {reason}"))
     scanner.release()
