@@ -18,7 +18,7 @@ from distributed import LocalCluster
 from drift_support import registry
 from moto.server import ThreadedMotoServer
 
-from webhook_contracts.drift import cluster
+from webhook_contracts.drift import cluster, parallel
 from webhook_contracts.drift.cluster import scan_cluster
 from webhook_contracts.drift.parallel import scan_files
 from webhook_contracts.drift.sources import FileSource, Progress, UrlSource, build_sources
@@ -169,3 +169,13 @@ def test_missing_extras_say_what_to_install(cli: Invoke, tmp_path: Path, monkeyp
     assert result.exit_code == 2 and "pip install 'webhook-contracts[s3]'" in result.stderr
     result = cli("drift", "gs://bucket/logs/x.ndjson")
     assert result.exit_code == 2 and "pip install 'webhook-contracts[gcs]'" in result.stderr
+
+
+def test_file_urls_read_like_local_files(cli: Invoke, local_copy: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `file://` glob, split into ranges by --jobs, gives the report of the same files named by path."""
+    monkeypatch.setattr(parallel, "MIN_SPLIT", 1)
+    url = f"file://{local_copy}"
+    by_url = cli(*ARGS, "--jobs", "2", f"{url}webhooks/2026-11-0?/*")
+    by_path = cli(*ARGS, f"{local_copy}webhooks")
+    assert by_url.exit_code == by_path.exit_code == 0, by_url.stderr
+    assert by_url.stdout.replace(url, local_copy) == by_path.stdout
