@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, commit_all, git
 from consumers import assert_github_renders_inert
 
 import webhook_contracts
@@ -30,11 +30,6 @@ EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 INPUT = re.compile(r"\binputs\.([A-Za-z0-9_-]+)")
 SUB = "services/hooks"
 EVENT = "voucher.loyalty_card.pending_points.activated"
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=root, check=True, capture_output=True)
 
 
 def steps() -> list[dict[str, Any]]:
@@ -85,9 +80,7 @@ def monorepo(project: Path, tmp_path: Path) -> Path:
     (workspace / SUB / "webhook-contracts.toml").write_text('fixtures = ["samples/*.json"]\n', "utf-8")
     (workspace / SUB / "samples").mkdir()
     (workspace / "README.md").write_text("other things\n", "utf-8")
-    git(workspace, "init", "-q", "-b", "main")
-    git(workspace, "add", "-A")
-    git(workspace, "commit", "-qm", "contracts")
+    commit_all(workspace)
     git(workspace, "update-ref", "refs/remotes/origin/main", "HEAD")
     git(workspace, "checkout", "-qb", "change")
     return workspace

@@ -1,6 +1,6 @@
 """Broken and hostile input, command by command: a folder of cases, one test.
 
-Each folder of `tests/data/bad-inputs/` is a case: its input files and a
+Each folder of `tests/data/cases/bad-inputs/` is a case: its input files and a
 `case.json`:
 
     {
@@ -13,7 +13,8 @@ Each folder of `tests/data/bad-inputs/` is a case: its input files and a
       "stdout_not": ["jack@example.com"],  # must not appear (also "stderr_not")
       "stdout_is": "xml" | "github",    # stdout parses as XML / every line is a workflow command
       "unchanged": true,                # the project tree is byte for byte what it was
-      "special": {"{project}/x.json": "fifo"}  # made before the run: a FIFO, or a symlink to the value
+      "special": {"{project}/x.json": "fifo"},  # made before the run: a FIFO, or a symlink to the value
+      "timeout": 120                    # run in a child process; a run past this many seconds fails
     }
 
 Placeholders in args and fragments: `{dir}` the case folder (a copy),
@@ -25,6 +26,11 @@ cannot hold or a copy would follow (FIFOs, links to devices) are made by
 
 Every case also checks: no traceback anywhere, and exit 2 means exactly one
 line on stderr, starting with `error: `.
+
+A case that proves some work stays bounded (a hostile pattern, a `$ref` fan-out,
+a bomb, a million blank lines) has a `timeout`: it runs in a child process
+(`python -m webhook_contracts`), so a regression fails the case instead of
+hanging the run, or taking the test process down with it.
 """
 
 from __future__ import annotations
@@ -41,13 +47,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, REPO, Invoke
-from test_regen import snapshot
+from conftest import CASES, DATA, HANG_TIMEOUT_S, REPO, Invoke, run_module, snapshot
 
 from webhook_contracts import read_doc_page
 
-CASES_DIR = DATA / "bad-inputs"
-CASES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "case.json").is_file())
+CASES_DIR = CASES / "bad-inputs"
+NAMES = sorted(p.name for p in CASES_DIR.iterdir() if (p / "case.json").is_file())
 ENVELOPE = b'{"type": "customer.rewarded.loyalty_points", "data": {"x": "'
 
 
@@ -204,7 +209,7 @@ def _fragments(spec: dict[str, Any], key: str) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
-@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("name", NAMES)
 def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> None:
     spec = json.loads((CASES_DIR / name / "case.json").read_text("utf-8"))
     folder = tmp_path / "case"
@@ -225,13 +230,19 @@ def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> Non
     root = {"repo": REPO, "dir": folder, "project": project}[where]
     before = snapshot(project) if spec.get("unchanged") else None
 
-    result = cli(*[_fill(arg, places) for arg in spec["args"]], root=root)
+    args = [_fill(arg, places) for arg in spec["args"]]
+    if "timeout" in spec:
+        done = run_module(["--root", str(root), *args], timeout=spec["timeout"], capture_output=True,
+                          encoding="utf-8", errors="replace")
+        code, out, err = done.returncode, done.stdout, done.stderr
+    else:
+        result = cli(*args, root=root)
+        code, out, err = result.exit_code, result.stdout, result.stderr
 
-    out, err = result.stdout, result.stderr
-    shown = f"exit {result.exit_code}\n--- stdout\n{out[:3000]}\n--- stderr\n{err[:3000]}"
-    assert result.exit_code == spec["exit_code"], shown
+    shown = f"exit {code}\n--- stdout\n{out[:3000]}\n--- stderr\n{err[:3000]}"
+    assert code == spec["exit_code"], shown
     assert "Traceback" not in out + err, shown
-    if result.exit_code == 2:
+    if code == 2:
         assert err.startswith("error: ") and err.count("\n") == 1, shown
     for stream, text in (("stdout", out), ("stderr", err)):
         # The text report wraps long messages to its width: fragments match across line breaks.
@@ -265,7 +276,7 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", launcher, sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
          "drift", "--format", "json", "--fail-on", "never", str(log)],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, timeout=HANG_TIMEOUT_S,
     )
     log.unlink()
     assert done.returncode == 0, done.stderr

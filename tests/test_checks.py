@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from conftest import Invoke, case_folders, commit_all, git, read_json
+from drift_support import set_pointer
 
 from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
@@ -20,20 +22,11 @@ R1 = f"schemas/v2024-01-01/{EVENT}/r1.json"
 MODULE = "contracts/voucherify_webhooks/v2024_01_01/voucher_loyalty_card_pending_points_activated.py"
 
 
-def git(root: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=root, check=True, capture_output=True, text=True,
-    ).stdout
-
-
 @pytest.fixture
 def repo(project: Path) -> Path:
     (project / "webhook-contracts.toml").write_text('fixtures = ["fixtures/*.json"]\n', "utf-8")
     (project / "fixtures").mkdir()
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "contracts")
+    commit_all(project)
     git(project, "checkout", "-qb", "change")
     return project
 
@@ -50,74 +43,66 @@ def failing(report: Report) -> dict[str, list[str]]:
     return out
 
 
-def test_clean_repository_passes(repo: Path) -> None:
-    report = check(repo)
-    assert failing(report) == {}
-    assert report.summary["checks"] == {
-        **dict.fromkeys(("schemas", "index", "models", "fixtures", "changelog"), "passed"),
-        "drift": "skipped: no --logs given",
-    }
+def _lay_case_over(folder: Path, case: dict[str, Any], root: Path) -> None:
+    """The edits of a check case: `files/` laid over the project, text appended (`append`), JSON values set
+    at JSON Pointers (`set`)."""
+    if (folder / "files").is_dir():
+        shutil.copytree(folder / "files", root, dirs_exist_ok=True)
+    for rel, text in case.get("append", {}).items():
+        with (root / rel).open("a", encoding="utf-8") as out:
+            out.write(text)
+    for rel, values in case.get("set", {}).items():
+        document = read_json(root / rel)
+        for pointer, value in values.items():
+            set_pointer(document, pointer, value)
+        (root / rel).write_text(json.dumps(document), "utf-8")
 
 
-def test_stale_model(repo: Path) -> None:
-    module = repo / MODULE
-    original = module.read_text("utf-8")
-    module.write_text(original + "\n# edited by hand\n", "utf-8")
-    problems = failing(check(repo))
-    assert list(problems) == ["models"]
-    assert f"{MODULE} is stale; run `webhook-contracts regen`" in problems["models"][0]
-    module.write_text(original, "utf-8")
-    assert failing(check(repo)) == {}
+def _failing(document: dict[str, Any]) -> dict[str, list[str]]:
+    """The messages of the errors and warnings of a JSON report, by check."""
+    out: dict[str, list[str]] = {}
+    for f in document["findings"]:
+        if f["severity"] != "info":
+            out.setdefault(f["extra"]["check"], []).append(f["message"])
+    return out
 
 
-def test_model_that_does_not_import(repo: Path) -> None:
-    extra = repo / "contracts/voucherify_webhooks/broken.py"
-    extra.write_text("raise ImportError('hand-written and broken')\n", "utf-8")
-    problems = failing(check(repo))
-    assert "the generated models do not import" in problems["models"][0]
-    extra.unlink()
-    assert failing(check(repo)) == {}
+def _matches(finding: dict[str, Any], want: dict[str, Any]) -> bool:
+    location = finding["location"] or {}
+    return (
+        want.get("check", finding["extra"]["check"]) == finding["extra"]["check"]
+        and want.get("kind", finding["kind"]) == finding["kind"]
+        and want.get("file", location.get("file")) == location.get("file")
+        and all(fragment in finding["message"] for fragment in want.get("message", []))
+    )
 
 
-def test_invalid_schema(repo: Path) -> None:
-    path = repo / R1
-    original = path.read_bytes()
-    schema = json.loads(original)
-    schema["properties"]["customer"] = {"$ref": "#/$defs/Nobody"}
-    schema["properties"]["order"]["type"] = "dictionary"
-    path.write_text(json.dumps(schema), "utf-8")
-    problems = failing(check(repo))
-    assert any("not a valid JSON Schema" in m for m in problems["schemas"])
-    assert any("differs from the hash the index records" in m for m in problems["index"])
-    path.write_bytes(original)
-    assert failing(check(repo)) == {}
-
-
-def test_remote_ref_is_refused_not_fetched(repo: Path) -> None:
-    path = repo / R1
-    original = path.read_bytes()
-    schema = json.loads(original)
-    schema["properties"]["customer"] = {"$ref": "https://example.invalid/customer.json"}
-    path.write_text(json.dumps(schema), "utf-8")
-    problems = failing(check(repo))
-    assert any("leaves the schema; only local refs" in m for m in problems["schemas"])
-    path.write_bytes(original)
-
-
-def test_fixture_drift(repo: Path) -> None:
-    page = next((repo / "docs").rglob(f"{EVENT}.txt"))
-    from webhook_contracts import read_doc_page
-
-    example = read_doc_page(page).examples[0]
-    example["balance"]["points"] = "23"
-    fixture = repo / "fixtures" / "activated.json"
-    fixture.write_text(json.dumps({"type": EVENT, "data": example}), "utf-8")
-    problems = failing(check(repo))
-    assert list(problems) == ["fixtures"]
-    assert "fixtures/activated.json: /balance/points: expected integer, got string" in problems["fixtures"][0]
-    example["balance"]["points"] = 23
-    fixture.write_text(json.dumps({"type": EVENT, "data": example}), "utf-8")
-    assert failing(check(repo)) == {}
+@pytest.mark.parametrize("folder", case_folders("check"))
+def test_check_case(folder: Path, repo: Path, cli: Invoke) -> None:
+    """`tests/data/cases/check/<case>/`: edits of the committed project (`case.json`, `files/`) and what
+    `check` finds (`expected.json`): exit code, each check's state, which checks fail, findings that must be
+    there (by check, kind, file and message fragments; `count`: exactly so many), and whether the check passes
+    again once the edits are undone."""
+    case, expected = read_json(folder / "case.json"), read_json(folder / "expected.json")
+    _lay_case_over(folder, case, repo)
+    args = ["check", *case.get("args", []), "--format", "json"]
+    result = cli(*args, root=repo)
+    assert result.exit_code == expected["exit_code"], result.stdout + result.stderr
+    document = json.loads(result.stdout)
+    if "checks" in expected:
+        assert document["summary"]["checks"] == expected["checks"]
+    if "failing" in expected:
+        assert sorted(_failing(document)) == sorted(expected["failing"]), _failing(document)
+    for want in expected.get("findings", []):
+        found = [f for f in document["findings"] if _matches(f, want)]
+        if "count" in want:
+            assert len(found) == want["count"], (want, document["findings"])
+        else:
+            assert found, (want, document["findings"])
+    if expected.get("restored_is_clean"):
+        git(repo, "stash", "push", "--include-untracked", "-q")
+        again = json.loads(cli(*args, root=repo).stdout)
+        assert _failing(again) == {}
 
 
 def test_missing_changelog_entry_then_regen_mends_it(repo: Path) -> None:
@@ -247,35 +232,6 @@ def test_check_bad_report_target_is_a_usage_error(repo: Path, cli) -> None:
     result = cli("check", "--report", "pdf:out.pdf", root=repo)
     assert result.exit_code == 2
     assert "expected FORMAT:PATH" in result.stderr
-
-
-BROKEN_REVISIONS = {
-    "invalid JSON": (b'{"type": "object",', "not valid JSON: Expecting property name"),
-    "an array": (b"[1, 2, 3]", "a schema must be a JSON object"),
-    "5,000-deep nesting": (b'{"a":' * 5000 + b"1" + b"}" * 5000, "not valid JSON: nested too deeply"),
-    "not UTF-8": (b'{"description": "caf\xe9"}', "not valid JSON: 'utf-8' codec can't decode byte 0xe9"),
-}
-
-
-@pytest.mark.parametrize("broken", sorted(BROKEN_REVISIONS))
-def test_a_broken_edit_of_a_published_revision_is_a_finding_and_the_check_goes_on(
-    repo: Path, cli, broken: str
-) -> None:
-    data, reason = BROKEN_REVISIONS[broken]
-    (repo / R1).write_bytes(data)
-    result = cli("check", "--skip", "models", "--skip", "fixtures", "--format", "json", root=repo)
-    assert result.exit_code == 1, result.stderr
-    document = json.loads(result.stdout)
-    assert document["summary"]["checks"] == {
-        "schemas": "failed", "index": "failed", "models": "skipped", "fixtures": "skipped",
-        "changelog": "failed", "drift": "skipped: no --logs given",
-    }
-    [edited] = [f for f in document["findings"] if f["kind"] == "published_revision_edited"]
-    assert edited["location"]["file"] == R1
-    assert "cannot compare the edited revision with" in edited["message"]
-    assert R1 in edited["message"] and reason in edited["message"]
-    # the rest of the check went on: the index check names the edited file too
-    assert any(f["kind"] == "index_mismatch" and f["location"]["file"] == R1 for f in document["findings"])
 
 
 def test_a_broken_base_revision_is_named_with_its_commit(repo: Path) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DOCS, REPO, Invoke
+from conftest import DOCS, REPO, Invoke, write_json
 
 from webhook_contracts import read_doc_page
 
@@ -17,9 +17,7 @@ ACTIVATED = read_doc_page(PAGES / "voucher.loyalty_card.pending_points.activated
 
 
 def write(tmp_path: Path, name: str, value: object) -> str:
-    path = tmp_path / name
-    path.write_text(json.dumps(value), "utf-8")
-    return str(path)
+    return str(write_json(tmp_path / name, value))
 
 
 def test_extract_text_and_json(cli: Invoke) -> None:

@@ -8,7 +8,6 @@ example at a field of that format and judged by all of them.
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -16,12 +15,10 @@ from typing import Any
 import orjson
 import pytest
 from conftest import REPO, Invoke
-from drift_support import contract, envelope, example, registry, set_pointer
+from drift_support import contract, envelope, example, set_pointer, shipped_gate
 from pydantic import ValidationError
 from voucherify_webhooks import model_for
 
-from webhook_contracts.drift.fastpath import DriftGate
-from webhook_contracts.drift.scanner import DriftScanner
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.values.rfc3339 import is_date, is_date_time
 
@@ -110,11 +107,6 @@ DATE_FIELD = ("voucher.loyalty_card.pending_points.activated", "/pending_points/
 _JUDGES = ("validate", "drift walker", "drift fast path", "model (strict)", "model (lax)")
 
 
-@functools.cache
-def _gate() -> DriftGate:
-    return DriftScanner(registry()).gate()
-
-
 def _verdicts(cli: Invoke, tmp_path: Path, event: str, data: dict[str, Any]) -> dict[str, bool]:
     """Whether each judge accepts *data* as a clean payload of *event*."""
     path = tmp_path / "payload.json"
@@ -134,7 +126,7 @@ def _verdicts(cli: Invoke, tmp_path: Path, event: str, data: dict[str, Any]) -> 
     return {
         "validate": validated.exit_code == 0,
         "drift walker": not check_payload(data, contract(event)),
-        "drift fast path": _gate().check(orjson.dumps(envelope(event, data))) is not None,
+        "drift fast path": shipped_gate().check(orjson.dumps(envelope(event, data))) is not None,
         **model_verdicts,
     }
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import DATA, DOCS, SCHEMAS, Invoke
-from golden import assert_golden
+from conftest import CASES, DOCS, SCHEMAS, Golden, Invoke, case_folders, read_json, write_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from webhook_contracts.contracts.docpage import read_doc_page
 from webhook_contracts.contracts.inference import infer_schema
 from webhook_contracts.contracts.registry import load_registry
 from webhook_contracts.diff.contracts import (
+    Contract,
     ContractReferenceError,
     Reference,
     diff_contracts,
@@ -27,26 +27,12 @@ from webhook_contracts.diff.contracts import (
 from webhook_contracts.diff.payloads import compare_payloads, pointer
 from webhook_contracts.diff.schemas import diff_schemas
 from webhook_contracts.errors import ExitCode, PayloadError
-from webhook_contracts.findings import Severity
+from webhook_contracts.providers.voucherify.pages import read_doc_page
 from webhook_contracts.report import report_schema
 from webhook_contracts.values.jsontypes import json_type
 
-GOLDEN = DATA / "diff_compare"
 EVENT = "customer.rewarded.loyalty_points"
 R1 = f"schemas/v2024-01-01/{EVENT}/r1.json"
-
-
-def edited(schema: dict[str, Any]) -> dict[str, Any]:
-    """r1 by hand: a field added, removed, retyped, made nullable and made optional."""
-    out = copy.deepcopy(schema)
-    customer = out["$defs"]["Customer"]
-    customer["properties"]["phone"] = {"type": "string"}  # added (optional)
-    del customer["properties"]["source_id"]  # removed (was required)
-    customer["required"].remove("source_id")
-    customer["properties"]["name"] = {"type": "integer"}  # retyped
-    out["properties"]["publication"]["type"] = ["object", "null"]  # made nullable
-    out["required"].remove("voucher")  # made optional
-    return out
 
 
 def compatible_only(schema: dict[str, Any]) -> dict[str, Any]:
@@ -59,11 +45,6 @@ def compatible_only(schema: dict[str, Any]) -> dict[str, Any]:
 @pytest.fixture
 def r1() -> dict[str, Any]:
     return json.loads((SCHEMAS / "v2024-01-01" / EVENT / "r1.json").read_text("utf-8"))
-
-
-def write(path: Path, value: Any) -> Path:
-    path.write_text(json.dumps(value, indent=2), "utf-8")
-    return path
 
 
 # -- diff: the library --------------------------------------------------------------------
@@ -98,31 +79,40 @@ def test_an_inferred_schema_diffed_with_itself_is_empty(samples: list[dict[str, 
     assert diff_schemas(schema, schema) == []
 
 
-def test_hand_edits_are_classified(r1: dict[str, Any]) -> None:
+def merge_patch(target: Any, patch: Any) -> Any:
+    """*target* with the JSON Merge Patch (RFC 7386) *patch* applied; *target* is left as it was."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    out = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
+
+
+def case_contracts(folder: Path) -> tuple[Contract, Contract]:
+    """The two contracts of a schema-diff case: `old.json` or the reference `old` of `case.json`, and
+    `new.json` or `new.patch.json` (a JSON Merge Patch of the old schema)."""
+    case = read_json(folder / "case.json") if (folder / "case.json").exists() else {}
     registry = load_registry(SCHEMAS)
-    old = resolve_contract(f"{EVENT}@v2024-01-01/r1", registry)
-    new = old.__class__(**{**old.__dict__, "schema": edited(r1), "label": "edited"})
+    old = resolve_contract(str(folder / "old.json") if "old" not in case else case["old"], registry)
+    if (folder / "new.patch.json").exists():
+        schema = merge_patch(old.schema, read_json(folder / "new.patch.json"))
+        return old, replace(old, schema=schema, label="new.patch.json")
+    return old, resolve_contract(str(folder / "new.json"), registry)
+
+
+@pytest.mark.parametrize("folder", case_folders("schema-diff"))
+def test_schema_diff_case(folder: Path) -> None:
+    """`tests/data/cases/schema-diff/<case>/`: two schemas and each change with its classification."""
+    old, new = case_contracts(folder)
+    expected = read_json(folder / "expected.json")
     report = diff_contracts(old, new)
-    got = {(f.path, f.kind, f.severity, f.extra["breaking"]) for f in report.findings}
-    assert got == {
-        ("/customer/phone", "added", Severity.WARNING, False),
-        ("/holder/phone", "added", Severity.WARNING, False),
-        ("/customer/source_id", "removed", Severity.ERROR, True),
-        ("/holder/source_id", "removed", Severity.ERROR, True),
-        ("/customer/name", "retyped", Severity.ERROR, True),
-        ("/holder/name", "retyped", Severity.ERROR, True),
-        ("/publication", "nullable", Severity.ERROR, True),
-        ("/voucher", "required", Severity.ERROR, True),
-    }
-    assert report.summary["breaking"] == 6 and report.summary["compatible"] == 2
-
-
-def test_provenance_is_not_a_change(r1: dict[str, Any]) -> None:
-    registry = load_registry(SCHEMAS)
-    old = resolve_contract(f"{EVENT}@v2024-01-01/r1", registry)
-    moved = {**r1, "x-webhook-contracts": {**r1["x-webhook-contracts"], "revision": 2}}
-    new = old.__class__(**{**old.__dict__, "schema": moved})
-    assert diff_contracts(old, new).findings == ()
+    got = [[f.path, f.kind, f.severity.label, f.extra["breaking"]] for f in report.findings]
+    assert sorted(got) == sorted(expected["changes"])
+    assert {k: report.summary[k] for k in ("breaking", "compatible")} == expected["summary"]
 
 
 @pytest.mark.parametrize(
@@ -166,15 +156,15 @@ def test_diff_of_a_revision_with_itself(cli: Invoke, project: Path) -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
 def test_diff_golden(
-    cli: Invoke, project: Path, r1: dict[str, Any], fmt: str, update_goldens: bool
+    cli: Invoke, project: Path, fmt: str, golden: Golden
 ) -> None:
-    write(project / "edited.json", edited(r1))
+    _, edited = case_contracts(CASES / "schema-diff" / "hand-edits")
+    write_json(project / "edited.json", edited.schema, indent=2)
     result = cli(
         "diff", f"{EVENT}@v2024-01-01/r1", str(project / "edited.json"), "--format", fmt, root=project
     )
     assert result.exit_code == ExitCode.FINDINGS
-    suffix = {"text": "txt", "json": "json", "markdown": "md"}[fmt]
-    assert_golden(result.stdout, GOLDEN / f"diff.{suffix}", update_goldens)
+    golden(result.stdout, "diff_compare/diff", fmt=fmt)
     if fmt == "json":
         Draft202012Validator(report_schema()).validate(json.loads(result.stdout))
 
@@ -191,7 +181,7 @@ def test_diff_golden(
 def test_diff_fail_on(
     cli: Invoke, project: Path, r1: dict[str, Any], fail_on: str, code: ExitCode
 ) -> None:
-    write(project / "compatible.json", compatible_only(r1))
+    write_json(project / "compatible.json", compatible_only(r1), indent=2)
     result = cli(
         "diff",
         R1,
@@ -208,7 +198,7 @@ def test_diff_fail_on(
 
 def test_diff_fail_on_from_config(cli: Invoke, project: Path, r1: dict[str, Any]) -> None:
     (project / "webhook-contracts.toml").write_text('fail-on = "warning"\n', "utf-8")
-    write(project / "compatible.json", compatible_only(r1))
+    write_json(project / "compatible.json", compatible_only(r1), indent=2)
     assert (
         cli("diff", f"{EVENT}@v2024-01-01/r1", str(project / "compatible.json"), root=project).exit_code
         == ExitCode.FINDINGS
@@ -238,7 +228,7 @@ def test_diff_input_errors_exit_2(
 
 
 def test_diff_refuses_remote_refs(cli: Invoke, project: Path) -> None:
-    write(project / "remote.json", {"properties": {"a": {"$ref": "https://example.com/s.json"}}})
+    write_json(project / "remote.json", {"properties": {"a": {"$ref": "https://example.com/s.json"}}}, indent=2)
     result = cli("diff", EVENT, str(project / "remote.json"), root=project)
     assert result.exit_code == ExitCode.ERROR and "only local refs" in result.stderr
 
@@ -401,25 +391,24 @@ def test_compare_refuses_non_objects() -> None:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
 def test_compare_golden(
-    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, update_goldens: bool
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, golden: Golden
 ) -> None:
     monkeypatch.chdir(tmp_path)
     example = doc_example()
-    write(tmp_path / "documented.json", example)
-    write(tmp_path / "captured.json", mutated(example))
+    write_json(tmp_path / "documented.json", example, indent=2)
+    write_json(tmp_path / "captured.json", mutated(example), indent=2)
     result = cli("compare", "documented.json", "captured.json", "--format", fmt, root=tmp_path)
     assert result.exit_code == ExitCode.FINDINGS
-    suffix = {"text": "txt", "json": "json", "github": "github.txt"}[fmt]
-    assert_golden(result.stdout, GOLDEN / f"compare.{suffix}", update_goldens)
+    golden(result.stdout, "diff_compare/compare", fmt=fmt)
     if fmt == "json":
         Draft202012Validator(report_schema()).validate(json.loads(result.stdout))
 
 
 def test_compare_exit_codes(cli: Invoke, tmp_path: Path) -> None:
     example = doc_example()
-    a = write(tmp_path / "a.json", example)
+    a = write_json(tmp_path / "a.json", example, indent=2)
     assert cli("compare", str(a), str(a), root=tmp_path).exit_code == ExitCode.OK
-    b = write(tmp_path / "b.json", {**example, "new": 1})
+    b = write_json(tmp_path / "b.json", {**example, "new": 1}, indent=2)
     assert cli("compare", str(a), str(b), root=tmp_path).exit_code == ExitCode.OK  # a warning
     assert (
         cli("compare", str(a), str(b), "--fail-on", "warning", root=tmp_path).exit_code
@@ -437,7 +426,7 @@ def test_compare_exit_codes(cli: Invoke, tmp_path: Path) -> None:
 
 
 def test_compare_reads_stdin(cli: Invoke, tmp_path: Path) -> None:
-    a = write(tmp_path / "a.json", {"x": 1})
+    a = write_json(tmp_path / "a.json", {"x": 1}, indent=2)
     result = cli("compare", str(a), "-", "--format", "json", root=tmp_path, input='{"x": "1"}')
     assert result.exit_code == ExitCode.FINDINGS
     assert json.loads(result.stdout)["findings"][0]["location"]["file"] == "<stdin>"

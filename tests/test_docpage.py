@@ -6,12 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA, DOCS
+from conftest import DOCS, case_folders
 
 from webhook_contracts import DocPageError, read_doc_page
 
 PAGES = DOCS / "voucherify" / "v2024-01-01"
-CASES = sorted(p for p in (DATA / "docpage-cases").iterdir() if p.is_dir())
 
 
 def test_rewarded_page_field_list_with_types() -> None:
@@ -59,7 +58,7 @@ def test_content_hash_is_of_the_bytes(tmp_path: Path) -> None:
     assert read_doc_page(copy).sha256 != read_doc_page(source).sha256
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+@pytest.mark.parametrize("case", case_folders("docpage"))
 def test_docpage_case(case: Path, tmp_path: Path) -> None:
     expected = json.loads((case / "expected.json").read_text("utf-8"))
     page_path = tmp_path / "v2024-01-01" / "page.txt"

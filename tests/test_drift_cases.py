@@ -1,6 +1,6 @@
 """Each drift kind, and each thing that is not drift, as a folder of files.
 
-`tests/data/drift-cases/<case>/case.json` names the event whose doc example is
+`tests/data/cases/drift/<case>/case.json` names the event whose doc example is
 the starting point, JSON Pointer edits (`set`, `delete`) and whether the
 payload travels in an envelope; `expected.json` lists the findings (with the
 `observed_value` of a new tag).
@@ -12,14 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import case_folders
 from drift_support import contract, delete_pointer, envelope, example, registry, set_pointer
 
 from webhook_contracts.drift.records import Record
 from webhook_contracts.drift.scanner import scan_records
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.findings import OBSERVED_VALUE
-
-CASES = Path(__file__).parent / "data" / "drift-cases"
 
 
 def _payload(case: dict) -> dict:
@@ -31,9 +30,8 @@ def _payload(case: dict) -> dict:
     return data
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
-def test_case(name: str) -> None:
-    folder = CASES / name
+@pytest.mark.parametrize("folder", case_folders("drift"))
+def test_case(folder: Path) -> None:
     case = json.loads((folder / "case.json").read_text("utf-8"))
     expected = json.loads((folder / "expected.json").read_text("utf-8"))
     data = _payload(case)

@@ -11,20 +11,15 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Invoke
+from conftest import HANG_TIMEOUT_S, Invoke, write_ndjson
 from drift_support import REPO, envelope, example
 
 SAMPLE = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
 EVENT = "customer.rewarded.loyalty_points"
 
 
-def _write(path: Path, *payloads: dict) -> Path:
-    path.write_text("".join(json.dumps(p) + "\n" for p in payloads), "utf-8")
-    return path
-
-
 def test_clean_traffic_exits_0(cli: Invoke, project: Path, tmp_path: Path) -> None:
-    log = _write(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)), example(EVENT))
+    log = write_ndjson(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)), example(EVENT))
     result = cli("drift", str(log), root=project)
     assert result.exit_code == 0, result.output
     assert "2 payload(s)" in result.stdout
@@ -43,11 +38,11 @@ def test_sample_log_exits_1_and_json_parses(cli: Invoke, project: Path) -> None:
 def test_fail_on_levels(cli: Invoke, project: Path, tmp_path: Path) -> None:
     data = example(EVENT)
     del data["customer"]["source_id"]  # in every example, not promised: info only
-    log = _write(tmp_path / "info.ndjson", data)
+    log = write_ndjson(tmp_path / "info.ndjson", data)
     assert cli("drift", str(log), root=project).exit_code == 0
     assert cli("drift", "--fail-on", "info", str(log), root=project).exit_code == 1
     data["order"]["amount"] = "1"
-    _write(log, data)
+    write_ndjson(log, data)
     assert cli("drift", "--fail-on", "never", str(log), root=project).exit_code == 0
     assert cli("drift", str(log), root=project).exit_code == 1
 
@@ -66,14 +61,14 @@ def test_usage_and_input_errors_exit_2(cli: Invoke, project: Path, tmp_path: Pat
 def test_baseline_accepts_known_drift_only(cli: Invoke, project: Path, tmp_path: Path) -> None:
     data = example(EVENT)
     data["order"]["amount"] = "1"
-    log = _write(tmp_path / "a.ndjson", data)
+    log = write_ndjson(tmp_path / "a.ndjson", data)
     baseline = tmp_path / "known.json"
     assert cli("drift", "--write-baseline", str(baseline), str(log), root=project).exit_code == 0
     assert cli("drift", "--baseline", str(baseline), str(log), root=project).exit_code == 0
     data["customer"]["id"] = "cus_abc123"
     data["order"]["extra"] = {"a": 1}
     data["campaign"]["object"] = "promo"
-    _write(log, data)
+    write_ndjson(log, data)
     result = cli("drift", "--baseline", str(baseline), "--format", "json", str(log), root=project)
     assert result.exit_code == 1
     marks = {f["path"]: f["extra"].get("baselined", False) for f in json.loads(result.stdout)["findings"]}
@@ -98,7 +93,7 @@ def test_a_created_at_that_is_no_timestamp_is_not_shown(cli: Invoke, project: Pa
     drifting["customer"]["object"] = "client"
     bare = {**example(EVENT), "created_at": "Ada Lovelace ada@example.com"}
     bare["customer"]["object"] = "client"
-    log = _write(tmp_path / "stamps.ndjson", envelope(EVENT, drifting, "Ada Lovelace ada@example.com"),
+    log = write_ndjson(tmp_path / "stamps.ndjson", envelope(EVENT, drifting, "Ada Lovelace ada@example.com"),
                  envelope(EVENT, drifting, "2024-04-01 10:00:00Z"), bare, envelope(EVENT, drifting))
     result = cli("drift", "--format", fmt, str(log), root=project)
     assert result.exit_code == 1, result.output
@@ -109,7 +104,7 @@ def test_a_created_at_that_is_no_timestamp_is_not_shown(cli: Invoke, project: Pa
 
 
 def test_unknown_events_are_counted_not_fatal(cli: Invoke, project: Path, tmp_path: Path) -> None:
-    log = _write(tmp_path / "u.ndjson", envelope("customer.deleted", {"customer": {}}), {"ping": True})
+    log = write_ndjson(tmp_path / "u.ndjson", envelope("customer.deleted", {"customer": {}}), {"ping": True})
     result = cli("drift", "--format", "json", str(log), root=project)
     # Counted and listed, and the run goes on; but a run that checked nothing is not clean.
     assert result.exit_code == 1
@@ -122,7 +117,7 @@ def test_unknown_events_are_counted_not_fatal(cli: Invoke, project: Path, tmp_pa
 
 def test_unchecked_share_is_configurable(cli: Invoke, project: Path, tmp_path: Path) -> None:
     known = envelope(EVENT, example(EVENT))
-    log = _write(tmp_path / "mostly-unknown.ndjson", known, *[envelope("customer.deleted", {"customer": {}})] * 3)
+    log = write_ndjson(tmp_path / "mostly-unknown.ndjson", known, *[envelope("customer.deleted", {"customer": {}})] * 3)
     failed = cli("drift", "--format", "json", str(log), root=project)
     assert failed.exit_code == 1
     assert [f["kind"] for f in json.loads(failed.stdout)["findings"]] == ["unchecked_traffic"]
@@ -182,7 +177,7 @@ def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: 
             time.sleep(0.005)
         assert len(workers) == 2, "drift -j 2 ended before both workers were seen"
         proc.send_signal(signum)
-        proc.wait()
+        proc.wait(timeout=HANG_TIMEOUT_S)  # a drift that ignores the signal fails the test, killed below
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -199,7 +194,7 @@ def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: 
 def test_jobs_are_capped_at_the_cpus_available(cli: Invoke, project: Path, tmp_path: Path) -> None:
     from webhook_contracts.drift.parallel import cpu_count
 
-    log = _write(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)))
+    log = write_ndjson(tmp_path / "clean.ndjson", envelope(EVENT, example(EVENT)))
     result = cli("drift", "-j", "100000", str(log), root=project)
     assert result.exit_code == 0, result.output
     cpus = cpu_count()

@@ -18,14 +18,13 @@ from typing import Any
 
 import orjson
 import pytest
-from drift_support import all_examples, contract, envelope, example, registry
+from drift_support import all_examples, contract, envelope, example, registry, shipped_gate
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webhook_contracts.drift import parallel as engine
-from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.records import iter_records
-from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
+from webhook_contracts.drift.scanner import DriftOptions, scan_records
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.payloads.detect import detect_event
 from webhook_contracts.payloads.envelope import unwrap
@@ -61,12 +60,6 @@ def _bare_log(tmp_path: Path) -> Path:
     path = tmp_path / "bare.ndjson"
     path.write_bytes(b"\n".join(lines) + b"\n")
     return path
-
-
-@functools.cache
-def _gate() -> DriftGate:
-    """The gate of the shipped contracts (compiled once: 26 contracts take about a second)."""
-    return DriftScanner(registry()).gate()
 
 
 @functools.cache
@@ -112,7 +105,7 @@ def test_spawned_workers_compile_their_own_gate_and_agree(tmp_path: Path, monkey
 
 
 def test_bare_log_mostly_takes_the_fast_path(tmp_path: Path) -> None:
-    gate = _gate()
+    gate = shipped_gate()
     lines = _bare_log(tmp_path).read_bytes().splitlines()
     passed = [line for line in lines if gate.check(line) is not None]
     # Payloads of known events (bare data of ambiguous shape is unknown), less the labelled drift.
@@ -199,7 +192,7 @@ def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise:
         _mutate(data, rng, noise)
     wrapped = {"bare": data, "webhook": envelope(event, data), "distribution": _distribution(event, data)}[wrap]
     line = json.dumps(wrapped).encode()
-    found = _gate().check(line)
+    found = shipped_gate().check(line)
     if found is None:
         return
     unwrapped = unwrap(orjson.loads(line), "line")
@@ -210,7 +203,7 @@ def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise:
 @pytest.mark.parametrize(("event", "data"), _EXAMPLES)
 def test_gate_passes_every_clean_example(event: str, data: dict[str, Any]) -> None:
     assert check_payload(data, contract(event)) == []
-    gate = _gate()
+    gate = shipped_gate()
     assert gate.check(json.dumps(envelope(event, data)).encode()) is not None
     bare = gate.check(json.dumps(data).encode())
     if detect_event(data, _shapes(), 0.6).ambiguous:
@@ -260,7 +253,7 @@ def test_distribution_deliveries_same_report_on_both_paths(tmp_path: Path, event
 
 
 def test_the_gate_reads_distributions_by_their_event_type() -> None:
-    gate = _gate()
+    gate = shipped_gate()
     for event, data in all_examples():
         found = gate.check(orjson.dumps(_distribution(event, data)))
         assert found is not None and found.event == event and found.kind == "distribution"

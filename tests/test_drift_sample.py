@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import Golden
 from drift_support import REPO, registry
+from golden import SUFFIX
 
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import scan_records
@@ -71,20 +73,14 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes(), name
 
 
-FORMATS = {"text": "txt", "json": "json", "markdown": "md", "junit": "xml", "sarif": "sarif", "github": "github"}
-
-
-@pytest.mark.parametrize("fmt", sorted(FORMATS))
-def test_golden_reports_in_every_format(fmt: str, cli, update_goldens: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fmt", sorted(SUFFIX))
+def test_golden_reports_in_every_format(fmt: str, cli, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick start's main job, pinned in every report format."""
-    from golden import assert_golden
-
     monkeypatch.chdir(REPO)
     result = cli("drift", "--payload-field", "body", "--format", fmt, "tests/data/sample-log/production.ndjson",
                  root=REPO)
     assert result.exit_code == 1, result.output
-    golden = REPO / "tests" / "data" / "golden" / "drift" / f"sample.{FORMATS[fmt]}"
-    assert_golden(result.stdout, golden, update_goldens)
+    golden(result.stdout, "drift/sample", fmt=fmt)
 
 
 def test_the_seed_examples_give_no_finding(cli, tmp_path: Path) -> None:

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, Invoke
-from test_regen import snapshot
+from conftest import REPO, Invoke, snapshot
 
 from webhook_contracts import fsio
 from webhook_contracts.fsio import write_atomic

@@ -17,13 +17,13 @@ from conftest import SCHEMAS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts.contracts.docpage import parse_doc_page
 from webhook_contracts.contracts.inference import infer_schema
 from webhook_contracts.contracts.registry import load_registry
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import DriftOptions, DriftScanner
 from webhook_contracts.errors import WebhookContractsError
 from webhook_contracts.payloads.validate import ContractValidator
+from webhook_contracts.providers.voucherify.pages import parse_doc_page
 from webhook_contracts.report import REPORTERS
 from webhook_contracts.values.strictjson import parse_strict
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, commit_all
 
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
 ACTION = yaml.safe_load((REPO / "action.yml").read_text("utf-8"))
@@ -22,16 +22,9 @@ MODULE = "contracts/voucherify_webhooks/v2024_01_01/customer_rewarded_loyalty_po
 BIN = Path(sys.executable).parent
 
 
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=root, check=True, capture_output=True)
-
-
 @pytest.fixture
 def repo(project: Path) -> Path:
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "contracts")
+    commit_all(project)
     return project
 
 

@@ -8,6 +8,7 @@ import itertools
 from pathlib import Path
 
 import pytest
+from conftest import case_folders, read_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -17,68 +18,16 @@ from webhook_contracts.drift.sources import build_sources
 from webhook_contracts.errors import InputError
 
 
-def _read(path: Path, **kwargs: object) -> list[tuple[int | None, object, str | None]]:
-    return [(r.line, r.value, r.error) for r in iter_file_records(str(path), **kwargs)]  # type: ignore[arg-type]
-
-
-def test_ndjson_with_bom_crlf_blank_and_bad_lines(tmp_path: Path) -> None:
-    path = tmp_path / "a.log"
-    path.write_bytes(b'\xef\xbb\xbf{"a":1}\r\n\r\n\nhello world\r\n{"b": [1,\n{"c":"\xff"}\n{"d":2}')
-    assert _read(path) == [
-        (1, {"a": 1}, None),
-        (4, None, "not JSON"),
-        (5, None, "truncated JSON"),
-        (6, None, "invalid UTF-8"),
-        (7, {"d": 2}, None),
-    ]
-
-
-def test_text_prefixed_lines(tmp_path: Path) -> None:
-    path = tmp_path / "app.log"
-    path.write_bytes(
-        b'2024-05-01T10:00:00Z INFO webhook {"a":1}\n'
-        b'[2024-05-01 10:00:01] [worker{3}] got {"b":2}\n'
-        b'2024-05-01T10:00:02Z INFO webhook {"c":{"d":1}, "e": \n'
-        b'2024-05-01T10:00:03Z INFO nothing here\n'
-    )
-    assert _read(path) == [
-        (1, {"a": 1}, None),
-        (2, {"b": 2}, None),
-        (3, None, "truncated JSON after a text prefix"),
-        (4, None, "not JSON"),
-    ]
-
-
-def test_payload_field_object_string_and_other(tmp_path: Path) -> None:
-    path = tmp_path / "wrapped.ndjson"
-    path.write_bytes(
-        b'{"ts":"t","body":{"a":1}}\n'
-        b'{"ts":"t","body":"{\\"b\\": 2}"}\n'
-        b'{"ts":"t","body":"{\\"b\\": "}\n'
-        b'{"ts":"t","body":7}\n'
-        b'{"plain":true}\n'
-        b'{"http":{"body":{"c":3}}}\n'
-    )
-    assert _read(path, payload_field="body")[:5] == [
-        (1, {"a": 1}, None),
-        (2, {"b": 2}, None),
-        (3, None, "payload field 'body': truncated JSON"),
-        (4, None, "payload field 'body' holds int, not a payload"),
-        (5, {"plain": True}, None),
-    ]
-    assert _read(path, payload_field="http.body")[5] == (6, {"c": 3}, None)
-
-
-def test_json_documents(tmp_path: Path) -> None:
-    pretty = tmp_path / "one.json"
-    pretty.write_text('{\n  "a": {"b": 1},\n  "c": 2\n}\n', "utf-8")
-    assert _read(pretty) == [(1, {"a": {"b": 1}, "c": 2}, None)]
-    array = tmp_path / "many.json"
-    array.write_text('[\n  {"a": 1},\n  {"b": 2}\n]\n', "utf-8")
-    assert _read(array) == [(1, {"a": 1}, None), (2, {"b": 2}, None)]
-    broken = tmp_path / "broken.json"
-    broken.write_text('{\n  "a": {"b": 1},\n  "c": 2\n', "utf-8")
-    assert _read(broken) == [(1, None, "truncated JSON")]
+@pytest.mark.parametrize("folder", case_folders("log-parsing"))
+def test_log_parsing_case(folder: Path) -> None:
+    """`tests/data/cases/log-parsing/<case>/`: the bytes of `input.*`, the reader's options (`case.json`) and
+    the records read: `[line, payload, bad-line reason]` each, and the notes on how the input was read."""
+    [path] = folder.glob("input.*")
+    options = read_json(folder / "case.json")["options"] if (folder / "case.json").exists() else {}
+    expected = read_json(folder / "expected.json")
+    records = list(iter_file_records(str(path), **options))
+    assert [[r.line, r.value, r.error] for r in records if r.note is None] == expected["records"]
+    assert [r.note for r in records if r.note is not None] == expected.get("notes", [])
 
 
 def test_gzip_and_truncated_gzip(tmp_path: Path) -> None:

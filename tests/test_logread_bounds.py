@@ -48,13 +48,18 @@ def _counted(chunks: list[bytes], pulled: list[int]) -> Iterator[bytes]:
 
 
 def test_the_sniff_looks_at_each_blank_line_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """100,000 blank lines cost 100,000 line looks (before: every line read so far, on each new line)."""
+    """100,000 blank lines cost 100,000 line looks (before: every line read so far, on each new line).
+
+    The looks are counted as they happen and the sniff is stopped past the bound, so a regression to
+    quadratic work (five billion looks here) fails at once rather than hanging the run."""
     looks = 0
     clean = sniff.clean_line
 
     def counting(line: bytes) -> bytes:
         nonlocal looks
         looks += 1
+        if looks > 100_001:
+            raise AssertionError("the sniff looked at a line again: its work is no longer linear")
         return clean(line)
 
     monkeypatch.setattr(sniff, "clean_line", counting)
@@ -111,14 +116,6 @@ def test_drift_reports_the_limit_once_and_reads_on(cli: Invoke, project: Path, t
     assert json.loads(result.stdout)["notes"] == []
 
 
-def test_a_document_after_the_limit_is_named_in_the_note(tmp_path: Path) -> None:
-    path = tmp_path / "late.json"
-    path.write_bytes(b"\n" * 5 + b"{\n" + b"\n" * 2000 + b'"a": 1}\n')
-    records = list(iter_file_records(str(path)))
-    assert records[0].note is not None and records[0].note.endswith("read as one JSON document")
-    assert [(r.line, r.value) for r in records[1:]] == [(1, {"a": 1})]
-
-
 # Documents: arrays streamed, everything else bounded.
 
 
@@ -162,23 +159,6 @@ def test_an_array_on_one_line_longer_than_the_line_limit_is_still_an_array(tmp_p
     registry = load_registry(SCHEMAS)
     report = scan_files([str(path)], registry, max_line=len(line) * 3).summary
     assert (report["records"], report["payloads"]) == (50, 50)
-
-
-def test_an_item_or_document_over_the_limit_is_reported_with_its_size_and_reading_goes_on(tmp_path: Path) -> None:
-    small, large = b'{"a": 1}', b'{"b": "' + b"x" * 5000 + b'"}'
-    array = tmp_path / "array.json"
-    array.write_bytes(b"[\n" + b",\n".join([small, large, small]) + b"\n]\n")
-    got = [(r.line, r.value, r.error) for r in iter_file_records(str(array), max_line=1000)]
-    assert got == [
-        (1, {"a": 1}, None),
-        (2, None, f"item of {len(large)} bytes is longer than max-payload-bytes (1000); not read"),
-        (3, {"a": 1}, None),
-    ]
-    pretty = tmp_path / "one.json"
-    pretty.write_bytes(b'{\n  "b": "' + b"x" * 5000 + b'"\n}\n')
-    got = [(r.line, r.error) for r in iter_file_records(str(pretty), max_line=1000)]
-    size = pretty.stat().st_size
-    assert got == [(1, f"document of {size} bytes is longer than max-payload-bytes (1000); not read")]
 
 
 def test_a_gzip_bomb_of_brace_lines_ends_with_one_bounded_record(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import DATA, REPO, Invoke
+from conftest import DATA, HANG_TIMEOUT_S, REPO, Invoke
 
 from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
@@ -135,7 +135,7 @@ def test_compare_a_million_differing_items(payload: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-c", launcher, sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
          "compare", str(CAPTURE), str(payload), "--format", "json"],
-        capture_output=True, text=True, check=False,
+        capture_output=True, text=True, check=False, timeout=HANG_TIMEOUT_S,
     )
     assert done.returncode == 1, done.stderr
     peak_kib = int(done.stderr.rsplit("peak_kib=", 1)[1])

@@ -9,18 +9,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, commit_all, git
 
 import webhook_contracts
 
 HOOKS = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text("utf-8"))
 #: What decides when pre-commit runs a hook and what it hands over.
 TRIGGERS = ("files", "exclude", "types", "types_or", "always_run", "pass_filenames")
-
-
-def git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-                   cwd=root, check=True, capture_output=True)
 
 
 def test_every_hook_runs_whatever_the_commit_touches() -> None:
@@ -43,9 +38,7 @@ def precommit_repo(project: Path, tmp_path: Path) -> Path:
     ]
     config = {"repos": [{"repo": "local", "hooks": hooks}]}
     (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), "utf-8")
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", "-A")
-    git(project, "commit", "-qm", "contracts")
+    commit_all(project)
     return project
 
 

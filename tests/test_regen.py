@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -10,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO, Invoke
-from golden import assert_golden
+from conftest import REPO, Golden, Invoke, snapshot
+from golden import GOLDEN
 
 from webhook_contracts import RegistryError, fsio
 from webhook_contracts.config import load_settings
@@ -19,15 +18,6 @@ from webhook_contracts.contracts.regen import plan_regen, regen
 from webhook_contracts.contracts.registry import load_registry
 
 ACTIVATED = "docs/voucherify/v2024-01-01/voucher.loyalty_card.pending_points.activated.txt"
-GOLDEN = DATA / "golden" / "regen"
-
-
-def snapshot(root: Path) -> dict[str, str]:
-    return {
-        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and ".webhook-contracts" not in p.parts and "__pycache__" not in p.parts
-    }
 
 
 def test_committed_tree_is_fresh(cli: Invoke) -> None:
@@ -44,7 +34,7 @@ def test_second_run_changes_nothing(project: Path, cli: Invoke) -> None:
     assert snapshot(project) == before
 
 
-def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, update_goldens: bool) -> None:
+def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, golden: Golden, update_goldens: bool) -> None:
     """Schemas and models generated from the doc pages alone, byte for byte."""
     root = tmp_path / "fresh"
     folder = root / "docs" / "voucherify" / "v2024-01-01"
@@ -57,9 +47,10 @@ def test_fresh_regen_matches_golden_files(tmp_path: Path, cli: Invoke, update_go
     assert cli("regen", root=root).stdout.strip() == "nothing to do: everything is up to date"
     for rel in sorted(produced):
         if rel.startswith(("schemas/", "contracts/", "CHANGELOG.md")):
-            assert_golden((root / rel).read_bytes(), GOLDEN / rel, update_goldens)
+            golden((root / rel).read_bytes(), f"regen/{rel}")
     if not update_goldens:
-        golden_files = {p.relative_to(GOLDEN).as_posix() for p in GOLDEN.rglob("*") if p.is_file()}
+        tree = GOLDEN / "regen"
+        golden_files = {p.relative_to(tree).as_posix() for p in tree.rglob("*") if p.is_file()}
         assert golden_files == {r for r in produced if r.startswith(("schemas/", "contracts/", "CHANGELOG.md"))}
 
 

@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, Golden
 from consumers import assert_code_scanning_accepts, assert_github_renders_inert, junit_cases, outcome
-from golden import assert_golden
+from golden import SUFFIX
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
@@ -26,15 +26,6 @@ from webhook_contracts.report.escaping import (
     xml_text,
 )
 
-GOLDEN = DATA / "reports"
-SUFFIX = {
-    "text": "txt",
-    "json": "json",
-    "markdown": "md",
-    "junit": "xml",
-    "sarif": "sarif",
-    "github": "github.txt",
-}
 EVENT = "customer.rewarded.loyalty_points"
 #: A field name a hostile producer might send: workflow command, pre-encoded LF, a real LF,
 #: a terminal colour, markup and a NUL byte.
@@ -159,8 +150,8 @@ def render(fmt: str, report: Report) -> str:
 
 @pytest.mark.parametrize("fmt", sorted(REPORTERS))
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_golden(case: str, fmt: str, update_goldens: bool) -> None:
-    assert_golden(render(fmt, CASES[case]), GOLDEN / case / f"report.{SUFFIX[fmt]}", update_goldens)
+def test_golden(case: str, fmt: str, golden: Golden) -> None:
+    golden(render(fmt, CASES[case]), f"reports/{case}/report", fmt=fmt)
 
 
 def test_every_format_has_a_golden_suffix() -> None:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import HANG_TIMEOUT_S, REPO, module_env
 from drift_support import envelope, example
 
 SAMPLE = "tests/data/sample-log/production.ndjson"
@@ -33,7 +33,7 @@ def _run(args: list[str], *, redirect: str = "", encoding: str | None = None, sh
 
     REDIRECT may name *log* as `$LOG` (`<(cat "$LOG")`).
     """
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO / "contracts")])}
+    env = module_env()
     env.pop("PYTHONIOENCODING", None)
     if encoding is not None:
         env["PYTHONIOENCODING"] = encoding
@@ -41,7 +41,7 @@ def _run(args: list[str], *, redirect: str = "", encoding: str | None = None, sh
         env["LOG"] = str(log)
     command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), *args]
     return subprocess.run([shell, "-c", f'exec "$@" {redirect}', shell, *command], stdin=subprocess.DEVNULL,
-                          capture_output=True, cwd=REPO, env=env, check=False)
+                          capture_output=True, cwd=REPO, env=env, check=False, timeout=HANG_TIMEOUT_S)
 
 
 @pytest.mark.parametrize("args", [["validate", "-"], ["compare", "-", PAYLOAD], ["drift", "-"]])

@@ -6,12 +6,11 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, Invoke
+from conftest import REPO, Invoke, run_module
 
 from webhook_contracts.cli.commands import main
 from webhook_contracts.cli.terminal import DelayedProgress
@@ -84,9 +83,7 @@ def test_color_always_never_and_no_color(cli: Invoke, monkeypatch: pytest.Monkey
 
 
 def _run(args: list[str], stdout: int, **kwargs: object) -> subprocess.CompletedProcess[bytes]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO / "contracts")])}
-    return subprocess.run([sys.executable, "-m", "webhook_contracts", *args], stdout=stdout,
-                          stderr=subprocess.PIPE, cwd=REPO, env=env, check=False, **kwargs)  # type: ignore[call-overload]
+    return run_module(args, stdout=stdout, stderr=subprocess.PIPE, cwd=REPO, **kwargs)
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("never", 0), ("error", 1)])

@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Invoke
-from test_regen import edit_activated_page, snapshot
+from conftest import Invoke, snapshot
+from test_regen import edit_activated_page
 
 from webhook_contracts import fsio
 from webhook_contracts.config import load_settings

@@ -48,7 +48,7 @@ SEEDS = {
     "logread": [
         ROOT / "tests/data/sample-log/production.ndjson", *sorted((ROOT / "tests/data/payloads").glob("*.json")),
     ],
-    "docpage": sorted((ROOT / "docs").rglob("*.txt")) + sorted((ROOT / "tests/data/docpage-cases").rglob("page.txt")),
+    "docpage": sorted((ROOT / "docs").rglob("*.txt")) + sorted((ROOT / "tests/data/cases/docpage").rglob("page.txt")),
 }
 
 
@@ -65,11 +65,11 @@ GENERATED = ("documents", "fastpath", "gzip", "jobs")
 
 
 def _targets() -> dict[str, Callable[[bytes], None]]:
-    from webhook_contracts.contracts.docpage import parse_doc_page
     from webhook_contracts.contracts.registry import load_registry
     from webhook_contracts.drift.records import iter_records
     from webhook_contracts.drift.scanner import DriftOptions, DriftScanner
     from webhook_contracts.errors import WebhookContractsError
+    from webhook_contracts.providers.voucherify.pages import parse_doc_page
 
     registry = load_registry(ROOT / "schemas")
 

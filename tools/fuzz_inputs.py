@@ -53,9 +53,9 @@ MUTATIONS = ("drop", "add", "retype", "enum", "tag", "timestamp", "prefix")
 @functools.cache
 def seeds() -> tuple[tuple[str, dict[str, Any]], ...]:
     """(event, data) of every doc example and every payload of the sample log."""
-    from webhook_contracts.contracts.docpage import read_doc_page
     from webhook_contracts.drift.records import iter_records
     from webhook_contracts.payloads.envelope import unwrap
+    from webhook_contracts.providers.voucherify.pages import read_doc_page
 
     out = [(page.stem, data) for page in sorted(PAGES.glob("*.txt")) for data in read_doc_page(page).examples]
     for record in iter_records([SAMPLE_LOG.as_posix()], payload_field="body"):

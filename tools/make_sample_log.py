@@ -33,10 +33,11 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "src"))
 
-from webhook_contracts.contracts.docpage import read_doc_page  # noqa: E402
 from webhook_contracts.contracts.registry import load_registry  # noqa: E402
 from webhook_contracts.diff.schemas import FieldSpec, flatten_schema  # noqa: E402
-from webhook_contracts.values.formats import formats_of, id_prefix_of  # noqa: E402
+from webhook_contracts.providers import get_provider  # noqa: E402
+from webhook_contracts.providers.voucherify.pages import read_doc_page  # noqa: E402
+from webhook_contracts.values.formats import formats_of  # noqa: E402
 
 SEED = 20240101
 API_VERSION = "v2024-01-01"
@@ -168,7 +169,7 @@ class Varier:
         return out
 
     def _string(self, value: str, key: str) -> str:
-        prefix = id_prefix_of(value)
+        prefix = get_provider("voucherify").id_prefix_of(value)
         if prefix is not None:
             return prefix + _body(self.rng, max(len(value) - len(prefix), 8))
         formats = formats_of(value)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .contracts.build import ContractSet, Disagreement, build_contracts
-    from .contracts.docpage import DocField, DocPage, parse_doc_page, read_doc_page
+    from .contracts.docpage import DocField, DocPage
     from .contracts.inference import infer_schema
     from .contracts.registry import Registry, Revision, load_registry
     from .diff.contracts import Contract, diff_contracts, resolve_contract
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .payloads.detect import detect_event
     from .payloads.envelope import unwrap
     from .payloads.validate import ContractValidator, ValidationResult, Violation
+    from .providers import PROVIDERS, Provider, get_provider
+    from .providers.voucherify.pages import parse_doc_page, read_doc_page
 
 
 def _version() -> str:
@@ -61,7 +63,9 @@ _EXPORTS = {
     "GenerationError": "errors",
     "InputError": "errors",
     "Location": "findings",
+    "PROVIDERS": "providers",
     "PayloadError": "errors",
+    "Provider": "providers",
     "Registry": "contracts.registry",
     "RegistryError": "errors",
     "Report": "findings",
@@ -80,8 +84,9 @@ _EXPORTS = {
     "flatten_schema": "diff.schemas",
     "infer_schema": "contracts.inference",
     "load_registry": "contracts.registry",
-    "parse_doc_page": "contracts.docpage",
-    "read_doc_page": "contracts.docpage",
+    "get_provider": "providers",
+    "parse_doc_page": "providers.voucherify.pages",
+    "read_doc_page": "providers.voucherify.pages",
     "resolve_contract": "diff.contracts",
     "unwrap": "payloads.envelope",
 }
@@ -100,6 +105,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "PROVIDERS",
     "ConfigError",
     "Contract",
     "ContractSet",
@@ -115,6 +121,7 @@ __all__ = [
     "InputError",
     "Location",
     "PayloadError",
+    "Provider",
     "Registry",
     "RegistryError",
     "Report",
@@ -132,6 +139,7 @@ __all__ = [
     "diff_contracts",
     "diff_schemas",
     "flatten_schema",
+    "get_provider",
     "infer_schema",
     "load_registry",
     "parse_doc_page",

@@ -27,6 +27,7 @@ from .errors import ConfigError
 from .findings import DRIFT_SEVERITY, KINDS
 from .fsio import MAX_FILE_BYTES
 from .payloads.validate import MAX_ERRORS
+from .providers import PROVIDERS, Provider, default_provider
 
 SEVERITIES = ("error", "warning", "info", "off")
 FAIL_ON = ("error", "warning", "info", "never")
@@ -53,7 +54,10 @@ class Settings:
     docs: str = "docs"
     schemas: str = "schemas"
     contracts: str = "contracts"
-    package: str = "voucherify_webhooks"
+    #: The webhook provider whose documents and payloads these are.
+    provider: Provider = field(default_factory=default_provider)
+    #: Import name of the generated models (default: the provider's).
+    package: str = ""
     changelog: str = "CHANGELOG.md"
     api_version: str | None = None
     fixtures: tuple[str, ...] = ()
@@ -79,8 +83,13 @@ class Settings:
     max_groups: int = MAX_GROUPS
     #: Largest share of log records that may be unparseable or of unknown events before drift fails.
     max_unchecked_share: float = 0.5
-    #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do).
-    events: tuple[str, ...] = ("*loyalty*", "*points*", "*reward*")
+    #: Events of the provider's OpenAPI document that get contracts (globs; events with doc pages always do);
+    #: None: the provider's default events.
+    events: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.package:
+            object.__setattr__(self, "package", self.provider.package)
 
     @property
     def docs_dir(self) -> Path:
@@ -120,6 +129,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "docs": (str,),
     "schemas": (str,),
     "contracts": (str,),
+    "provider": (str,),
     "package": (str,),
     "changelog": (str,),
     "api_version": (str,),
@@ -171,6 +181,8 @@ def load_settings(root: Path | None = None) -> Settings:
     for key in ("fixtures", "events"):
         if key in values:
             values[key] = tuple(values[key])
+    if "provider" in values:
+        values["provider"] = PROVIDERS[values["provider"]]
     for key in ("detect_threshold", "max_unchecked_share"):
         if key in values:
             values[key] = float(values[key])
@@ -242,6 +254,9 @@ _COUNTS = {
 
 
 def _check_values(values: dict[str, Any], source: str) -> None:
+    if values.get("provider", next(iter(PROVIDERS))) not in PROVIDERS:
+        raise ConfigError(f"{source}: unknown provider {values['provider']!r} "
+                          f"(known: {', '.join(sorted(PROVIDERS))})")
     if values.get("fail_on", "error") not in FAIL_ON:
         raise ConfigError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
     for kind, level in values.get("severity", {}).items():

@@ -178,11 +178,12 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     # A revision edited by hand is to be restored (the index check says so), not met by the fixtures.
     edited = {rev for rev, _ in iter_edited_revisions(registry)}
     limit = settings.max_errors_per_payload
-    validator = ContractValidator(registry, threshold=settings.detect_threshold, max_errors=limit)
+    provider = settings.provider
+    validator = ContractValidator(registry, threshold=settings.detect_threshold, max_errors=limit, provider=provider)
     samples: list[tuple[str, Any, str | None]] = []
     for version, version_pages in sorted(pages.items()):
         validator_for_version = ContractValidator(
-            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit
+            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit, provider=provider
         )
         for page in version_pages:
             for i, example in enumerate(page.examples, 1):
@@ -196,7 +197,7 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     # The provider's official examples: a contract must accept what its own provider shows.
     for version, spec in sorted(specs.items()):
         validator_for_version = ContractValidator(
-            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit
+            registry, api_version=version, threshold=settings.detect_threshold, max_errors=limit, provider=provider
         )
         for name, event in sorted(spec.events.items()):
             for i, example in enumerate(event.examples, 1):

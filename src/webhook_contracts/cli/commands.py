@@ -139,14 +139,14 @@ def main(root: Path | None) -> None:
               help="Output format.")
 @click.option("--examples", is_flag=True, help="Also print the example payloads.")
 @quiet_option
+@click.pass_context
 @handle_errors
-def extract(page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool) -> None:
+def extract(ctx: click.Context, page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool) -> None:
     """Show what is read from a saved doc PAGE: event, version, examples, fields.
 
     With -q nothing is printed: the exit code says whether the page reads.
     """
-    from ..contracts.docpage import read_doc_page
-
+    read_doc_page = _settings(ctx).provider.doc_page_reader(page)
     result = read_doc_page(page, api_version=api_version)
     renderer = render_page_json if fmt == "json" else render_page_text
     if not quiet:
@@ -271,7 +271,7 @@ def validate(
     registry.require_api_version(api_version or settings.api_version)
     validator = ContractValidator(
         registry, api_version=api_version or settings.api_version, threshold=settings.detect_threshold,
-        max_errors=settings.max_errors_per_payload,
+        max_errors=settings.max_errors_per_payload, provider=settings.provider,
     )
     results: list[ValidationResult] = []
     for name in files:
@@ -384,8 +384,8 @@ def diff(
 
     settings = _settings(ctx)
     registry = _registry(settings, schemas_dir)
-    before = resolve_contract(old, registry, display=settings.rel)
-    after = resolve_contract(new, registry, display=settings.rel)
+    before = resolve_contract(old, registry, display=settings.rel, provider=settings.provider)
+    after = resolve_contract(new, registry, display=settings.rel, provider=settings.provider)
     emit_report(diff_contracts(before, after), fmt, fail_on or settings.fail_on, reports,
                 layout=layout_for(color, verbose, quiet))
 
@@ -421,7 +421,7 @@ def compare(
     (first, source_a), (second, source_b) = values
     report = compare_payloads(first, second, source_a=source_a, source_b=source_b,
                               show_values=show_values or settings.show_values,
-                              max_errors=settings.max_errors_per_payload)
+                              max_errors=settings.max_errors_per_payload, provider=settings.provider)
     emit_report(report, fmt, fail_on or settings.fail_on, reports, layout=layout_for(color, verbose, quiet))
 
 

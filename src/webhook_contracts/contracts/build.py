@@ -1,7 +1,7 @@
 """Turn the doc pages of one API version into event contracts with shared definitions.
 
-A Voucherify object (customer, campaign, voucher, order, balance, event,
-earning rule, ...) is recognised by its `object` tag or its id prefix. Every
+A provider's object (a customer, a campaign, an order, ...) is recognised by
+its tag or its id prefix (:meth:`~webhook_contracts.providers.Provider.object_kind`). Every
 such object documented at the top level of an event becomes a shared
 definition, merged across all events of the API version; nested objects of
 the same kind reference it too when they carry every field it requires.
@@ -16,30 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..values.formats import id_prefix_of
+from ..providers import Provider, default_provider
 from .docpage import JSON_TYPES, DocPage
 from .inference import DRAFT, Shape, iter_shape_paths, merge_all, render, shape_of
 
 META_KEY = "x-webhook-contracts"
-
-#: Kinds of Voucherify objects recognised by the prefix of their `id`.
-KIND_BY_ID_PREFIX = {
-    "camp_": "campaign",
-    "cust_": "customer",
-    "ern_": "earning_rule",
-    "evcus_": "event",
-    "lopp_": "pending_points",
-    "ltr_": "loyalty_tier",
-    "ord_": "order",
-    "ordli_": "order_item",
-    "prod_": "product",
-    "promo_": "promotion_tier",
-    "pub_": "publication",
-    "sku_": "sku",
-    "v_": "voucher",
-    "vtx_": "transaction",
-}
-
 
 @dataclass(frozen=True)
 class Disagreement:
@@ -62,19 +43,6 @@ class ContractSet:
     disagreements: tuple[Disagreement, ...]
 
 
-def object_kind(obj: dict[str, Any]) -> str | None:
-    """The Voucherify kind of *obj*: its `object` tag, else its id prefix."""
-    tag = obj.get("object")
-    if isinstance(tag, str) and tag.replace("_", "").isalpha() and tag.islower():
-        return tag
-    ident = obj.get("id")
-    if isinstance(ident, str):
-        prefix = id_prefix_of(ident)
-        if prefix is not None:
-            return KIND_BY_ID_PREFIX.get(prefix)
-    return None
-
-
 def definition_name(kind: str) -> str:
     return "".join(part.capitalize() for part in kind.split("_"))
 
@@ -92,12 +60,13 @@ def _iter_objects(value: Any, depth: int) -> Iterator[tuple[dict[str, Any], int]
 class _Definitions:
     """Decides which objects stand for shared definitions, and collects them."""
 
-    def __init__(self, pages: list[DocPage]) -> None:
+    def __init__(self, pages: list[DocPage], provider: Provider) -> None:
+        self.provider = provider
         top: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
         for page in pages:
             for example in page.examples:
                 for value in example.values():
-                    if isinstance(value, dict) and (kind := object_kind(value)):
+                    if isinstance(value, dict) and (kind := provider.object_kind(value)):
                         top[definition_name(kind)].append((page.event, value))
         self.required = {
             name: set.intersection(*(set(obj) for _, obj in occ)) for name, occ in top.items()
@@ -110,7 +79,7 @@ class _Definitions:
                         self.occurrences[name].append((page.event, obj))
 
     def ref_for(self, obj: dict[str, Any], depth: int) -> str | None:
-        kind = object_kind(obj)
+        kind = self.provider.object_kind(obj)
         if kind is None:
             return None
         name = definition_name(kind)
@@ -122,7 +91,7 @@ class _Definitions:
 
     def shape(self, name: str, event: str | None = None) -> Shape:
         return merge_all(
-            shape_of(obj, self.ref_for, 1)
+            shape_of(obj, self.ref_for, 1, self.provider)
             for source, obj in self.occurrences[name]
             if event is None or source == event
         )
@@ -131,15 +100,18 @@ class _Definitions:
         return sorted({source for source, _ in self.occurrences[name]})
 
 
-def build_contracts(pages: list[DocPage], *, source_paths: dict[str, str] | None = None) -> ContractSet:
-    """Contracts for every event documented by *pages* (all of one API version)."""
+def build_contracts(
+    pages: list[DocPage], *, source_paths: dict[str, str] | None = None, provider: Provider | None = None
+) -> ContractSet:
+    """Contracts for every event documented by *pages* (all of one API version) of *provider*."""
+    provider = provider or default_provider()
     if not pages:
         raise ValueError("no doc pages")
     versions = {page.api_version for page in pages}
     if len(versions) != 1:
         raise ValueError(f"pages of several API versions: {sorted(versions)}")
-    defs = _Definitions(pages)
-    rendered = {name: render(defs.shape(name), inline=True) for name in sorted(defs.occurrences)}
+    defs = _Definitions(pages, provider)
+    rendered = {name: render(defs.shape(name), inline=True, provider=provider) for name in sorted(defs.occurrences)}
     schemas = {}
     for page in sorted(pages, key=lambda p: p.event):
         source = (source_paths or {}).get(page.event, page.source)
@@ -154,7 +126,9 @@ def build_contracts(pages: list[DocPage], *, source_paths: dict[str, str] | None
 def _event_schema(
     page: DocPage, defs: _Definitions, rendered: dict[str, dict[str, Any]], source: str
 ) -> dict[str, Any]:
-    body = render(merge_all(shape_of(example, defs.ref_for, 0) for example in page.examples), inline=True)
+    provider = defs.provider
+    body = render(merge_all(shape_of(example, defs.ref_for, 0, provider) for example in page.examples), inline=True,
+                  provider=provider)
     properties: dict[str, Any] = body.setdefault("properties", {})
     for doc in page.fields:
         prop = properties.get(doc.name)

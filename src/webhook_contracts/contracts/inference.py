@@ -20,7 +20,8 @@ from functools import reduce
 from typing import Any
 
 from ..errors import WebhookContractsError
-from ..values.formats import common_key_prefix, formats_of, id_prefix_of, is_generated_key, prefix_pattern
+from ..providers import Provider, default_provider
+from ..values.formats import common_key_prefix, formats_of, is_generated_key, prefix_pattern
 from ..values.pointer import escape_pointer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -30,8 +31,6 @@ MAX_DEPTH = 200
 _VALUE_LIMIT = 16
 #: Keys whose objects are free-form by design.
 FREE_FORM_KEYS = frozenset({"metadata"})
-#: Keys whose string value is the Voucherify object tag, pinned as `const`.
-TAG_KEYS = frozenset({"object"})
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 
 RefFor = Callable[[dict[str, Any], int], "str | None"]
@@ -111,8 +110,10 @@ def merge_all(shapes: Iterable[Shape]) -> Shape:
     return reduce(merge, shapes, EMPTY)
 
 
-def shape_of(value: Any, ref_for: RefFor | None = None, depth: int = 0) -> Shape:
-    """Summarise one sample. *ref_for* names the shared definition an object stands for."""
+def shape_of(value: Any, ref_for: RefFor | None = None, depth: int = 0, provider: Provider | None = None) -> Shape:
+    """Summarise one sample. *ref_for* names the shared definition an object stands for; *provider*'s
+    identifier prefixes are recognised (default: the default provider's)."""
+    provider = provider or default_provider()
     if depth > MAX_DEPTH:
         raise InferenceError(f"sample nested deeper than {MAX_DEPTH} levels")
     if value is None:
@@ -124,7 +125,7 @@ def shape_of(value: Any, ref_for: RefFor | None = None, depth: int = 0) -> Shape
     if isinstance(value, float):
         return Shape(count=1, types=frozenset({"number"}))
     if isinstance(value, str):
-        prefix = id_prefix_of(value)
+        prefix = provider.id_prefix_of(value)
         return Shape(
             count=1,
             types=frozenset({"string"}),
@@ -134,18 +135,19 @@ def shape_of(value: Any, ref_for: RefFor | None = None, depth: int = 0) -> Shape
             many_values=len(value) > 64,
         )
     if isinstance(value, list):
-        items = merge_all(shape_of(item, ref_for, depth + 1) for item in value)
+        items = merge_all(shape_of(item, ref_for, depth + 1, provider) for item in value)
         return Shape(count=1, types=frozenset({"array"}), items=items if value else None)
     if isinstance(value, dict):
-        props = tuple(sorted((str(k), shape_of(v, ref_for, depth + 1)) for k, v in value.items()))
+        props = tuple(sorted((str(k), shape_of(v, ref_for, depth + 1, provider)) for k, v in value.items()))
         ref = ref_for(value, depth) if ref_for else None
         return Shape(count=1, types=frozenset({"object"}), objects=1, props=props, refs=frozenset({ref}))
     raise InferenceError(f"not a JSON value: {type(value).__name__}")
 
 
-def infer_schema(samples: Iterable[Any]) -> dict[str, Any]:
-    """A standalone Draft 2020-12 schema that accepts every sample."""
-    schema = render(merge_all(shape_of(s) for s in samples))
+def infer_schema(samples: Iterable[Any], *, provider: Provider | None = None) -> dict[str, Any]:
+    """A standalone Draft 2020-12 schema that accepts every sample (*provider*'s prefixes and tags pinned)."""
+    provider = provider or default_provider()
+    schema = render(merge_all(shape_of(s, provider=provider) for s in samples), provider=provider)
     return {"$schema": DRAFT, **schema}
 
 
@@ -161,8 +163,11 @@ def _type_keyword(types: list[str]) -> dict[str, Any]:
     return {"type": types[0] if len(types) == 1 else types}
 
 
-def render(shape: Shape, *, key: str | None = None, inline: bool = False) -> dict[str, Any]:
-    """The schema for *shape*; *key* is the property name it sits under."""
+def render(
+    shape: Shape, *, key: str | None = None, inline: bool = False, provider: Provider | None = None
+) -> dict[str, Any]:
+    """The schema for *shape*; *key* is the property name it sits under; *provider*'s tag keys are pinned."""
+    provider = provider or default_provider()
     ref = None if inline else shape.ref
     if ref is not None:
         target = {"$ref": f"#/$defs/{ref}"}
@@ -172,15 +177,15 @@ def render(shape: Shape, *, key: str | None = None, inline: bool = False) -> dic
     if key in FREE_FORM_KEYS and set(types) <= {"object", "null"}:
         return schema
     if "object" in types:
-        schema.update(_render_object(shape))
+        schema.update(_render_object(shape, provider))
     if "array" in types and shape.items is not None:
-        schema["items"] = render(shape.items)
+        schema["items"] = render(shape.items, provider=provider)
     if "string" in types:
-        schema.update(_render_string(shape, key, only_strings=types == ["string"]))
+        schema.update(_render_string(shape, key, only_strings=types == ["string"], tags=provider.tag_keys))
     return schema
 
 
-def _render_object(shape: Shape) -> dict[str, Any]:
+def _render_object(shape: Shape, provider: Provider) -> dict[str, Any]:
     props = shape.prop_map
     if props and all(is_generated_key(k) for k in props):
         # Keys are generated ids (order.redemptions by redemption id): a map.
@@ -188,23 +193,23 @@ def _render_object(shape: Shape) -> dict[str, Any]:
         prefix = common_key_prefix(props)
         if prefix:
             out["propertyNames"] = {"pattern": prefix_pattern(prefix)}
-        out["additionalProperties"] = render(merge_all(props.values()))
+        out["additionalProperties"] = render(merge_all(props.values()), provider=provider)
         return out
-    out = {"properties": {k: render(v, key=k) for k, v in props.items()}}
+    out = {"properties": {k: render(v, key=k, provider=provider) for k, v in props.items()}}
     required = [k for k, v in props.items() if v.count == shape.objects]
     if required:
         out["required"] = required
     return out
 
 
-def _render_string(shape: Shape, key: str | None, *, only_strings: bool) -> dict[str, Any]:
+def _render_string(shape: Shape, key: str | None, *, only_strings: bool, tags: frozenset[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if shape.formats and len(shape.formats) == 1:
         out["format"] = next(iter(shape.formats))
     if shape.prefixes and len(shape.prefixes) == 1:
         out["pattern"] = prefix_pattern(next(iter(shape.prefixes)))
     # `const` constrains every type, so a tag is pinned only where every sample is a string.
-    if key in TAG_KEYS and len(shape.values) == 1 and not shape.many_values and only_strings:
+    if key in tags and len(shape.values) == 1 and not shape.many_values and only_strings:
         out["const"] = next(iter(shape.values))
     return out
 

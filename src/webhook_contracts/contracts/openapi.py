@@ -1,7 +1,9 @@
 """Read the provider's OpenAPI webhooks document into the contracts' own schema dialect.
 
 An OpenAPI 3.1 document with `webhooks` describes each event's `data` with a
-`$ref` into `components.schemas`. Each event schema is *normalised* here into
+`$ref` into `components.schemas`; where in each webhook's request body the
+data is, and what names the event, are the provider's rules
+(:class:`~webhook_contracts.providers.WebhookRules`). Each event schema is *normalised* here into
 the small dialect the contracts are written in (`type`, `properties`,
 `required`, `enum`, `const`, `format`, `items`, `additionalProperties` for
 maps, local `$ref`s into `$defs`, `anyOf: [{$ref}, {type: null}]` for a
@@ -41,7 +43,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ProviderSpecError
 from ..fsio import MAX_FILE_BYTES, read_file
@@ -49,15 +51,15 @@ from ..values.formats import FORMATS
 from ..values.pointer import escape_pointer, resolve_pointer, unescape_pointer
 from ..values.strictjson import parse_strict
 
+if TYPE_CHECKING:
+    from ..providers import Provider
+
 #: Nesting followed in a schema before giving up (composition inside composition ...).
 MAX_DEPTH = 64
-#: Events shipped when the configuration does not say: the loyalty programme's events.
-DEFAULT_EVENTS = ("*loyalty*", "*points*", "*reward*")
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
 _COMPONENT = "#/components/schemas/"
 _KEPT_ANNOTATIONS = ("description",)
 _MISSING = object()
-_EVENT_KEY = re.compile(r"(?:events\.)?([a-z0-9_]+(?:\.[a-z0-9_]+)+)")
 
 
 @dataclass(frozen=True)
@@ -94,17 +96,6 @@ class ProviderSpec:
     notes: tuple[SpecNote, ...] = field(default=())
 
 
-def api_version_of(version: str) -> str:
-    """`info.version` 2024-01-01 is API version v2024-01-01."""
-    return version if version.startswith("v") else f"v{version}"
-
-
-def event_name(key: str) -> str | None:
-    """`EVENTS.CUSTOMER.REWARDED.LOYALTY_POINTS` -> `customer.rewarded.loyalty_points`."""
-    match = _EVENT_KEY.fullmatch(key.lower())
-    return match.group(1) if match else None
-
-
 def is_provider_spec(path: Path) -> bool:
     """Whether *path* looks like an OpenAPI document with webhooks (a cheap look at its start)."""
     if path.suffix.lower() != ".json" or not path.is_file():
@@ -120,29 +111,32 @@ def is_provider_spec(path: Path) -> bool:
 def read_provider_spec(
     path: Path,
     *,
+    provider: Provider,
     source: str | None = None,
-    events: Iterable[str] = DEFAULT_EVENTS,
+    events: Iterable[str] | None = None,
     always: Iterable[str] = (),
     limit: int = MAX_FILE_BYTES,
 ) -> ProviderSpec:
     """Read and normalise the webhook events of *path* whose names match one of *events* (globs).
 
-    Events named in *always* (those with doc pages) are read too when the document has them.
-    Only a regular file of at most *limit* bytes (`max-file-bytes`; the Voucherify one is
-    under 1 MiB) is read.
+    *provider* says where the events are (:class:`~webhook_contracts.providers.WebhookRules`); *events*
+    defaults to its default events. Events named in *always* (those with doc pages) are read too when the
+    document has them. Only a regular file of at most *limit* bytes (`max-file-bytes`) is read.
     """
     name = source or path.as_posix()
     data = read_file(path, limit=limit, source=name, error=ProviderSpecError)
     document = parse_strict(data, name)
-    return normalise_spec(document, source=name, sha256=hashlib.sha256(data).hexdigest(), events=events, always=always)
+    return normalise_spec(document, provider=provider, source=name, sha256=hashlib.sha256(data).hexdigest(),
+                          events=events, always=always)
 
 
 def normalise_spec(
     document: Any,
     *,
+    provider: Provider,
     source: str,
     sha256: str = "",
-    events: Iterable[str] = DEFAULT_EVENTS,
+    events: Iterable[str] | None = None,
     always: Iterable[str] = (),
 ) -> ProviderSpec:
     """:func:`read_provider_spec` for a parsed document."""
@@ -155,31 +149,47 @@ def normalise_spec(
     version = info.get("version") if isinstance(info, dict) else None
     if not isinstance(version, str) or not version:
         raise ProviderSpecError(source, "the document has no info.version", where="/info/version")
+    rules = provider.webhooks
+    api_version = rules.api_version_of(version)
+    if api_version is None or not provider.api_version.fullmatch(api_version):
+        raise ProviderSpecError(source, f"info.version {version!r} names no API version of the {provider.name} "
+                                f"provider ({provider.api_version_form})", where="/info/version")
     hooks = document.get("webhooks")
     if not isinstance(hooks, dict):
         raise ProviderSpecError(source, "the document has no `webhooks` object", where="/webhooks")
-    patterns = tuple(events)
+    patterns = tuple(provider.default_events if events is None else events)
     wanted = set(always)
+
+    def chosen(event: str) -> bool:
+        return event in wanted or any(fnmatch.fnmatchcase(event, p) for p in patterns)
+
     reader = _Normaliser(document, source)
     found: dict[str, ProviderEvent] = {}
     for key in sorted(hooks):
-        event = event_name(key)
-        if event is None or not (event in wanted or any(fnmatch.fnmatchcase(event, p) for p in patterns)):
-            continue
-        pointer = f"/webhooks/{escape_pointer(key)}/post/requestBody/content/application~1json"
+        where = f"/webhooks/{escape_pointer(key)}"
+        if rules.envelope is None:
+            event = rules.event_of_key(key) if rules.event_of_key is not None else None
+            if event is None or not chosen(event):
+                continue
+        pointer = f"{where}/post/requestBody/content/application~1json"
         media = reader.at(pointer)
         if not isinstance(media, dict) or "schema" not in media:
             raise ProviderSpecError(source, "a webhook without a JSON request body schema", where=pointer)
-        root = reader.event_root(media["schema"], f"{pointer}/schema")
+        schema, schema_at = media["schema"], f"{pointer}/schema"
+        if rules.envelope is not None:
+            event, schema, schema_at = _enveloped(reader, schema, schema_at, rules.envelope, provider)
+            if not chosen(event):
+                continue
+        assert event is not None  # named by the key, or by the envelope
+        root = reader.event_root(schema, schema_at)
         if event in found:
-            raise ProviderSpecError(
-                source, f"event {event} is described twice", where=f"/webhooks/{escape_pointer(key)}"
-            )
-        found[event] = ProviderEvent(event, pointer, root, tuple(_examples(media)))
+            raise ProviderSpecError(source, f"event {event} is described twice", where=where)
+        examples = _examples(media) if rules.envelope is None else _enveloped_examples(media, rules.envelope[1])
+        found[event] = ProviderEvent(event, pointer, root, tuple(examples))
     return ProviderSpec(
         source=source,
         sha256=sha256,
-        api_version=api_version_of(version),
+        api_version=api_version,
         events=found,
         definitions=dict(sorted(reader.defs.items())),
         notes=tuple(sorted(set(reader.notes), key=str)),
@@ -195,6 +205,45 @@ def _examples(media: dict[str, Any]) -> Iterator[dict[str, Any]]:
             value = examples[name].get("value") if isinstance(examples[name], dict) else None
             if isinstance(value, dict):
                 yield value
+
+
+def _enveloped(
+    reader: _Normaliser, schema: Any, where: str, keys: tuple[str, str], provider: Provider
+) -> tuple[str, Any, str]:
+    """(event, data schema, its pointer) of a request body that is an envelope object (:class:`WebhookRules`)."""
+    event_key, data_key = keys
+    where, schema = _followed(reader, schema, where)
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict) or event_key not in props or data_key not in props:
+        raise reader.error(where, f"the request body is not an envelope: an object with the properties "
+                                  f"{event_key!r} (the event's name) and {data_key!r} (its data)")
+    name_at = f"{where}/properties/{escape_pointer(event_key)}"
+    name_at, named = _followed(reader, props[event_key], name_at)
+    values = named.get("enum") if isinstance(named, dict) else None
+    if isinstance(named, dict) and "const" in named:
+        values = [named["const"]]
+    if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
+        raise reader.error(name_at, f"the envelope's {event_key!r} must name the event: a `const` string "
+                                    "or an `enum` of one string")
+    event = values[0]
+    if not provider.event_name.fullmatch(event):
+        raise reader.error(name_at, f"{event!r} is not an event name (lower-case words joined by dots)")
+    return event, props[data_key], f"{where}/properties/{escape_pointer(data_key)}"
+
+
+def _followed(reader: _Normaliser, node: Any, where: str) -> tuple[str, Any]:
+    """(pointer, node) at the end of a chain of `$ref`s starting at *node* (itself when it is no `$ref`)."""
+    for _ in range(MAX_DEPTH):
+        if not (isinstance(node, dict) and "$ref" in node):
+            return where, node
+        where, node = reader.target(node["$ref"], f"{where}/$ref")
+    raise reader.error(where, f"a chain of more than {MAX_DEPTH} `$ref`s (a cycle?)")
+
+
+def _enveloped_examples(media: dict[str, Any], data_key: str) -> Iterator[dict[str, Any]]:
+    for example in _examples(media):
+        if isinstance(example.get(data_key), dict):
+            yield example[data_key]
 
 
 def definition_name(component: str) -> str:

@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..diff.schemas import DOCUMENTED_KEY
+from ..providers import Provider, default_provider
 from ..values.formats import prefix_pattern
 from ..values.pointer import escape_pointer
 from .build import META_KEY, Disagreement, _referenced
 from .docpage import DocPage
-from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, TAG_KEYS, Shape, merge, render, shape_of
+from .inference import DRAFT, EMPTY, FREE_FORM_KEYS, Shape, merge, render, shape_of
 from .openapi import ProviderEvent, ProviderSpec, make_nullable, ref_of, schema_types, types_keyword
 
 _TYPE_ORDER = ("object", "array", "string", "integer", "number", "boolean", "null")
@@ -73,12 +74,13 @@ def owner_of_event(event: str) -> str:
 class _Evidence:
     """Shapes of the examples, by (owner, JSON Pointer inside the owner), for pages and spec examples."""
 
-    def __init__(self, definitions: dict[str, dict[str, Any]]) -> None:
+    def __init__(self, definitions: dict[str, dict[str, Any]], provider: Provider) -> None:
         self.definitions = definitions
+        self.provider = provider
         self.by_source: dict[str, dict[tuple[str, str], Shape]] = {_PAGE: {}, _EXAMPLE: {}}
 
     def add(self, source: str, example: dict[str, Any], root: dict[str, Any], owner: str) -> None:
-        self._collect(self.by_source[source], shape_of(example), root, owner, "", 0)
+        self._collect(self.by_source[source], shape_of(example, provider=self.provider), root, owner, "", 0)
 
     def _collect(
         self,
@@ -135,8 +137,9 @@ def _is_open(node: dict[str, Any]) -> bool:
     return "object" in schema_types(node) and not node.get("properties") and "additionalProperties" not in node
 
 
-def reconcile(spec: ProviderSpec, pages: Iterable[DocPage]) -> Reconciled:
-    """Contracts for the events of *spec* (and of *pages*), reconciled with the doc pages."""
+def reconcile(spec: ProviderSpec, pages: Iterable[DocPage], *, provider: Provider | None = None) -> Reconciled:
+    """Contracts for the events of *spec* (and of *pages*), reconciled with the doc pages, of *provider*."""
+    provider = provider or default_provider()
     pages = sorted(pages, key=lambda p: p.event)
     by_event = {p.event: p for p in pages}
     events: dict[str, ProviderEvent] = dict(spec.events)
@@ -144,7 +147,7 @@ def reconcile(spec: ProviderSpec, pages: Iterable[DocPage]) -> Reconciled:
         if page.event not in events:
             # A page of an event the document does not describe: the examples alone decide.
             events[page.event] = ProviderEvent(page.event, "", {"type": "object"})
-    evidence = _Evidence(spec.definitions)
+    evidence = _Evidence(spec.definitions, provider)
     for name, event in sorted(events.items()):
         owner = owner_of_event(name)
         for example in event.examples:
@@ -361,7 +364,7 @@ class _Builder:
         page: Shape | None,
         presence: str,
     ) -> dict[str, Any]:
-        out = _demote(render(seen, key=key)) if seen is not None else {}
+        out = _demote(render(seen, key=key, provider=self.evidence.provider)) if seen is not None else {}
         self._row(
             owner,
             path,
@@ -455,7 +458,8 @@ class _Builder:
             if "null" in types and None not in values:
                 values.append(None)
             non_null = [v for v in values if v is not None]
-            if key in TAG_KEYS and len(non_null) == 1 and isinstance(non_null[0], str) and "null" not in types:
+            tag = key in self.evidence.provider.tag_keys
+            if tag and len(non_null) == 1 and isinstance(non_null[0], str) and "null" not in types:
                 out["const"] = non_null[0]
             else:
                 out["enum"] = values

@@ -108,7 +108,8 @@ def load_reconciled(settings: Settings, api_version: str | None = None) -> Recon
     if api_version is None:
         if not specs:
             raise ReconcileReportError(f"{settings.rel(settings.docs_dir)}: no provider OpenAPI document found "
-                                       "(expected <docs>/<provider>/vYYYY-MM-DD/<document>.json)")
+                                       f"(expected <docs>/<provider>/{settings.provider.api_version_form}/"
+                                       "<document>.json)")
         api_version = max(specs)
     known = sorted(pages.keys() | specs.keys())
     if api_version not in known:
@@ -116,7 +117,7 @@ def load_reconciled(settings: Settings, api_version: str | None = None) -> Recon
     if api_version not in specs:
         with_spec = ", ".join(sorted(specs)) or "none"
         raise ReconcileReportError(f"no OpenAPI document for {api_version}; versions with one: {with_spec}")
-    return reconcile(specs[api_version], pages.get(api_version, []))
+    return reconcile(specs[api_version], pages.get(api_version, []), provider=settings.provider)
 
 
 def known_events(result: Reconciled) -> list[str]:

@@ -21,10 +21,11 @@ from .. import fsio
 from ..config import Settings
 from ..diff.schemas import diff_schemas
 from ..errors import DocPageError, InputError, ProviderSpecError, RegistryError
+from ..providers import Provider
 from .build import META_KEY, Disagreement, build_contracts
 from .changelog import ContractEntry, add_entries
 from .codegen import generate_models, is_generated, require_generator
-from .docpage import API_VERSION, DocPage, read_doc_page
+from .docpage import DocPage
 from .openapi import ProviderSpec, is_provider_spec, read_provider_spec
 from .registry import (
     INDEX_NAME,
@@ -58,27 +59,31 @@ class RegenPlan:
 
 
 def iter_doc_pages(settings: Settings) -> Iterator[Path]:
-    """Doc pages: files under a `vYYYY-MM-DD` folder below the docs folder."""
+    """Doc pages: files under an API version folder (`vYYYY-MM-DD`) below the docs folder.
+
+    A provider without doc pages has none.
+    """
     docs = settings.docs_dir
-    if not docs.is_dir():
+    if not docs.is_dir() or settings.provider.read_doc_page is None:
         return
     for path in sorted(docs.rglob("*")):
         if (
             path.is_file()
             and path.suffix.lower() in PAGE_SUFFIXES
-            and API_VERSION.fullmatch(path.parent.name)
+            and settings.provider.api_version.fullmatch(path.parent.name)
             and not path.name.startswith(".")
         ):
             yield path
 
 
 def iter_provider_specs(settings: Settings) -> Iterator[Path]:
-    """Provider OpenAPI documents: `.json` files with an `openapi` key under a `vYYYY-MM-DD` folder."""
+    """Provider OpenAPI documents: `.json` files with an `openapi` key under an API version folder."""
     docs = settings.docs_dir
     if not docs.is_dir():
         return
+    versions = settings.provider.api_version
     for path in sorted(docs.rglob("*.json")):
-        if API_VERSION.fullmatch(path.parent.name) and not path.name.startswith(".") and is_provider_spec(path):
+        if versions.fullmatch(path.parent.name) and not path.name.startswith(".") and is_provider_spec(path):
             yield path
 
 
@@ -89,8 +94,8 @@ def read_specs(settings: Settings, pages: dict[str, list[DocPage]]) -> dict[str,
         version = path.parent.name
         source = settings.rel(path)
         always = [p.event for p in pages.get(version, [])]
-        spec = read_provider_spec(path, source=source, events=settings.events, always=always,
-                                  limit=settings.max_file_bytes)
+        spec = read_provider_spec(path, provider=settings.provider, source=source, events=settings.events,
+                                  always=always, limit=settings.max_file_bytes)
         if spec.api_version != version:
             raise ProviderSpecError(
                 source, f"info.version says {spec.api_version}, the folder says {version}", where="/info/version"
@@ -102,15 +107,15 @@ def read_specs(settings: Settings, pages: dict[str, list[DocPage]]) -> dict[str,
 
 
 def build_version(
-    api_version: str, pages: list[DocPage], spec: ProviderSpec | None
+    api_version: str, pages: list[DocPage], spec: ProviderSpec | None, provider: Provider
 ) -> tuple[dict[str, dict[str, Any]], tuple[Disagreement, ...]]:
     """The contracts of one API version: reconciled with the OpenAPI document when there is one."""
     if spec is None:
-        built = build_contracts(pages)
+        built = build_contracts(pages, provider=provider)
         return built.schemas, built.disagreements
     from .reconcile import reconcile
 
-    result = reconcile(spec, pages)
+    result = reconcile(spec, pages, provider=provider)
     return result.schemas, result.disagreements
 
 
@@ -118,14 +123,15 @@ def read_pages(settings: Settings, *, allow_none: bool = False) -> dict[str, lis
     """{api_version: pages}; two pages documenting one event is an error."""
     by_version: dict[str, list[DocPage]] = defaultdict(list)
     for path in iter_doc_pages(settings):
-        page = read_doc_page(path)
+        page = settings.provider.doc_page_reader(path)(path)
         page = dataclasses.replace(page, source=settings.rel(path))
         clash = next((p for p in by_version[page.api_version] if p.event == page.event), None)
         if clash is not None:
             raise DocPageError(page.source, f"documents {page.event} again (already read from {clash.source})")
         by_version[page.api_version].append(page)
     if not by_version and not allow_none:
-        raise DocPageError(settings.docs_dir, "no doc pages found (expected <docs>/<provider>/vYYYY-MM-DD/<page>.txt)")
+        form = settings.provider.api_version_form
+        raise DocPageError(settings.docs_dir, f"no doc pages found (expected <docs>/<provider>/{form}/<page>.txt)")
     return dict(by_version)
 
 
@@ -142,10 +148,7 @@ def plan_regen(settings: Settings) -> RegenPlan:
     pages = read_pages(settings, allow_none=True)
     specs = read_specs(settings, pages)
     if not pages and not specs:
-        raise DocPageError(
-            settings.docs_dir, "no doc pages or provider OpenAPI documents found "
-            "(expected <docs>/<provider>/vYYYY-MM-DD/<page>.txt or <document>.json)",
-        )
+        raise DocPageError(settings.docs_dir, _nothing_found(settings))
     revisions = list(registry.revisions)
     files: dict[str, bytes | None] = {}
     entries: list[ContractEntry] = []
@@ -154,7 +157,9 @@ def plan_regen(settings: Settings) -> RegenPlan:
     schemas_rel = settings.schemas.rstrip("/")
     for api_version in sorted(pages.keys() | specs.keys()):
         version_pages = pages.get(api_version, [])
-        schemas, disagreements[api_version] = build_version(api_version, version_pages, specs.get(api_version))
+        schemas, disagreements[api_version] = build_version(
+            api_version, version_pages, specs.get(api_version), settings.provider
+        )
         for event, schema in schemas.items():
             history = registry.history(event, api_version)
             previous = registry.load(history[-1], strict=False) if history else None
@@ -175,6 +180,14 @@ def plan_regen(settings: Settings) -> RegenPlan:
         files[settings.changelog] = add_entries(text, entries).encode("utf-8")
     stale = tuple(sorted(path for path, data in files.items() if _differs(settings.root / path, data, settings)))
     return RegenPlan(files, stale, tuple(entries), disagreements, tuple(warnings))
+
+
+def _nothing_found(settings: Settings) -> str:
+    form = settings.provider.api_version_form
+    if settings.provider.read_doc_page is None:
+        return f"no provider OpenAPI document found (expected <docs>/<provider>/{form}/<document>.json)"
+    return (f"no doc pages or provider OpenAPI documents found "
+            f"(expected <docs>/<provider>/{form}/<page>.txt or <document>.json)")
 
 
 def _model_files(

@@ -21,9 +21,9 @@ from urllib.parse import unquote
 
 from ..errors import InputError, PublishedRevisionError, RegistryError, SchemaFileError, UnresolvedRefError, UsageError
 from ..fsio import MAX_FILE_BYTES, read_file
+from ..providers.names import API_VERSION, EVENT_NAME
 from ..values.pointer import escape_pointer, resolve_pointer
 from .build import META_KEY
-from .docpage import API_VERSION, EVENT_NAME
 from .schemaguard import check_metaschema, check_schema_safety
 
 INDEX_NAME = "index.json"

@@ -25,14 +25,19 @@ from pathlib import Path
 from typing import Any
 
 from ..contracts.build import META_KEY
-from ..contracts.docpage import API_VERSION, EVENT_NAME
 from ..contracts.registry import Registry, contract_part, load_schema_file
 from ..errors import InputError
 from ..findings import Finding, Location, Report, Severity
+from ..providers import Provider, default_provider
 from .schemas import SchemaChange, diff_schemas
 
-SYNTAX = "EVENT, EVENT@vYYYY-MM-DD or EVENT@vYYYY-MM-DD/rN"
 _REVISION = re.compile(r"r([1-9][0-9]{0,5})")
+
+
+def _syntax(provider: Provider) -> str:
+    """How a registry reference is written, for messages."""
+    form = provider.api_version_form if " " not in provider.api_version_form else "VERSION"
+    return f"EVENT, EVENT@{form} or EVENT@{form}/rN"
 
 
 class ContractReferenceError(InputError):
@@ -60,27 +65,29 @@ class Contract:
     revision: int | None = None
 
 
-def parse_reference(text: str) -> Reference | None:
-    """The registry reference *text* spells, or None when *text* names a schema file."""
+def parse_reference(text: str, provider: Provider | None = None) -> Reference | None:
+    """The registry reference *text* spells (in *provider*'s names), or None when *text* names a schema file."""
+    provider = provider or default_provider()
+    syntax = _syntax(provider)
     if text.lower().endswith(".json") or Path(text).is_file():
         return None
     event, at, rest = text.partition("@")
-    if not EVENT_NAME.fullmatch(event):
+    if not provider.event_name.fullmatch(event):
         if at or not text:
-            raise ContractReferenceError(text, f"not an event name before '@' (expected {SYNTAX})")
+            raise ContractReferenceError(text, f"not an event name before '@' (expected {syntax})")
         return None
     if not at:
         return Reference(event)
     version, slash, revision = rest.partition("/")
-    if not API_VERSION.fullmatch(version):
+    if not provider.api_version.fullmatch(version):
         raise ContractReferenceError(
-            text, f"{version!r} is not an API version vYYYY-MM-DD (expected {SYNTAX})"
+            text, f"{version!r} is not an API version {provider.api_version_form} (expected {syntax})"
         )
     if not slash:
         return Reference(event, version)
     match = _REVISION.fullmatch(revision)
     if match is None:
-        raise ContractReferenceError(text, f"{revision!r} is not a revision rN (expected {SYNTAX})")
+        raise ContractReferenceError(text, f"{revision!r} is not a revision rN (expected {syntax})")
     return Reference(event, version, int(match.group(1)))
 
 
@@ -101,16 +108,17 @@ def _file_contract(path: Path, display: Callable[[Path], str], limit: int) -> Co
 
 
 def resolve_contract(
-    text: str, registry: Registry, *, display: Callable[[Path], str] = Path.as_posix
+    text: str, registry: Registry, *, display: Callable[[Path], str] = Path.as_posix,
+    provider: Provider | None = None,
 ) -> Contract:
-    """The contract *text* names (see the module docs); *display* turns paths into labels."""
-    ref = parse_reference(text)
+    """The contract *text* names (see the module docs; *provider*'s names); *display* turns paths into labels."""
+    ref = parse_reference(text, provider)
     if ref is None:
         if not Path(text).exists():
             hint = (
                 ""
                 if text.lower().endswith(".json")
-                else f", and not a contract reference ({SYNTAX})"
+                else f", and not a contract reference ({_syntax(provider or default_provider())})"
             )
             raise ContractReferenceError(text, f"no such schema file{hint}")
         return _file_contract(Path(text), display, registry.max_file_bytes)

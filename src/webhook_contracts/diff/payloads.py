@@ -37,6 +37,7 @@ from typing import Any
 from ..findings import KINDS, UNGROUPED, Finding, Location, Report
 from ..payloads.envelope import unwrap
 from ..payloads.validate import MAX_ERRORS
+from ..providers import Provider
 from ..values.jsontypes import json_type
 from ..values.pointer import escape_pointer, to_pointer
 
@@ -167,10 +168,11 @@ class _Tally:
 
 def compare_payloads(
     a: Any, b: Any, *, source_a: str = "A", source_b: str = "B", show_values: bool = False,
-    max_errors: int = MAX_ERRORS,
+    max_errors: int = MAX_ERRORS, provider: Provider | None = None,
 ) -> Report:
-    """The differences between payloads *a* and *b*, as a report of the `compare` command."""
-    first, second = unwrap(a, source_a), unwrap(b, source_b)
+    """The differences between payloads *a* and *b* (bare, or in *provider*'s envelopes), as a report of the
+    `compare` command."""
+    first, second = unwrap(a, source_a, provider=provider), unwrap(b, source_b, provider=provider)
     event = second.event or first.event
     tally = _Tally(max_errors)
     for difference in iter_differences(first.data, second.data):

@@ -35,7 +35,6 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ..payloads.detect import EventShape
-from ..payloads.envelope import ENVELOPE_KEYS
 from ..values.formats import prefix_from_pattern
 from ..values.rfc3339 import DATE_PATTERN, DATE_TIME_PATTERN
 from .walker import CompiledContract, Node
@@ -51,10 +50,6 @@ _FORMATS = {
 _GENERATED_KEY = r"^[a-z]{1,8}[_-](?=[0-9A-Za-z]*[0-9])[0-9A-Za-z]{10,}\Z"
 _ANY_OBJECT = dict[str, Any]
 _ALL_KINDS = ("object", "array", "string", "integer", "number", "boolean", "null")
-#: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
-_ENVELOPE_REST = tuple(sorted(ENVELOPE_KEYS - {"type", "data"}))
-#: The attribute of a decoded envelope that holds its `source`.
-_SOURCE = f"e{_ENVELOPE_REST.index('source')}"
 
 
 class _Unsupported(Exception):
@@ -323,15 +318,17 @@ class DriftGate:
     are detected by, as the scanner does (unused when *event* is given); *event*
     the event every payload is taken to be, if given.
 
-    Both envelopes are read: a project-settings webhook names its event in
-    `type`, a distribution (`source.object` is `distribution`) in `event.type`,
-    with its own name in `type` (reported per name, as the scanner does).
+    With *envelope_keys* (the provider's envelope keys, among them `type`,
+    `data`, `source` and `event`) both envelopes are read: a project-settings
+    webhook names its event in `type`, a distribution (`source.object` is
+    `distribution`) in `event.type`, with its own name in `type` (reported per
+    name, as the scanner does). Without, every envelope takes the detailed path.
     """
 
     def __init__(
         self, contract_of: Callable[[str], CompiledContract], *, events: Iterable[str],
         shapes: Mapping[str, dict[str, Any]], event: str | None = None, threshold: float = 0.6,
-        payload_field: str | None = None,
+        payload_field: str | None = None, envelope_keys: Iterable[str] | None = None,
     ) -> None:
         self.event = event
         self._contract_of = contract_of
@@ -342,7 +339,12 @@ class DriftGate:
         self._tags: dict[type, tuple[Pass, Callable[[Any], bool]]] = {}
         self._distributions: dict[tuple[str, str], Pass] = {}
         hidden = _top_keys(payload_field)
-        self._envelopes = not hidden & {"type", "data", *_ENVELOPE_REST}
+        #: Fields of the delivery envelope besides `type` and `data`; they are parsed, not checked.
+        self._rest = tuple(sorted(set(envelope_keys or ()) - {"type", "data"}))
+        #: The attribute of a decoded envelope that holds its `source`.
+        self._source = f"e{self._rest.index('source')}" if "source" in self._rest else ""
+        self._envelopes = envelope_keys is not None and bool(self._source) and "event" in self._rest \
+            and not hidden & {"type", "data", *self._rest}
         self._envelope: msgspec.json.Decoder[Any] | None = None
         #: Events whose envelopes the decoder knows (rebuilt when the gate meets another).
         self._in_union: set[str] = set()
@@ -391,8 +393,8 @@ class DriftGate:
 
     def _envelope_decoder(self) -> msgspec.json.Decoder[Any] | None:
         """A decoder of the project-settings envelopes of the events compiled so far."""
-        rest = [(f"e{i}", Any, None) for i, _ in enumerate(_ENVELOPE_REST)]
-        rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST)}
+        rest = [(f"e{i}", Any, None) for i, _ in enumerate(self._rest)]
+        rename = {f"e{i}": key for i, key in enumerate(self._rest)}
         config: dict[str, Any] = {"kw_only": True, "forbid_unknown_fields": True, "gc": False, "rename": rename}
         self._tags = {}
         self._in_union = {name for name, compiled in self._compiled.items() if compiled is not None}
@@ -413,11 +415,10 @@ class DriftGate:
             union = kind if union is None else union | kind
         return None if union is None else msgspec.json.Decoder(union)
 
-    @staticmethod
-    def _distribution_decoder() -> msgspec.json.Decoder[Any]:
+    def _distribution_decoder(self) -> msgspec.json.Decoder[Any]:
         """A distribution's envelope, its data left raw until the event (in `event.type`) is known."""
-        rest = [(f"e{i}", Any, None) for i, key in enumerate(_ENVELOPE_REST) if key not in ("source", "event")]
-        rename = {f"e{i}": key for i, key in enumerate(_ENVELOPE_REST) if key not in ("source", "event")}
+        rest = [(f"e{i}", Any, None) for i, key in enumerate(self._rest) if key not in ("source", "event")]
+        rename = {f"e{i}": key for i, key in enumerate(self._rest) if key not in ("source", "event")}
         kind = msgspec.defstruct(
             "Distribution", [("type", str), ("data", msgspec.Raw), ("source", dict[str, Any]),
                              ("event", dict[str, Any]), *rest],
@@ -446,7 +447,7 @@ class DriftGate:
             try:
                 envelope = decoder.decode(line)
                 found, check = self._tags[type(envelope)]
-                source = getattr(envelope, _SOURCE)
+                source = getattr(envelope, self._source)
                 if source.__class__ is dict and source.get("object") == "distribution":
                     return self._from_distribution(line)
                 return found if check(envelope.data) else None

@@ -25,6 +25,7 @@ from ..errors import PayloadError, RegistryError, UsageError
 from ..findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
 from ..payloads.detect import EventShape, detect_by_shape
 from ..payloads.envelope import unwrap
+from ..providers import Provider, default_provider
 from ..values.formats import has_format
 from .aggregate import MAX_GROUPS, DriftAggregator, shift
 from .fastpath import DriftGate, Pass
@@ -55,6 +56,8 @@ class DriftOptions:
     max_new_keys: int = MAX_NEW_KEYS
     #: Distinct findings grouped; past it, findings are counted by event, kind and severity.
     max_groups: int = MAX_GROUPS
+    #: Whose envelopes the payloads come in.
+    provider: Provider = field(default_factory=default_provider)
 
 
 def drift_options(
@@ -70,6 +73,7 @@ def drift_options(
         max_unchecked_share=settings.max_unchecked_share,
         max_new_keys=settings.max_new_keys,
         max_groups=settings.max_groups,
+        provider=settings.provider,
     )
 
 
@@ -156,7 +160,8 @@ class DriftScanner:
             self._bad(record, record.error)
             return
         try:
-            unwrapped = unwrap(record.value, record.file, None if record.line is None else str(record.line))
+            line = None if record.line is None else str(record.line)
+            unwrapped = unwrap(record.value, record.file, line, provider=self.options.provider)
         except PayloadError as exc:
             self._bad(record, exc.detail)
             return
@@ -208,6 +213,7 @@ class DriftScanner:
         return DriftGate(
             contract_of, events=events, shapes=self._shapes_of(version), event=self.options.event,
             threshold=self.options.threshold, payload_field=payload_field,
+            envelope_keys=self.options.provider.envelope_keys if self.options.provider.gate_envelopes else None,
         )
 
     def add_clean(self, file: str, found: Pass, count: int = 1) -> None:

@@ -52,7 +52,7 @@ from typing import Any
 from ..contracts.inference import FREE_FORM_KEYS
 from ..diff.schemas import FieldSpec, flatten_schema
 from ..findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
-from ..values.formats import formats_of, has_format, id_prefix_of, is_generated_key, prefix_from_pattern
+from ..values.formats import formats_of, has_format, is_generated_key, prefix_from_pattern
 from ..values.jsonnumbers import misfit
 from ..values.jsontypes import json_type
 from ..values.pointer import escape_pointer, unescape_pointer
@@ -410,9 +410,6 @@ def _enum_label(enum: frozenset[Any]) -> str:
 
 def _prefix_label(value: str) -> str:
     """The identifier prefix a value carries, without the identifier itself."""
-    known = id_prefix_of(value)
-    if known is not None:
-        return known
     match = _PREFIX_SHAPE.fullmatch(value)
     return match.group(1) if match else "none"
 

@@ -1,9 +1,9 @@
 """Validate payloads against their contracts with jsonschema.
 
-A payload is the bare event data (as the doc pages show it) or the
-v2024-01-01 delivery envelope `{id, project_id, created_at, type, data,
-source, event}`. The event comes from the caller, the envelope's `type`, or
-the shape of the data (best-matching contract, with a confidence).
+A payload is the bare event data (as the doc pages show it) or one of the
+provider's delivery envelopes around it. The event comes from the caller,
+the envelope, or the shape of the data (best-matching contract, with a
+confidence).
 
 Messages name paths, keywords and types, never the payload's values (they
 carry customer names and emails) unless the caller asks for them.
@@ -25,6 +25,7 @@ from referencing.exceptions import NoSuchResource, Unresolvable
 from ..contracts.registry import Registry, Revision
 from ..contracts.schemaguard import bounded_validator, check_metaschema
 from ..errors import PayloadError, SchemaFileError
+from ..providers import Provider
 from ..values import jsonnumbers
 from ..values.formats import format_checker
 from ..values.jsontypes import json_type
@@ -199,9 +200,11 @@ class ContractValidator:
 
     def __init__(
         self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6,
-        max_errors: int = MAX_ERRORS,
+        max_errors: int = MAX_ERRORS, provider: Provider | None = None,
     ) -> None:
         self.registry = registry
+        #: Whose envelopes payloads come in (default: the default provider's).
+        self.provider = provider
         self.api_version = api_version
         self.threshold = threshold
         #: Errors collected per payload before validation stops (`max-errors-per-payload`).
@@ -222,7 +225,7 @@ class ContractValidator:
         self, value: Any, *, source: str, where: str | None = None, event: str | None = None,
         revision: int | None = None, show_values: bool = False,
     ) -> ValidationResult:
-        unwrapped = unwrap(value, source, where)
+        unwrapped = unwrap(value, source, where, provider=self.provider)
         version = self.api_version or self.registry.latest_api_version()
         if event is not None:
             detection = Detection(event, "given")

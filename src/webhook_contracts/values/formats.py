@@ -21,18 +21,9 @@ from .rfc3339 import is_date, is_date_time
 _EMAIL = re.compile(r"[^@\s\"<>]+@[^@\s\"<>]+\.[A-Za-z0-9-]{2,}")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s]+")
 
-#: Voucherify identifier prefixes that are pinned as `pattern`s. Longest first,
-#: so "vtx_" wins over a hypothetical "v" match.
-ID_PREFIXES: tuple[str, ...] = tuple(
-    sorted(
-        (
-            "auto_", "camp_", "cat_", "cust_", "ern_", "evcus_", "lopp_", "ltr_",
-            "ord_", "ordli_", "prod_", "promo_", "pub_", "r_", "sku_", "user_",
-            "v_", "v-", "vtx_",
-        ),
-        key=lambda p: (-len(p), p),
-    )
-)
+#: An identifier prefix: lower-case letters ending in `_` or `-`.
+_PREFIX = re.compile(r"[a-z]{1,8}[_-]")
+_PREFIX_PATTERN = re.compile(r"\^([a-z]{1,8}[_-])")
 _ID_BODY = re.compile(r"[0-9A-Za-z]+")
 # A key that is a generated identifier ("r_0e2905d4e6985a04b5"), not a field name.
 _GENERATED_KEY = re.compile(r"[a-z]{1,8}[_-][0-9A-Za-z]{10,}")
@@ -58,9 +49,9 @@ def formats_of(value: str) -> frozenset[str]:
     return frozenset(name for name, check in _PREDICATES.items() if check(value))
 
 
-def id_prefix_of(value: str) -> str | None:
-    """The known identifier prefix *value* carries, if the rest looks like an id."""
-    for prefix in ID_PREFIXES:
+def id_prefix_of(value: str, prefixes: Iterable[str]) -> str | None:
+    """The first of *prefixes* (a provider's, longest first) *value* carries, if the rest looks like an id."""
+    for prefix in prefixes:
         if value.startswith(prefix) and _ID_BODY.fullmatch(value[len(prefix):]):
             return prefix
     return None
@@ -73,18 +64,16 @@ def prefix_pattern(prefix: str) -> str:
     in any regex dialect, so they are not escaped (`^v\\-` is an error in
     ECMA-262 unicode mode, which JSON Schema tools may use).
     """
-    if not re.fullmatch(r"[a-z]{1,8}[_-]", prefix):
+    if not _PREFIX.fullmatch(prefix):
         raise ValueError(f"not an identifier prefix: {prefix!r}")
     return "^" + prefix
 
 
 @functools.cache
 def prefix_from_pattern(pattern: str) -> str | None:
-    """Inverse of :func:`prefix_pattern` for patterns this toolkit wrote."""
-    for prefix in ID_PREFIXES:
-        if pattern == prefix_pattern(prefix):
-            return prefix
-    return None
+    """Inverse of :func:`prefix_pattern`: the prefix a pattern this toolkit writes pins (else None)."""
+    match = _PREFIX_PATTERN.fullmatch(pattern)
+    return match.group(1) if match else None
 
 
 def is_generated_key(key: str) -> bool:

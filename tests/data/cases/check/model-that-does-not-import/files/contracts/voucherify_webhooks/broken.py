@@ -1,0 +1,1 @@
+raise ImportError('hand-written and broken')
