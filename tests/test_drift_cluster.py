@@ -77,14 +77,17 @@ def local_copy(tmp_path: Path) -> str:
 def test_dask_local_cluster_on_s3_gives_the_single_process_report(
     cli: Invoke, s3: str, local_copy: str, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """`drift --dask local:2 s3://...` is byte for byte `drift` on the same objects, and on the same files here."""
+    """`drift --dask local:2 s3://...` is byte for byte `drift` (and `--jobs 2`) on the same objects, and on the
+    same files here."""
     monkeypatch.setattr(cluster, "PARTITION_BYTES", 1 << 20)  # the plain log becomes nine partitions
     glob = f"{s3}webhooks/2026-11-*/*.ndjson*"
     on_cluster = cli(*ARGS, "--dask", "local:2", glob)
     single = cli(*ARGS, glob)
+    monkeypatch.setattr(parallel, "MIN_SPLIT", 1)
+    two_jobs = cli(*ARGS, "--jobs", "2", glob)
     local = cli(*ARGS, f"{local_copy}webhooks")
-    assert on_cluster.exit_code == single.exit_code == local.exit_code == 0, on_cluster.stderr
-    assert on_cluster.stdout == single.stdout
+    assert on_cluster.exit_code == single.exit_code == two_jobs.exit_code == local.exit_code == 0, on_cluster.stderr
+    assert on_cluster.stdout == single.stdout == two_jobs.stdout
     assert on_cluster.stdout.replace(s3, local_copy) == local.stdout
     assert '"unparseable"' in local.stdout and f'"{s3}webhooks/2026-11-01/production.ndjson"' in on_cluster.stdout
 
