@@ -182,3 +182,15 @@ def test_file_urls_read_like_local_files(cli: Invoke, local_copy: str, monkeypat
     by_path = cli(*ARGS, f"{local_copy}webhooks")
     assert by_url.exit_code == by_path.exit_code == 0, by_url.stderr
     assert by_url.stdout.replace(url, local_copy) == by_path.stdout
+
+
+def test_an_object_of_unknown_size_is_read_once_whole(scheduler: str, local_copy: str) -> None:
+    """An object whose store tells no size (an HTTP response without a length) is read as a stream, here and on a
+    cluster, with the report of the same file of known size."""
+    path = f"{local_copy}webhooks/2026-11-01/production.ndjson"
+    known = report_dict(scan_files([UrlSource(f"file://{path}", Path(path).stat().st_size)], registry(),
+                                   payload_field="body", jobs=2))
+    unknown = UrlSource(f"file://{path}", None)
+    assert report_dict(scan_files([unknown], registry(), payload_field="body", jobs=2)) == known
+    on_cluster = scan_cluster([unknown], registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20)
+    assert report_dict(on_cluster) == known

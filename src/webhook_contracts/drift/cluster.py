@@ -34,7 +34,7 @@ from .partials import Partial
 from .records import Record
 from .scanner import DriftOptions, DriftScanner
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
-from .sources import Source
+from .sources import Source, StreamSource
 
 #: Bytes of a plain input per partition: large enough that a task outweighs its scheduling many times over.
 PARTITION_BYTES = 64 << 20
@@ -49,7 +49,7 @@ def scan_cluster(
     partition_bytes: int = PARTITION_BYTES, progress: Progress | None = None,
 ) -> Report:
     """Scan *inputs* for drift on the Dask cluster at *address* (`local`, `local:N`, `tcp://HOST:PORT`)."""
-    streams = [source.label for source in inputs if source.size is None]
+    streams = [source.label for source in inputs if isinstance(source, StreamSource)]
     if streams:
         raise UsageError(f"{streams[0]}: a stream is read once, here; it cannot be scanned on a cluster")
     scanner = new_scanner(inputs, registry, options)

@@ -127,22 +127,23 @@ class StreamSource:
 
 @dataclass(frozen=True)
 class UrlSource:
-    """An object anywhere fsspec reaches (`s3://`, `gs://`, `az://`, `http(s)://`, `file://`), of a known size.
+    """An object anywhere fsspec reaches (`s3://`, `gs://`, `az://`, `http(s)://`, `file://`).
 
     The store's own client reads it, with its credentials found the usual way
     for that store (environment, config files, instance roles); a URL source
-    travels to other processes as its URL.
+    travels to other processes as its URL. An object whose size the store does
+    not tell (an HTTP response without a length) is read once, as a stream.
     """
 
     name: str
-    length: int
+    length: int | None
 
     @property
     def label(self) -> str:
         return self.name
 
     @property
-    def size(self) -> int:
+    def size(self) -> int | None:
         return self.length
 
     @contextlib.contextmanager
@@ -212,7 +213,8 @@ def url_sources(url: str) -> list[Source]:
         raise InputError(url, "no such object") from exc
     except OSError as exc:
         raise InputError(url, f"cannot list: {exc.strerror or exc}") from exc
-    return [UrlSource(fs.unstrip_protocol(p), int(found[p].get("size") or 0)) for p in sorted(found)]
+    sizes = {p: found[p].get("size") for p in found}
+    return [UrlSource(fs.unstrip_protocol(p), None if sizes[p] is None else int(sizes[p])) for p in sorted(found)]
 
 
 def read_span(f: BinaryIO, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
