@@ -38,8 +38,8 @@ from fuzz_inputs import OTHER_LINES, ROOT, Line, dump, mutate_bytes, payload_lin
 from hypothesis import strategies as st
 
 from webhook_contracts.contracts.registry import Registry, load_registry
+from webhook_contracts.drift import inflate, sources
 from webhook_contracts.drift import parallel as engine
-from webhook_contracts.drift import sources
 from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.records import iter_records, line_records
 from webhook_contracts.drift.scanner import DriftOptions, DriftScanner, scan_records
@@ -147,16 +147,16 @@ def log_file(data: bytes) -> Iterator[Path]:
 @contextlib.contextmanager
 def reading(chunk: int | None = None, min_split: int | None = None) -> Iterator[None]:
     """Read in chunks of *chunk* bytes, and cut files as small as *min_split* into ranges."""
-    saved = sources.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT
+    saved = sources.CHUNK, inflate._INFLATE_STEP, engine.MIN_SPLIT
     try:
         if chunk is not None:
-            sources.CHUNK = engine.CHUNK = chunk
-            engine._INFLATE_STEP = 4 * chunk
+            sources.CHUNK = chunk
+            inflate._INFLATE_STEP = 4 * chunk
         if min_split is not None:
             engine.MIN_SPLIT = min_split
         yield
     finally:
-        sources.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved
+        sources.CHUNK, inflate._INFLATE_STEP, engine.MIN_SPLIT = saved
 
 
 @functools.cache

@@ -1,13 +1,13 @@
 """Drift over log files at parsing speed: the gate, byte ranges in parallel, gzip in a thread.
 
-Each NDJSON line goes first through the :class:`~webhook_contracts.gate.DriftGate`;
+Each NDJSON line goes first through the :class:`~.fastpath.DriftGate`;
 the lines it lets through are counted as clean payloads without being parsed
 into dicts, every other line takes the detailed path (the records of
-:mod:`.logread` and :meth:`DriftScanner.add`). With several jobs a plain file
+:mod:`.records` and :meth:`DriftScanner.add`). With several jobs a plain file
 is cut into byte ranges at line ends, each range is scanned by its own process
-and the partial scans are merged in input order, line numbers shifted, so
-the report is the one a single job gives. A gzip file is inflated by a second
-thread while the first scans. JSON documents and streams (stdin, named pipes)
+and the partial scans are merged in input order by :class:`~.partials.Partial`,
+line numbers shifted, so the report is the one a single job gives. A gzip file
+is inflated by a second thread while the first scans (:mod:`.inflate`). JSON documents and streams (stdin, named pipes)
 are read by :func:`~.records.iter_file_records` in one job, and neither is
 cut into ranges. Inputs are :class:`~.sources.Source` objects; whether one is
 gzipped is told by :mod:`.sources`, whether it is NDJSON or one document by
@@ -19,15 +19,11 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import gzip
 import itertools
 import multiprocessing
 import os
-import queue
 import signal
 import sys
-import threading
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -39,6 +35,7 @@ from ..errors import RegistryError
 from ..findings import Report
 from . import sources
 from .fastpath import DriftGate, Pass
+from .inflate import GZIP_ERRORS, inflating
 from .lines import LineSplitter
 from .partials import Partial
 from .records import Record, iter_file_records, line_records
@@ -49,9 +46,6 @@ from .sources import CHUNK, STDIN, Source, as_sources, is_gzip
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
 MIN_SPLIT = 4 * CHUNK
-#: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
-_QUEUE_CHUNKS = 8
-_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -233,34 +227,26 @@ def _scan_gzip(
     scanner: DriftScanner, gate: DriftGate, source: Source, reading: Reading, progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
-    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
-    stop = threading.Event()
-    reader = threading.Thread(target=_inflate, args=(source, chunks, stop, progress), daemon=True)
-    reader.start()
     sniffer = reading.sniffer()
     numbered: LineSplitter | None = None
-    try:
-        inflated = _drain(chunks)
-        sniffed = sniffer.sniff(inflated)
-        if sniffed.document:
-            stop.set()
-            scanner.feed(reading.records(source))
-            return 0
-        if sniffed.note is not None:
-            scanner.add(Record(source.label, None, note=sniffed.note))
-        numbered = LineSplitter(reading.max_line, sniffed.lines)
-        regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
-        _scan_lines(scanner, gate, source.label, itertools.chain(_head_regions(sniffed), regions),
-                    reading.payload_field)
-    except _GZIP_ERRORS as exc:
-        where = sniffer.lines if numbered is None else numbered.number
-        scanner.add(Record(source.label, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            chunks.get_nowait()
-        reader.join()
-    return sniffer.lines if numbered is None else numbered.number
+    with inflating(source, progress) as inflated:
+        try:
+            sniffed = sniffer.sniff(inflated)
+            if not sniffed.document:
+                if sniffed.note is not None:
+                    scanner.add(Record(source.label, None, note=sniffed.note))
+                numbered = LineSplitter(reading.max_line, sniffed.lines)
+                regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
+                _scan_lines(scanner, gate, source.label, itertools.chain(_head_regions(sniffed), regions),
+                            reading.payload_field)
+        except GZIP_ERRORS as exc:
+            where = sniffer.lines if numbered is None else numbered.number
+            scanner.add(Record(source.label, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+            return where
+    if numbered is None:  # one JSON document: read by the records of the whole input
+        scanner.feed(reading.records(source))
+        return 0
+    return numbered.number
 
 
 def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
@@ -270,95 +256,6 @@ def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
             yield number, line, 0, 0
         else:
             yield number, line + b"\n", 0, len(line) + 1
-
-
-def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]:
-    while True:
-        item = chunks.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
-#: Inflated bytes per step of the gzip thread. zlib releases the GIL while it
-#: inflates, but the thread needs it back after every step; `gzip.GzipFile` steps
-#: in about 128 KiB of input, so against a busy scanning thread each hand-over
-#: (up to the 5 ms switch interval) made the scanner wait for its input.
-_INFLATE_STEP = 4 * CHUNK
-
-
-def _inflate(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
-) -> None:
-    """Thread body: put the inflated chunks of *source* on *chunks*, then None (or the error)."""
-    try:
-        try:
-            _inflate_steps(source, chunks, stop, progress)
-        except (EOFError, zlib.error) as exc:
-            # zlib drops the output of the step that fails (a bad CRC fails the
-            # last one); the standard reader hands out everything it can first.
-            _inflate_rest(source, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
-        _put(chunks, None, stop)
-    except BaseException as exc:  # handed to the scanning thread, which raises it
-        _put(chunks, exc, stop)
-
-
-def _inflate_steps(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
-) -> None:
-    """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
-    emitted = 0
-    with source.open() as raw:
-        inflater = zlib.decompressobj(wbits=31)
-        pending = b""
-        while not stop.is_set():
-            if not pending:
-                pending = raw.read(CHUNK)
-                if not pending:
-                    break
-                if progress is not None:
-                    progress(len(pending))
-            if inflater.eof:  # another gzip member follows (concatenated .gz files)
-                if not pending.strip(b"\0"):
-                    pending = b""
-                    continue
-                inflater = zlib.decompressobj(wbits=31)
-            try:
-                chunk = inflater.decompress(pending, _INFLATE_STEP)
-            except zlib.error as exc:
-                raise zlib.error(str(exc), emitted) from exc
-            pending = inflater.unconsumed_tail or inflater.unused_data
-            if chunk:
-                emitted += len(chunk)
-                _put(chunks, chunk, stop)
-        if not stop.is_set() and not inflater.eof:
-            raise EOFError("stream ends early", emitted)
-
-
-def _inflate_rest(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
-) -> None:
-    """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
-    with source.open() as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-        while emitted > 0:
-            skipped = len(stream.read(min(emitted, CHUNK)))
-            if not skipped:
-                return
-            emitted -= skipped
-        while not stop.is_set() and (chunk := stream.read1(CHUNK)):
-            _put(chunks, chunk, stop)
-
-
-def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
-         stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            chunks.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
 
 
 # Parallel scanning: one process per range, partial scans merged in input order.
