@@ -22,6 +22,7 @@ from webhook_contracts.drift import cluster, parallel
 from webhook_contracts.drift.cluster import scan_cluster
 from webhook_contracts.drift.parallel import scan_files
 from webhook_contracts.drift.sources import FileSource, Progress, UrlSource, build_sources
+from webhook_contracts.errors import InputError
 from webhook_contracts.report.jsonreport import report_dict
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "sample-log"
@@ -128,6 +129,25 @@ def test_a_dead_workers_partitions_are_run_again(scheduler: str, tmp_path: Path)
     report = scan_cluster([dying], registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20)
     assert (tmp_path / "died").exists()  # a worker did die
     assert report_dict(report) == report_dict(scan_files([log.as_posix()], registry(), payload_field="body"))
+
+
+@dataclass(frozen=True)
+class BrokenSource(FileSource):
+    """A file whose reader fails, not for want of bytes, on every range that does not start at 0."""
+
+    def read_range(self, start: int, end: int, progress: Progress | None = None) -> Iterator[bytes]:
+        if start:
+            raise RuntimeError("reader broken")
+        return super().read_range(start, end, progress)
+
+
+def test_a_partition_that_fails_every_attempt_is_a_one_line_error(scheduler: str, tmp_path: Path) -> None:
+    log = tmp_path / "log.ndjson"
+    shutil.copyfile(SAMPLE / "production.ndjson", log)
+    with pytest.raises(InputError, match=r"log.ndjson: bytes \d+-\d+: the cluster could not scan it "
+                       r"\(RuntimeError: reader broken\)"):
+        scan_cluster([BrokenSource(log.as_posix())], registry(), address=scheduler, payload_field="body",
+                     partition_bytes=1 << 20)
 
 
 def test_an_unreadable_partition_is_reported_and_the_run_goes_on(scheduler: str, s3: str) -> None:

@@ -73,7 +73,7 @@ def scan_cluster(
                 index = order[future.key]
                 failed = future.exception() if future.status == "error" else None
                 if failed is not None and not isinstance(failed, UnreadablePartition):
-                    raise failed
+                    raise _failure(tasks[index], failed) from failed
                 # Read on its last attempt, or not: a partition that cannot be read is a line of the report.
                 done[index] = unreadable(scanner, tasks[index], str(failed)) if failed else future.result()
                 future.release()
@@ -120,6 +120,13 @@ def unreadable(template: DriftScanner, task: Task, reason: str) -> Partial:
     scanner.add(Record(task.source.label, None, error=f"{where}cannot read: {reason}"))
     scanner.release()
     return Partial.of_task(scanner, task.source.label, 0, task.start)
+
+
+def _failure(task: Task, failed: BaseException) -> InputError:
+    """The one-line error of a partition the cluster could not scan, after its retries (a worker that died
+    each time it ran it, an error that is not about reading)."""
+    where = "" if task.end is None else f"bytes {task.start}-{task.end}: "
+    return InputError(task.source.label, f"{where}the cluster could not scan it ({type(failed).__name__}: {failed})")
 
 
 @contextlib.contextmanager
