@@ -13,7 +13,8 @@ so the report is the one a single process gives, whatever the partitioning.
 A task that fails is retried (:data:`RETRIES`), and so are the partitions of a
 worker that dies; a partition whose bytes still cannot be read becomes an
 unparseable line that says why, and the run goes on (the lines after it in the
-same input are then numbered as if it had none).
+same input are then numbered as if it had none). A partition that fails in any
+other way on every attempt ends the run with an :class:`~..errors.InputError`.
 """
 
 from __future__ import annotations
