@@ -59,8 +59,10 @@ def scan_cluster(
     with connect(address) as client:
         from distributed import as_completed
 
-        template = client.scatter(scanner.detach(), broadcast=True)
         run = uuid.uuid4().hex
+        # A task, not scattered data: a worker fetches it once, and if the workers holding it die the
+        # scheduler computes it again (scattered data would be lost, and the partitions with it).
+        template = client.submit(_template, scanner.detach(), key=f"drift-{run}-template", pure=False)
         futures = [
             client.submit(scan_partition, run, template, reading, task, key=f"drift-{run}-{index}",
                           retries=RETRIES, pure=False)
@@ -87,6 +89,10 @@ def scan_cluster(
             client.cancel(futures)
             raise
     return scanner.report()
+
+
+def _template(scanner: DriftScanner) -> DriftScanner:
+    return scanner
 
 
 #: Per worker process: the run whose scanner template and gate are built, and them.
