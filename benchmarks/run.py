@@ -7,8 +7,10 @@ dates and metadata varied; envelopes and bare data; about 1% of payloads with
 labelled drift of every kind) and its gzip copy, then measures in one run:
 reading the lines, `orjson.loads` of every line (the parsing floor), jsonschema
 `iter_errors` on a sample, and `webhook-contracts drift` (a fresh process,
-start-up included) on the plain and gzip files with 1 and 2 jobs, on a log
-where every payload drifts, and on a log ten times smaller (peak memory).
+start-up included) on the plain and gzip files with 1 and 2 jobs, on the plain
+file on a local Dask cluster of 1 and 2 workers (`--dask local:N`, cluster
+start-up included), on a log where every payload drifts, and on a log ten times
+smaller (peak memory).
 Every figure is printed as a ratio to the floor of this run and written to
 benchmarks/out/ as JSON. The run fails if a labelled drift group is missing or
 miscounted. Not part of the unit tests.
@@ -156,10 +158,12 @@ ENGINE = "drift engine: "
 ENGINES: set[str] = set()
 
 
-def _drift(path: Path, jobs: int, folder: Path) -> tuple[float, int, dict[str, Any]]:
-    """Wall time, peak resident memory (KiB, workers included) and JSON report of one `drift` process."""
+def _drift(path: Path, jobs: int | str, folder: Path) -> tuple[float, int, dict[str, Any]]:
+    """Wall time, peak resident memory (KiB, workers included) and JSON report of one `drift` process;
+    *jobs*: a number of jobs, or `local:N` for a local Dask cluster of N workers."""
+    how = ["--dask", jobs] if isinstance(jobs, str) else ["--jobs", str(jobs)]
     command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--format", "json",
-               "--fail-on", "never", "--no-progress", "-v", "--jobs", str(jobs), str(path)]
+               "--fail-on", "never", "--no-progress", "-v", *how, str(path)]
     out, err = folder / "drift.json", folder / "drift.err"
     assert LAUNCHER is not None
     seconds, peak, code = LAUNCHER.run(command, out, err)
@@ -185,10 +189,11 @@ def _figure(seconds: float, payloads: int, size: int, ratio: float) -> dict[str,
             "mb_per_s": round(size / seconds / 1e6, 1), "ratio_to_floor": round(ratio, 3)}
 
 
-#: The drift runs: (name, which log, jobs).
-VARIANTS = (
+#: The drift runs: (name, which log, jobs or a local Dask cluster).
+VARIANTS: tuple[tuple[str, str, int | str], ...] = (
     ("drift_plain_1_job", "plain", 1), ("drift_plain_2_jobs", "plain", 2), ("drift_gzip_1_job", "packed", 1),
     ("drift_gzip_2_jobs", "packed", 2), ("drift_all_drifting_1_job", "worst", 1),
+    ("drift_plain_dask_1_worker", "plain", "local:1"), ("drift_plain_dask_2_workers", "plain", "local:2"),
 )
 
 
@@ -257,6 +262,9 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
             "gzip_cost_vs_plain_1_job": between("drift_plain_1_job", "drift_gzip_1_job"),
             "gzip_cost_vs_plain_2_jobs": between("drift_plain_2_jobs", "drift_gzip_2_jobs"),
             "all_drifting_vs_jsonschema": between("drift_all_drifting_1_job", "jsonschema_iter_errors", 1),
+            "dask_1_worker_vs_1_job": between("drift_plain_dask_1_worker", "drift_plain_1_job"),
+            "dask_2_workers_vs_2_jobs": between("drift_plain_dask_2_workers", "drift_plain_2_jobs"),
+            "dask_2_workers_vs_1_worker": between("drift_plain_dask_2_workers", "drift_plain_dask_1_worker"),
             "memory_10x_input": round(peaks["drift_plain_1_job"] / small_peak, 2),
         },
         "checks": {"labelled_drift_missed": missed, "plain_reports_identical_across_jobs": same},

@@ -12,7 +12,9 @@ from conftest import case_folders, read_json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from webhook_contracts.drift.records import LineSplitter, expand_inputs, iter_file_records, iter_records
+from webhook_contracts.drift.lines import LineSplitter
+from webhook_contracts.drift.records import iter_file_records, iter_records
+from webhook_contracts.drift.sources import build_sources
 from webhook_contracts.errors import InputError
 
 
@@ -56,13 +58,13 @@ def test_folders_and_missing_files(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("x", "utf-8")
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "c.jsonl").write_text("{}\n", "utf-8")
-    names = expand_inputs([str(tmp_path)])
-    assert [Path(n).name for n in names] == ["a.log.gz", "b.ndjson", "c.jsonl"]
+    sources = build_sources([str(tmp_path)])
+    assert [Path(s.name).name for s in sources] == ["a.log.gz", "b.ndjson", "c.jsonl"]
     with pytest.raises(InputError, match="no such file"):
-        expand_inputs([str(tmp_path / "missing.log")])
+        build_sources([str(tmp_path / "missing.log")])
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no log files"):
-        expand_inputs([str(tmp_path / "empty")])
+        build_sources([str(tmp_path / "empty")])
 
 
 def test_progress_reports_bytes(tmp_path: Path) -> None:

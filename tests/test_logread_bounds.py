@@ -27,8 +27,9 @@ from webhook_contracts.contracts.registry import load_registry
 from webhook_contracts.drift import sniff
 from webhook_contracts.drift.documents import ArrayItems
 from webhook_contracts.drift.parallel import MIN_SPLIT, scan_files
-from webhook_contracts.drift.records import CHUNK, iter_file_records, iter_records
+from webhook_contracts.drift.records import iter_file_records, iter_records
 from webhook_contracts.drift.sniff import Sniffer
+from webhook_contracts.drift.sources import CHUNK
 
 EVENT = "customer.rewarded.loyalty_points"
 

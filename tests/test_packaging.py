@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from email.parser import Parser
 from pathlib import Path
@@ -31,7 +32,12 @@ def test_wheel_ships_typed_packages_and_the_whole_models_package(tmp_path: Path)
     assert [r for r in requires if r.startswith("datamodel-code-generator")] == [
         "datamodel-code-generator==0.89.0; extra == 'codegen'"
     ]
-    assert metadata.get_all("Provides-Extra") == ["codegen"]
+    assert sorted(metadata.get_all("Provides-Extra") or []) == ["azure", "codegen", "dask", "gcs", "http", "s3"]
+    # The stores' clients and Dask come with their extras only: the base install stays lean.
+    projects = {r: re.split(r"[\[<>=;! ]", r, maxsplit=1)[0] for r in requires}
+    store_and_cluster = {r for r, name in projects.items() if name in ("dask", "fsspec", "s3fs", "gcsfs", "adlfs")}
+    assert {projects[r] for r in store_and_cluster} == {"dask", "fsspec", "s3fs", "gcsfs", "adlfs"}
+    assert all("; extra ==" in r for r in store_and_cluster)
 
 
 def test_wheel_with_the_native_validator_is_abi3_else_pure(tmp_path: Path) -> None:

@@ -43,8 +43,8 @@ from fuzz_inputs import OTHER_LINES, ROOT, Line, dump, mutate_bytes, payload_lin
 from hypothesis import strategies as st
 
 from webhook_contracts.contracts.registry import Registry, load_registry
+from webhook_contracts.drift import inflate, sources
 from webhook_contracts.drift import parallel as engine
-from webhook_contracts.drift import records as logread
 from webhook_contracts.drift.fastpath import DriftGate
 from webhook_contracts.drift.native import ENV
 from webhook_contracts.drift.native.gate import NativeGate, native_gate
@@ -154,17 +154,16 @@ def log_file(data: bytes) -> Iterator[Path]:
 @contextlib.contextmanager
 def reading(chunk: int | None = None, min_split: int | None = None) -> Iterator[None]:
     """Read in chunks of *chunk* bytes, and cut files as small as *min_split* into ranges."""
-    # The engine reads with the CHUNK it imported from the reader: both names are patched.
-    saved = logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT  # type: ignore[attr-defined]  # imported name
+    saved = sources.CHUNK, inflate._INFLATE_STEP, engine.MIN_SPLIT
     try:
         if chunk is not None:
-            logread.CHUNK = engine.CHUNK = chunk  # type: ignore[attr-defined]  # imported name
-            engine._INFLATE_STEP = 4 * chunk
+            sources.CHUNK = chunk
+            inflate._INFLATE_STEP = 4 * chunk
         if min_split is not None:
             engine.MIN_SPLIT = min_split
         yield
     finally:
-        logread.CHUNK, engine.CHUNK, engine._INFLATE_STEP, engine.MIN_SPLIT = saved  # type: ignore[attr-defined]  # imported name
+        sources.CHUNK, inflate._INFLATE_STEP, engine.MIN_SPLIT = saved
 
 
 @functools.cache

@@ -39,9 +39,11 @@ def parse(
     settings: Settings, files: tuple[str, ...], *, event: str | None = None, api_version: str | None = None,
     payload_field: str | None = None, schemas_dir: Path | None = None, baseline: Path | None = None,
     write_baseline: Path | None = None, show_values: bool = False, progress: bool | None = None, jobs: int = 1,
-    output: ReportOptions,
+    dask: str | None = None, output: ReportOptions,
 ) -> DriftArgs:
     """The run the command line asks for; `--jobs` is held to the CPUs available."""
+    if dask is not None and jobs > 1:
+        raise click.UsageError("--jobs and --dask exclude each other: the cluster's workers scan in parallel")
     from ..drift.parallel import cpu_count
     from ..drift.run import drift_request
 
@@ -51,7 +53,7 @@ def parse(
         jobs = cpus
     request = drift_request(
         settings, files, schemas=contracts_folder(settings, schemas_dir), event=event, api_version=api_version,
-        show_values=show_values, payload_field=payload_field, jobs=jobs, baseline=baseline,
+        show_values=show_values, payload_field=payload_field, jobs=jobs, dask=dask, baseline=baseline,
         write_baseline=write_baseline,
     )
     return DriftArgs(request, output.configured(settings), progress, notes)
@@ -87,18 +89,22 @@ def execute(args: DriftArgs) -> Report:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
               "ranges (stdin and pipes are read by one).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Scan on a Dask cluster: local or local:N (N worker processes here), or a scheduler's "
+              "tcp://HOST:PORT. Needs the dask extra.")
 @report_options
 @click.pass_context
 @handle_errors
 def drift(
     ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
     payload_field: str | None, schemas_dir: Path | None, baseline: Path | None, write_baseline: Path | None,
-    show_values: bool, progress: bool | None, jobs: int, output: ReportOptions,
+    show_values: bool, progress: bool | None, jobs: int, dask_address: str | None, output: ReportOptions,
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
     FILES are JSON files, NDJSON logs, .gz files, folders (every log file in
-    them), named pipes and `<(zcat log.gz)`, or `-` for stdin. Exit 0 when nothing outside the baseline is at or
+    them), named pipes and `<(zcat log.gz)`, `-` for stdin, or URLs (s3://, gs://, az://, http(s)://, file://;
+    globs and prefixes name every object they match). Exit 0 when nothing outside the baseline is at or
     above --fail-on, 1 when something is, 2 on a usage or input error.
     """
     from ..drift.baseline import unaccepted
@@ -106,7 +112,7 @@ def drift(
     args = parse(
         settings_of(ctx), files, event=event, api_version=api_version, payload_field=payload_field,
         schemas_dir=schemas_dir, baseline=baseline, write_baseline=write_baseline, show_values=show_values,
-        progress=progress, jobs=jobs, output=output,
+        progress=progress, jobs=jobs, dask=dask_address, output=output,
     )
     for note in args.notes:
         click.echo(f"note: {note}", err=True)

@@ -24,15 +24,14 @@ def load_contracts(settings: Settings, schemas_dir: Path | None) -> Registry:
 
 def read_input(path: str, limit: int) -> tuple[bytes, str]:
     """The bytes of one payload file (`-`: stdin), refused beyond *limit* bytes (read no further)."""
-    source = "<stdin>" if path == "-" else path
+    from ..drift.sources import STDIN, as_sources
+
+    (source,) = as_sources([path], stdin_bytes() if path == STDIN else None)
     try:
-        if path == "-":
-            data = stdin_bytes().read(limit + 1)
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(limit + 1)
+        with source.open() as handle:
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise PayloadError(path, f"cannot read: {exc.strerror or exc}") from exc
     if len(data) > limit:
-        raise PayloadError(source, f"larger than max-payload-bytes ({limit}); not read")
-    return data, source
+        raise PayloadError(source.label, f"larger than max-payload-bytes ({limit}); not read")
+    return data, source.label

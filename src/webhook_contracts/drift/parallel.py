@@ -1,16 +1,17 @@
 """Drift over log files at parsing speed: the gate, byte ranges in parallel, gzip in a thread.
 
-Each NDJSON line goes first through the :class:`~webhook_contracts.gate.DriftGate`;
+Each NDJSON line goes first through the :class:`~.fastpath.DriftGate`;
 the lines it lets through are counted as clean payloads without being parsed
 into dicts, every other line takes the detailed path (the records of
-:mod:`.logread` and :meth:`DriftScanner.add`). With several jobs a plain file
+:mod:`.records` and :meth:`DriftScanner.add`). With several jobs a plain file
 is cut into byte ranges at line ends, each range is scanned by its own process
-and the partial scans are merged in input order, line numbers shifted, so
-the report is the one a single job gives. A gzip file is inflated by a second
-thread while the first scans. JSON documents and streams (stdin, named pipes)
-are read by :func:`~webhook_contracts.logread.iter_file_records` in one job, and
-neither is cut into ranges. Whether an input is NDJSON or one document
-is told by :mod:`.sniff` from a bounded prefix, the same for every kind of input.
+and the partial scans are merged in input order by :class:`~.partials.Partial`,
+line numbers shifted, so the report is the one a single job gives. A gzip file
+is inflated by a second thread while the first scans (:mod:`.inflate`). JSON documents and streams (stdin, named pipes)
+are read by :func:`~.records.iter_file_records` in one job, and neither is
+cut into ranges. Inputs are :class:`~.sources.Source` objects; whether one is
+gzipped is told by :mod:`.sources`, whether it is NDJSON or one document by
+:mod:`.sniff` from a bounded prefix, the same for every kind of input.
 """
 
 from __future__ import annotations
@@ -18,42 +19,39 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
-import gzip
 import itertools
 import multiprocessing
 import os
-import queue
 import signal
 import sys
-import threading
-import zlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..contracts.registry import Registry
-from ..errors import InputError, RegistryError
+from ..errors import RegistryError
 from ..findings import Report
+from . import sources
 from .fastpath import DriftGate, Pass
+from .inflate import GZIP_ERRORS, inflating
+from .lines import LineSplitter
 from .native.gate import native_gate
 from .options import DriftOptions, check_options
-from .records import CHUNK, STDIN, LineSplitter, Record, is_stream, iter_file_records, line_records
+from .partials import Partial
+from .records import Record, iter_file_records, line_records
 from .scanner import DriftScanner
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniff, Sniffer, TooLong
+from .sources import CHUNK, STDIN, Source, as_sources, is_gzip
 
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
 MIN_SPLIT = 4 * CHUNK
-#: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
-_QUEUE_CHUNKS = 8
-_GZIP_ERRORS = (EOFError, gzip.BadGzipFile, zlib.error)
 
 
 @dataclass(frozen=True)
-class _Reading:
+class Reading:
     """How every input is read."""
 
     payload_field: str | None = None
@@ -63,43 +61,62 @@ class _Reading:
     def sniffer(self) -> Sniffer:
         return Sniffer(self.max_line, self.sniff_lines)
 
-    def records(self, name: str, stdin: BinaryIO | None = None, progress: Progress | None = None) -> Iterator[Record]:
-        return iter_file_records(name, payload_field=self.payload_field, stdin=stdin, progress=progress,
+    def records(self, source: Source, progress: Progress | None = None) -> Iterator[Record]:
+        return iter_file_records(source, payload_field=self.payload_field, progress=progress,
                                  max_line=self.max_line, sniff_lines=self.sniff_lines)
+
+    def sniff(self, source: Source) -> Sniff:
+        """How the seekable *source* reads (NDJSON or one document), from its start."""
+        with source.open() as raw:
+            return self.sniffer().sniff(iter(lambda: raw.read(sources.CHUNK), b""))
 
 
 @dataclass(frozen=True)
-class _Task:
+class Task:
     """One input, or the byte range [start, end) of a plain NDJSON file."""
 
-    name: str
+    source: Source
     start: int = 0
     end: int | None = None
 
+    @property
+    def size(self) -> int:
+        """Bytes of input the task reads (0 for a stream)."""
+        end = self.end if self.end is not None else self.source.size
+        return 0 if end is None else end - self.start
+
 
 def scan_files(
-    names: list[str], registry: Registry, options: DriftOptions | None = None, *, payload_field: str | None = None,
-    jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None, max_line: int = MAX_LINE_BYTES,
-    sniff_lines: int = SNIFF_LINES,
+    inputs: Sequence[Source | str], registry: Registry, options: DriftOptions | None = None, *,
+    payload_field: str | None = None, jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Report:
-    """Scan the inputs *names* (as :func:`~webhook_contracts.logread.expand_inputs` gives them) for drift."""
-    if not registry.revisions:
-        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
-    check_options(registry, options or DriftOptions())
-    scanner = DriftScanner(registry, options)
-    for name in names:  # an input with nothing in it is still an input (and named by `nothing_checked`)
-        scanner.inputs.setdefault(name)
+    """Scan the *inputs* (as :func:`~.sources.build_sources` gives them; a name stands for its source, `-` for
+    *stdin*) for drift."""
+    found = as_sources(inputs, stdin)
+    scanner = new_scanner(found, registry, options)
     gate = scanner.gate(payload_field)
-    reading = _Reading(payload_field, max_line, sniff_lines)
-    parallel = jobs > 1 and STDIN not in names
-    tasks = _plan(names, jobs if parallel else 1, reading)
+    reading = Reading(payload_field, max_line, sniff_lines)
+    parallel = jobs > 1 and all(source.name != STDIN for source in found)
+    tasks = plan(found, reading, parts=jobs if parallel else 1)
     with _without_gc():
         if parallel and len(tasks) > 1:
             _run_parallel(scanner, gate, tasks, reading, jobs, progress)
         else:
             for task in tasks:
-                _run(scanner, gate, task, reading, stdin, progress)
+                _run(scanner, gate, task, reading, progress)
     return scanner.report()
+
+
+def new_scanner(inputs: Sequence[Source], registry: Registry, options: DriftOptions | None) -> DriftScanner:
+    """The scanner a run of *inputs* fills, its options checked against *registry*."""
+    if not registry.revisions:
+        raise RegistryError(f"{registry.root}: no contracts; run `webhook-contracts regen`")
+    check_options(registry, options or DriftOptions())
+    scanner = DriftScanner(registry, options)
+    for source in inputs:  # an input with nothing in it is still an input (and named by `nothing_checked`)
+        scanner.inputs.setdefault(source.name)
+    return scanner
 
 
 @contextlib.contextmanager
@@ -114,40 +131,33 @@ def _without_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _plan(names: list[str], jobs: int, reading: _Reading) -> list[_Task]:
-    tasks: list[_Task] = []
-    for name in names:
-        if jobs == 1 or is_stream(name):  # a stream is read once, from its start: never opened to look ahead
-            tasks.append(_Task(name))
+def plan(
+    inputs: Sequence[Source], reading: Reading, *, parts: int = 1, partition_bytes: int | None = None,
+) -> list[Task]:
+    """The tasks that read *inputs*: a plain NDJSON source cut at line starts into *parts* byte ranges of about
+    equal size when it has :data:`MIN_SPLIT` bytes or more (or, with *partition_bytes*, into ranges of about
+    that size), any other input whole."""
+    tasks: list[Task] = []
+    for source in inputs:
+        size = source.size
+        if size is None:  # a stream is read once, from its start: never opened to look ahead
+            tasks.append(Task(source))
             continue
-        size = Path(name).stat().st_size
-        if size < MIN_SPLIT or _is_gzip(name) or _sniff_file(name, reading).document:
-            tasks.append(_Task(name))
+        count = parts if partition_bytes is None else -(-size // partition_bytes)
+        small = size < MIN_SPLIT if partition_bytes is None else False
+        if count <= 1 or small or is_gzip(source) or reading.sniff(source).document:
+            tasks.append(Task(source))
             continue
-        cuts = sorted({_line_start(name, size * i // jobs) for i in range(jobs)} | {size})
-        tasks.extend(_Task(name, start, end) for start, end in itertools.pairwise(cuts) if start < end)
+        cuts = sorted({_line_start(source, size * i // count) for i in range(count)} | {size})
+        tasks.extend(Task(source, start, end) for start, end in itertools.pairwise(cuts) if start < end)
     return tasks
 
 
-def _is_gzip(name: str) -> bool:
-    with Path(name).open("rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _sniff_file(name: str, reading: _Reading) -> Sniff:
-    try:
-        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-    with f:
-        return reading.sniffer().sniff(iter(lambda: f.read(CHUNK), b""))
-
-
-def _line_start(name: str, offset: int) -> int:
+def _line_start(source: Source, offset: int) -> int:
     """The first line start at or after *offset*."""
     if offset == 0:
         return 0
-    with Path(name).open("rb") as f:
+    with source.open() as f:
         f.seek(offset - 1)
         while True:
             block = f.read(1 << 16)
@@ -158,45 +168,26 @@ def _line_start(name: str, offset: int) -> int:
                 return f.tell() - len(block) + found + 1
 
 
-def _run(
-    scanner: DriftScanner, gate: DriftGate, task: _Task, reading: _Reading, stdin: BinaryIO | None,
-    progress: Progress | None,
-) -> int:
+def _run(scanner: DriftScanner, gate: DriftGate, task: Task, reading: Reading, progress: Progress | None) -> int:
     """Scan one task into *scanner*; the number of lines read."""
-    if is_stream(task.name):
-        scanner.feed(reading.records(task.name, stdin, progress))
+    source = task.source
+    size = source.size
+    if size is None:
+        scanner.feed(reading.records(source, progress))
         return 0
-    if task.end is None and _is_gzip(task.name):
-        return _scan_gzip(scanner, gate, task.name, reading, progress)
+    if task.end is None and is_gzip(source):
+        return _scan_gzip(scanner, gate, source, reading, progress)
     if task.start == 0:  # the first (or only) range says how the file reads
-        sniffed = _sniff_file(task.name, reading)
+        sniffed = reading.sniff(source)
         if sniffed.document:
-            scanner.feed(reading.records(task.name, None, progress))
+            scanner.feed(reading.records(source, progress))
             return 0
         if sniffed.note is not None:
-            scanner.add(Record(task.name, None, note=sniffed.note))
-    end = Path(task.name).stat().st_size if task.end is None else task.end
+            scanner.add(Record(source.label, None, note=sniffed.note))
+    end = size if task.end is None else task.end
     splitter = LineSplitter(reading.max_line)
-    regions = splitter.regions(_read_range(task.name, task.start, end, progress))
-    return _scan_lines(scanner, gate, task.name, regions, reading.payload_field, splitter)
-
-
-def _read_range(name: str, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
-    try:
-        f = Path(name).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-    with f:
-        f.seek(start)
-        left = end - start
-        while left > 0:
-            chunk = f.read(min(CHUNK, left))
-            if not chunk:
-                break
-            left -= len(chunk)
-            if progress is not None:
-                progress(len(chunk))
-            yield chunk
+    regions = splitter.regions(source.read_range(task.start, end, progress))
+    return _scan_lines(scanner, gate, source.label, regions, reading.payload_field, splitter)
 
 
 def _scan_lines(
@@ -262,37 +253,29 @@ def _scan_lines(
 
 
 def _scan_gzip(
-    scanner: DriftScanner, gate: DriftGate, name: str, reading: _Reading, progress: Progress | None,
+    scanner: DriftScanner, gate: DriftGate, source: Source, reading: Reading, progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
-    chunks: queue.Queue[bytes | BaseException | None] = queue.Queue(_QUEUE_CHUNKS)
-    stop = threading.Event()
-    reader = threading.Thread(target=_inflate, args=(name, chunks, stop, progress), daemon=True)
-    reader.start()
     sniffer = reading.sniffer()
     numbered: LineSplitter | None = None
-    try:
-        inflated = _drain(chunks)
-        sniffed = sniffer.sniff(inflated)
-        if sniffed.document:
-            stop.set()
-            scanner.feed(reading.records(name))
-            return 0
-        if sniffed.note is not None:
-            scanner.add(Record(name, None, note=sniffed.note))
-        numbered = LineSplitter(reading.max_line, sniffed.lines)
-        regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
-        _scan_lines(scanner, gate, name, itertools.chain(_head_regions(sniffed), regions), reading.payload_field,
-                    numbered)
-    except _GZIP_ERRORS as exc:
-        where = sniffer.lines if numbered is None else numbered.number
-        scanner.add(Record(name, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
-    finally:
-        stop.set()
-        with contextlib.suppress(queue.Empty):
-            chunks.get_nowait()
-        reader.join()
-    return sniffer.lines if numbered is None else numbered.number
+    with inflating(source, progress) as inflated:
+        try:
+            sniffed = sniffer.sniff(inflated)
+            if not sniffed.document:
+                if sniffed.note is not None:
+                    scanner.add(Record(source.label, None, note=sniffed.note))
+                numbered = LineSplitter(reading.max_line, sniffed.lines)
+                regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
+                _scan_lines(scanner, gate, source.label, itertools.chain(_head_regions(sniffed), regions),
+                            reading.payload_field, numbered)
+        except GZIP_ERRORS as exc:
+            where = sniffer.lines if numbered is None else numbered.number
+            scanner.add(Record(source.label, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
+            return where
+    if numbered is None:  # one JSON document: read by the records of the whole input
+        scanner.feed(reading.records(source))
+        return 0
+    return numbered.number
 
 
 def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
@@ -302,95 +285,6 @@ def _head_regions(sniffed: Sniff) -> Iterator[tuple[int, bytes, int, int]]:
             yield number, line, 0, 0
         else:
             yield number, line + b"\n", 0, len(line) + 1
-
-
-def _drain(chunks: queue.Queue[bytes | BaseException | None]) -> Iterator[bytes]:
-    while True:
-        item = chunks.get()
-        if item is None:
-            return
-        if isinstance(item, BaseException):
-            raise item
-        yield item
-
-
-#: Inflated bytes per step of the gzip thread. zlib releases the GIL while it
-#: inflates, but the thread needs it back after every step; `gzip.GzipFile` steps
-#: in about 128 KiB of input, so against a busy scanning thread each hand-over
-#: (up to the 5 ms switch interval) made the scanner wait for its input.
-_INFLATE_STEP = 4 * CHUNK
-
-
-def _inflate(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
-) -> None:
-    """Thread body: put the inflated chunks of *name* on *chunks*, then None (or the error)."""
-    try:
-        try:
-            _inflate_steps(name, chunks, stop, progress)
-        except (EOFError, zlib.error) as exc:
-            # zlib drops the output of the step that fails (a bad CRC fails the
-            # last one); the standard reader hands out everything it can first.
-            _inflate_rest(name, chunks, stop, exc.args[-1] if isinstance(exc.args[-1], int) else 0)
-        _put(chunks, None, stop)
-    except BaseException as exc:  # handed to the scanning thread, which raises it
-        _put(chunks, exc, stop)
-
-
-def _inflate_steps(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
-) -> None:
-    """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
-    emitted = 0
-    with Path(name).open("rb", buffering=0) as raw:
-        inflater = zlib.decompressobj(wbits=31)
-        pending = b""
-        while not stop.is_set():
-            if not pending:
-                pending = raw.read(CHUNK)
-                if not pending:
-                    break
-                if progress is not None:
-                    progress(len(pending))
-            if inflater.eof:  # another gzip member follows (concatenated .gz files)
-                if not pending.strip(b"\0"):
-                    pending = b""
-                    continue
-                inflater = zlib.decompressobj(wbits=31)
-            try:
-                chunk = inflater.decompress(pending, _INFLATE_STEP)
-            except zlib.error as exc:
-                raise zlib.error(str(exc), emitted) from exc
-            pending = inflater.unconsumed_tail or inflater.unused_data
-            if chunk:
-                emitted += len(chunk)
-                _put(chunks, chunk, stop)
-        if not stop.is_set() and not inflater.eof:
-            raise EOFError("stream ends early", emitted)
-
-
-def _inflate_rest(
-    name: str, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
-) -> None:
-    """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
-    with Path(name).open("rb", buffering=CHUNK) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
-        while emitted > 0:
-            skipped = len(stream.read(min(emitted, CHUNK)))
-            if not skipped:
-                return
-            emitted -= skipped
-        while not stop.is_set() and (chunk := stream.read1(CHUNK)):
-            _put(chunks, chunk, stop)
-
-
-def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
-         stop: threading.Event) -> None:
-    while not stop.is_set():
-        try:
-            chunks.put(item, timeout=0.1)
-            return
-        except queue.Full:
-            continue
 
 
 # Parallel scanning: one process per range, partial scans merged in input order.
@@ -410,7 +304,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _run_parallel(
-    scanner: DriftScanner, gate: DriftGate, tasks: list[_Task], reading: _Reading, jobs: int,
+    scanner: DriftScanner, gate: DriftGate, tasks: list[Task], reading: Reading, jobs: int,
     progress: Progress | None,
 ) -> None:
     fork = "fork" in multiprocessing.get_all_start_methods()
@@ -424,14 +318,11 @@ def _run_parallel(
     ) as pool:
         try:
             futures = [pool.submit(_work, task) for task in tasks]
-            offset = 0
+            total = Partial(scanner)
             for task, future in zip(tasks, futures, strict=True):
-                part, lines = future.result()
-                # Lines before this range: those of the earlier ranges of the same input.
-                offset = offset + lines if task.start else lines
-                scanner.merge(part, offset - lines)
+                total.merge(future.result())  # in input order: the lines before each range are known
                 if progress is not None:
-                    progress((task.end if task.end is not None else Path(task.name).stat().st_size) - task.start)
+                    progress(task.size)
         except BaseException:  # an error, Ctrl-C or SIGTERM (as the CLI raises it): no worker outlives the scan
             pool.shutdown(wait=False, cancel_futures=True)
             for worker in set(multiprocessing.active_children()) - others:
@@ -460,17 +351,21 @@ def _end_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: _Reading) -> None:
+def _init_worker(parent: int, template: DriftScanner, gate: DriftGate | None, reading: Reading) -> None:
     _end_with_parent(parent)
     _WORKER["template"] = template
     _WORKER["reading"] = reading
     _WORKER["gate"] = gate if gate is not None else template.gate(reading.payload_field)
 
 
-def _work(task: _Task) -> tuple[DriftScanner, int]:
-    template: DriftScanner = _WORKER["template"]
+def _work(task: Task) -> Partial:
+    return scan_task(_WORKER["template"], _WORKER["gate"], task, _WORKER["reading"])
+
+
+def scan_task(template: DriftScanner, gate: DriftGate, task: Task, reading: Reading) -> Partial:
+    """The partial scan of one task, by a scanner of its own (what a worker sends back)."""
     scanner = template.detach()
     with _without_gc():
-        lines = _run(scanner, _WORKER["gate"], task, _WORKER["reading"], None, None)
+        lines = _run(scanner, gate, task, reading, None)
     scanner.release()
-    return scanner, lines
+    return Partial.of_task(scanner, task.source.label, lines, task.start)

@@ -9,7 +9,7 @@ A file is NDJSON when one of its first lines is a JSON document on its own;
 otherwise, if it starts with `{` or `[`, it is one JSON document (see
 :mod:`.sniff`, which decides from a bounded prefix of lines). An array holds
 one payload per element, numbered from 1, and is read item by item
-(:mod:`.docread`). A line may carry text before
+(:mod:`.documents`). A line may carry text before
 its JSON (`2024-05-01T10:00:00Z INFO webhook {...}`): the first `{` from which
 the rest of the line parses is taken. With a payload field (`body`), a record
 that has that field yields its value, an object or a JSON string, instead.
@@ -21,39 +21,31 @@ and a document longer than that.
 
 Numbers are read as :mod:`.jsonnumbers` says (integers exact, whatever their size).
 
-Stdin, a named pipe (`mkfifo`) and a process substitution (`<(zcat log.gz)`)
-are streams: read once from the start, never split, gzip told from their first
-bytes (:func:`is_stream`).
+Inputs come as :class:`~.sources.Source` objects (a name given here stands for
+its source): stdin, a named pipe (`mkfifo`) and a process substitution
+(`<(zcat log.gz)`) are streams, read once from the start, never split, gzip
+told from their first bytes. Lines are cut by :mod:`.lines`.
 """
 
 from __future__ import annotations
 
 import gzip
-import io
 import itertools
-import stat
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
-from ..errors import InputError
 from ..values import jsonnumbers
 from .documents import ArrayItems, read_document
+from .lines import LineSplitter, iter_chunks
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES, Sniffer, TooLong, clean_line
+from .sources import Progress, Source, as_sources, ungzipped
 
-#: Read size: logs are read in chunks of this many bytes.
-CHUNK = 1 << 20
-#: Log files a folder contributes (also when gzipped).
-LOG_SUFFIXES = (".json", ".jsonl", ".ndjson", ".log")
-STDIN = "-"
 #: Candidate `{` positions tried on a line with a text prefix.
 _PREFIX_ATTEMPTS = 16
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -71,90 +63,29 @@ class Record:
         return self.error is None
 
 
-def expand_inputs(paths: Iterable[str]) -> list[str]:
-    """The inputs to read: `-`, files and pipes as given, and every log file in a folder (sorted)."""
-    out: list[str] = []
-    for name in paths:
-        if name == STDIN:
-            out.append(name)
-            continue
-        path = Path(name)
-        if path.is_dir():
-            found = sorted(
-                p.as_posix() for p in path.rglob("*")
-                if p.is_file() and _is_log_name(p.name) and not p.name.startswith(".")
-            )
-            if not found:
-                raise InputError(name, f"no log files ({', '.join(LOG_SUFFIXES)}, also .gz) in this folder")
-            out.extend(found)
-        elif path.is_file() or is_stream(name):
-            out.append(name)
-        else:
-            raise InputError(name, "not a file, folder or pipe" if path.exists() else "no such file or folder")
-    return out
-
-
-def is_stream(name: str) -> bool:
-    """Whether input *name* is read as a stream: stdin, a named pipe, `<(zcat log.gz)` (`/dev/fd/N`), a device."""
-    if name == STDIN:
-        return True
-    try:
-        mode = Path(name).stat().st_mode
-    except OSError:
-        return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)
-
-
-def _is_log_name(name: str) -> bool:
-    return name.removesuffix(".gz").endswith(LOG_SUFFIXES)
-
-
-def input_size(name: str) -> int:
-    """Bytes on disk of one input (0 for a stream), for a progress bar."""
-    return 0 if is_stream(name) else Path(name).stat().st_size
-
-
 def iter_records(
-    names: Iterable[str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
+    inputs: Iterable[Source | str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
     progress: Progress | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
-    """Records of every input in order; *progress* gets the bytes of input consumed."""
-    for name in names:
+    """Records of every input in order (a name stands for its source; `-`: *stdin*);
+    *progress* gets the bytes of input consumed."""
+    for source in as_sources(inputs, stdin):
         yield from iter_file_records(
-            name, payload_field=payload_field, stdin=stdin, progress=progress, max_line=max_line,
-            sniff_lines=sniff_lines,
+            source, payload_field=payload_field, progress=progress, max_line=max_line, sniff_lines=sniff_lines,
         )
 
 
 def iter_file_records(
-    name: str, *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
+    source: Source | str, *, payload_field: str | None = None, progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
     """Records of one input; a truncated gzip stream ends with an error record."""
-    label = "<stdin>" if name == STDIN else name
-    if name == STDIN:
-        if stdin is None:
-            raise InputError(label, "no standard input to read")
-        raw: BinaryIO = stdin if hasattr(stdin, "peek") else io.BufferedReader(stdin, CHUNK)  # type: ignore[type-var]
-        stream = _maybe_gunzip(raw)
-    else:
-        try:
-            raw = Path(name).open("rb", buffering=CHUNK)  # noqa: SIM115 - closed below
-        except OSError as exc:
-            raise InputError(name, f"cannot read: {exc.strerror or exc}") from exc
-        stream = _maybe_gunzip(raw)
-    try:
-        yield from _records(label, _chunks(stream, raw, progress), payload_field, Sniffer(max_line, sniff_lines))
-    finally:
-        if name != STDIN:
-            raw.close()
-
-
-def _maybe_gunzip(raw: BinaryIO) -> BinaryIO:
-    """*raw*, or a gzip reader over it when it starts with the gzip magic bytes."""
-    if raw.peek(2)[:2] == b"\x1f\x8b":  # type: ignore[attr-defined]
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return raw
+    (source,) = as_sources([source])
+    with source.open() as raw:
+        stream = ungzipped(raw)
+        yield from _records(
+            source.label, iter_chunks(stream, raw, progress), payload_field, Sniffer(max_line, sniff_lines),
+        )
 
 
 def _records(label: str, chunks: Iterator[bytes], payload_field: str | None, sniffer: Sniffer) -> Iterator[Record]:
@@ -201,109 +132,6 @@ def _array_records(label: str, items: ArrayItems, payload_field: str | None) -> 
             yield Record(label, index, error=error) if error is not None else _with_field(
                 label, index, value, payload_field
             )
-
-
-class LineSplitter:
-    """Numbered lines (from 1, without their end) of a stream of chunks.
-
-    A line longer than *max_line* bytes is skipped while it is read, never held
-    in memory, and handed out as a :class:`TooLong` that says how long it was.
-    :attr:`number` is the last line handed out, also when reading fails.
-    """
-
-    def __init__(self, max_line: int = MAX_LINE_BYTES, number: int = 0) -> None:
-        self.max_line = max_line
-        self.number = number
-        #: The lines of the region handed out last, when its reader counted them (see :meth:`tell`).
-        self._told = -1
-
-    def tell(self, lines: int) -> None:
-        """The reader of the region handed out last counted its *lines*: they need not be counted again."""
-        self._told = lines
-
-    def lines(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
-        """(line number, line) for every line."""
-        for first, buf, start, stop in self.regions(chunks):
-            if buf.__class__ is not bytes:  # a TooLong
-                yield first, buf
-            else:
-                yield from enumerate(buf[start : stop - 1].split(b"\n"), first)
-
-    def regions(self, chunks: Iterable[bytes]) -> Iterator[tuple[int, bytes, int, int]]:
-        """(number of the first line, buffer, start, stop): `buffer[start:stop]` holds whole lines, each
-        ended by a newline; an over-long line comes alone, as (its number, a :class:`TooLong`, 0, 0).
-
-        The drift engine's input: it cuts the lines out of the buffer itself and
-        decodes them in place, so a clean line is never copied (the chunks are
-        the lines' only copy; copying costs more than a microsecond a line here).
-        Only a line that straddles two chunks is copied, once.
-        """
-        max_line, rest, skipped = self.max_line, b"", 0  # skipped: bytes of an over-long line dropped so far
-        for chunk in chunks:
-            if skipped:
-                end = chunk.find(b"\n")
-                if end < 0:
-                    skipped += len(chunk)
-                    continue
-                yield self._too_long(skipped + end)
-                skipped, chunk = 0, chunk[end + 1 :]
-            last = chunk.rfind(b"\n")
-            if last < 0:
-                rest += chunk
-                if len(rest) > max_line:
-                    skipped, rest = len(rest), b""
-                continue
-            start = 0
-            if rest:
-                start = chunk.find(b"\n") + 1
-                line, rest = rest + chunk[:start], b""
-                yield from self._split(line, 0, len(line))
-            if start <= last:
-                yield from self._split(chunk, start, last + 1)
-            rest = chunk[last + 1 :]
-            if len(rest) > max_line:
-                skipped, rest = len(rest), b""
-        if skipped:
-            yield self._too_long(skipped)
-        elif rest:
-            yield from self._split(rest + b"\n", 0, len(rest) + 1)
-
-    def _split(self, buf: bytes, start: int, stop: int) -> Iterator[tuple[int, bytes, int, int]]:
-        """The region of whole lines buf[start:stop], as one region unless a line in it is too long."""
-        if stop - start - 1 <= self.max_line:  # no line can be longer: the common case, one region
-            self._told = -1
-            yield self.number + 1, buf, start, stop
-            # Counted once the reader is done with it, by the reader when it says so (see tell).
-            self.number += self._told if self._told >= 0 else buf.count(b"\n", start, stop)
-            self._told = -1
-            return
-        while start < stop:  # a limit below the chunk size: one region per line
-            end = buf.find(b"\n", start, stop)
-            if end - start > self.max_line:
-                yield self._too_long(end - start)
-            else:
-                self.number += 1
-                yield self.number, buf, start, end + 1
-            start = end + 1
-
-    def _too_long(self, size: int) -> tuple[int, bytes, int, int]:
-        self.number += 1
-        return self.number, TooLong(size, self.max_line), 0, 0
-
-
-def _chunks(stream: BinaryIO, raw: BinaryIO, progress: Progress | None) -> Iterator[bytes]:
-    read = getattr(stream, "read1", stream.read)
-    seen = 0
-    while chunk := read(CHUNK):
-        if progress is not None:
-            try:
-                position = raw.tell()
-            except (AttributeError, OSError):  # a pipe (stdin): count the bytes read
-                position = seen + len(chunk)
-            if position > seen:
-                progress(position - seen)
-                seen = position
-        yield chunk
 
 
 def _line_record(label: str, number: int, line: bytes, payload_field: str | None) -> Iterator[Record]:

@@ -23,8 +23,8 @@ from ..fsio import MAX_FILE_BYTES
 from .baseline import apply_baseline, load_baseline, write_baseline
 from .options import DriftOptions, drift_options
 from .parallel import scan_files
-from .records import STDIN, expand_inputs, input_size
 from .sniff import MAX_LINE_BYTES, SNIFF_LINES
+from .sources import STDIN, build_sources
 
 
 class ProgressDisplay(Protocol):
@@ -43,7 +43,7 @@ ProgressFactory = Callable[[int], ProgressDisplay]
 class DriftRequest:
     """What one drift run reads, against which contracts, and how."""
 
-    #: Files, folders, pipes and `-` (stdin), as given; folders are expanded by the run.
+    #: Files, folders, pipes, `-` (stdin) and URLs, as given; folders and globs are expanded by the run.
     inputs: tuple[str, ...]
     #: The contracts folder (its `index.json` and schemas).
     schemas: Path
@@ -51,6 +51,8 @@ class DriftRequest:
     #: Records carry the payload under this field (dotted paths work).
     payload_field: str | None = None
     jobs: int = 1
+    #: Scan on this Dask cluster instead (`local`, `local:N`, `tcp://HOST:PORT`).
+    dask: str | None = None
     #: Accepted drift: findings in this baseline are marked, and never fail a run.
     baseline: Path | None = None
     #: How the report names the baseline (default: not named).
@@ -66,7 +68,7 @@ class DriftRequest:
 def drift_request(
     settings: Settings, inputs: tuple[str, ...], *, schemas: Path | None = None, event: str | None = None,
     api_version: str | None = None, show_values: bool = False, payload_field: str | None = None, jobs: int = 1,
-    baseline: Path | None = None, write_baseline: Path | None = None,
+    dask: str | None = None, baseline: Path | None = None, write_baseline: Path | None = None,
 ) -> DriftRequest:
     """A request from the project settings; what is given here (the command line) wins.
 
@@ -80,6 +82,7 @@ def drift_request(
         options=drift_options(settings, event=event, api_version=api_version, show_values=show_values),
         payload_field=payload_field,
         jobs=jobs,
+        dask=dask,
         baseline=accepted,
         baseline_name=(baseline.as_posix() if baseline else settings.rel(accepted)) if accepted else None,
         write_baseline=write_baseline,
@@ -100,14 +103,22 @@ def run_drift(
     that decide an exit code are :func:`~.baseline.unaccepted`'s.
     """
     registry = load_registry(request.schemas, max_file_bytes=request.max_file_bytes)
-    names = expand_inputs(request.inputs)
-    stream = stdin() if stdin is not None and STDIN in names else None
-    display = progress(sum(input_size(name) for name in names)) if progress is not None else None
+    stream = stdin() if stdin is not None and STDIN in request.inputs else None
+    inputs = build_sources(request.inputs, stream)
+    display = progress(sum(source.size or 0 for source in inputs)) if progress is not None else None
     try:
-        report = scan_files(
-            names, registry, request.options, payload_field=request.payload_field, jobs=request.jobs, stdin=stream,
-            max_line=request.max_line, sniff_lines=request.sniff_lines, progress=display,
-        )
+        if request.dask is not None:
+            from .cluster import scan_cluster
+
+            report = scan_cluster(
+                inputs, registry, request.options, address=request.dask, payload_field=request.payload_field,
+                max_line=request.max_line, sniff_lines=request.sniff_lines, progress=display,
+            )
+        else:
+            report = scan_files(
+                inputs, registry, request.options, payload_field=request.payload_field, jobs=request.jobs,
+                max_line=request.max_line, sniff_lines=request.sniff_lines, progress=display,
+            )
     finally:
         if display is not None:
             display.close()

@@ -15,7 +15,7 @@ revision is recognisable.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -288,8 +288,9 @@ class DriftScanner:
         if len(self.unknown) < MAX_LISTED:
             self.unknown.append({"file": record.file, "line": record.line, "reason": reason})
 
-    def merge(self, other: DriftScanner, lines: int) -> None:
-        """Append what *other* read after this scanner's input; its line numbers are shifted by *lines*."""
+    def merge(self, other: DriftScanner, lines: Mapping[str, int]) -> None:
+        """Append what *other* read after this scanner's input; its line numbers in each file are shifted by the
+        lines of that file read before it (*lines*, by file; a file not in it is not shifted)."""
         self.records += other.records
         self.inputs.update(other.inputs)
         self.reading_notes.extend(other.reading_notes)
@@ -301,7 +302,7 @@ class DriftScanner:
             (self.unparseable, other.unparseable, "unparseable_count"), (self.unknown, other.unknown, "unknown_count"),
         ):
             room = MAX_LISTED - len(mine)
-            mine.extend({**item, "line": item["line"] + lines if item["line"] is not None else None}
+            mine.extend({**item, "line": None if item["line"] is None else item["line"] + lines.get(item["file"], 0)}
                         for item in theirs[:max(room, 0)])
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for event, tally in other._events.items():
@@ -312,7 +313,7 @@ class DriftScanner:
                 counts = into.revisions.setdefault(rev, [0, 0])
                 counts[0] += clean
                 counts[1] += total
-        self.aggregator.merge(other.aggregator, lambda where: shift(where, lines))
+        self.aggregator.merge(other.aggregator, lambda where: shift(where, lines.get(where.file, 0)))
 
     def detach(self) -> DriftScanner:
         """An empty scanner with this one's registry, options and compiled contracts (for a worker)."""
