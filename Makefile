@@ -24,10 +24,10 @@ test: $(STAMP) ## Run the test suite under coverage and print the coverage repor
 	$(BIN)/coverage report
 
 lint: $(STAMP) ## Lint the package, the tests, the maintainer scripts and the benchmark
-	$(BIN)/ruff check src tests tools benchmarks
+	$(BIN)/ruff check src tests tools benchmarks hatch_build.py
 
 format-check: $(STAMP) ## Check that the code is formatted as `ruff format` writes it
-	$(BIN)/ruff format --check src tests tools benchmarks
+	$(BIN)/ruff format --check src tests tools benchmarks hatch_build.py
 
 typecheck: $(STAMP) ## mypy strict over the package, the tests and the scripts (pyproject's [tool.mypy])
 	$(BIN)/mypy

@@ -33,7 +33,10 @@ def build_extension(root: Path, out: Path) -> Path:
     from setuptools.command.build_ext import build_ext
 
     extension = Extension(
-        NAME, [str(root / SOURCE)], py_limited_api=True, define_macros=[("Py_LIMITED_API", LIMITED_API)],
+        NAME,
+        [str(root / SOURCE)],
+        py_limited_api=True,
+        define_macros=[("Py_LIMITED_API", LIMITED_API)],
         extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-std=c99"],
     )
     command = build_ext(Distribution({"name": "webhook-contracts", "ext_modules": [extension]}))

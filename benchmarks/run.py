@@ -136,8 +136,9 @@ for request in sys.stdin:
 
 class Launcher:
     def __init__(self) -> None:
-        self.process = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
 
     def run(self, command: list[str], out: Path, err: Path) -> tuple[float, int, int]:
         assert self.process.stdin is not None and self.process.stdout is not None
@@ -162,8 +163,22 @@ def _drift(path: Path, jobs: int | str, folder: Path) -> tuple[float, int, dict[
     """Wall time, peak resident memory (KiB, workers included) and JSON report of one `drift` process;
     *jobs*: a number of jobs, or `local:N` for a local Dask cluster of N workers."""
     how = ["--dask", jobs] if isinstance(jobs, str) else ["--jobs", str(jobs)]
-    command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--format", "json",
-               "--fail-on", "never", "--no-progress", "-v", *how, str(path)]
+    command = [
+        sys.executable,
+        "-m",
+        "webhook_contracts",
+        "--root",
+        str(REPO),
+        "drift",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+        "--no-progress",
+        "-v",
+        *how,
+        str(path),
+    ]
     out, err = folder / "drift.json", folder / "drift.err"
     assert LAUNCHER is not None
     seconds, peak, code = LAUNCHER.run(command, out, err)
@@ -185,15 +200,23 @@ def _missed(report: dict[str, Any], labels: dict[str, Any]) -> list[str]:
 
 
 def _figure(seconds: float, payloads: int, size: int, ratio: float) -> dict[str, float]:
-    return {"seconds": round(seconds, 3), "payloads_per_s": round(payloads / seconds),
-            "mb_per_s": round(size / seconds / 1e6, 1), "ratio_to_floor": round(ratio, 3)}
+    return {
+        "seconds": round(seconds, 3),
+        "payloads_per_s": round(payloads / seconds),
+        "mb_per_s": round(size / seconds / 1e6, 1),
+        "ratio_to_floor": round(ratio, 3),
+    }
 
 
 #: The drift runs: (name, which log, jobs or a local Dask cluster).
 VARIANTS: tuple[tuple[str, str, int | str], ...] = (
-    ("drift_plain_1_job", "plain", 1), ("drift_plain_2_jobs", "plain", 2), ("drift_gzip_1_job", "packed", 1),
-    ("drift_gzip_2_jobs", "packed", 2), ("drift_all_drifting_1_job", "worst", 1),
-    ("drift_plain_dask_1_worker", "plain", "local:1"), ("drift_plain_dask_2_workers", "plain", "local:2"),
+    ("drift_plain_1_job", "plain", 1),
+    ("drift_plain_2_jobs", "plain", 2),
+    ("drift_gzip_1_job", "packed", 1),
+    ("drift_gzip_2_jobs", "packed", 2),
+    ("drift_all_drifting_1_job", "worst", 1),
+    ("drift_plain_dask_1_worker", "plain", "local:1"),
+    ("drift_plain_dask_2_workers", "plain", "local:2"),
 )
 
 
@@ -210,8 +233,10 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
     payloads = sum(1 for line in text if line.strip())
     worst_payloads = sum(1 for x in _read_lines(worst) if x)
     size = plain.stat().st_size
-    counts = {name: (worst_payloads, worst.stat().st_size) if log == "worst" else (payloads, size)
-              for name, log, _ in VARIANTS}
+    counts = {
+        name: (worst_payloads, worst.stat().st_size) if log == "worst" else (payloads, size)
+        for name, log, _ in VARIANTS
+    }
     rounds: list[dict[str, float]] = []
     reports: dict[str, Any] = {}
     peaks: dict[str, int] = {}
@@ -242,9 +267,13 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
             figures[name]["peak_rss_mib"] = round(peaks[name] / 1024, 1)
     _, small_peak, _ = _drift(small, 1, folder)
     missed = {name: _missed(report, labels) for name, report in reports.items() if name != "drift_all_drifting_1_job"}
-    same = all(json.dumps(r["findings"], sort_keys=True) == json.dumps(reports["drift_plain_1_job"]["findings"],
-                                                                         sort_keys=True)
-               for name, r in reports.items() if "plain" in name)
+    same = all(
+        json.dumps(r["findings"], sort_keys=True)
+        == json.dumps(reports["drift_plain_1_job"]["findings"], sort_keys=True)
+        for name, r in reports.items()
+        if "plain" in name
+    )
+
     def between(a: str, b: str, digits: int = 2) -> float:
         """Median over rounds of how much faster *a* ran than *b* in the same round."""
         return round(statistics.median(rate(a, r) / rate(b, r) for r in rounds), digits)
@@ -252,7 +281,10 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
         "engine": ", ".join(sorted(ENGINES)),
-        "lines": len([x for x in text if x]), "payloads": payloads, "bytes": size, "rounds": repeat,
+        "lines": len([x for x in text if x]),
+        "payloads": payloads,
+        "bytes": size,
+        "rounds": repeat,
         "labelled_groups": len(labels["findings"]),
         "figures": figures,
         "targets": {
@@ -272,13 +304,16 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
 
 
 def _print(result: dict[str, Any]) -> None:
-    print(f"{result['lines']} lines, {result['bytes'] / 1e6:.0f} MB, {result['machine']['cpus']} CPUs, "
-          f"Python {result['machine']['python']}, drift engine: {result['engine']}")
+    print(
+        f"{result['lines']} lines, {result['bytes'] / 1e6:.0f} MB, {result['machine']['cpus']} CPUs, "
+        f"Python {result['machine']['python']}, drift engine: {result['engine']}"
+    )
     print(f"{'measure':28} {'payloads/s':>12} {'MB/s':>8} {'x floor':>8} {'peak MiB':>9}")
     for name, figure in result["figures"].items():
         peak = figure.get("peak_rss_mib", "")
-        print(f"{name:28} {figure['payloads_per_s']:>12,} {figure['mb_per_s']:>8} "
-              f"{figure['ratio_to_floor']:>8} {peak:>9}")
+        print(
+            f"{name:28} {figure['payloads_per_s']:>12,} {figure['mb_per_s']:>8} {figure['ratio_to_floor']:>8} {peak:>9}"
+        )
     for name, value in result["targets"].items():
         print(f"{name:28} {value}")
     missed = [m for ms in result["checks"]["labelled_drift_missed"].values() for m in ms]
@@ -289,8 +324,12 @@ def _print(result: dict[str, Any]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--lines", type=int, default=200_000, help="payload lines (default 200000)")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="rounds, each measuring everything once; the median round is kept (default 3)")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="rounds, each measuring everything once; the median round is kept (default 3)",
+    )
     args = parser.parse_args(argv)
     # An installed package has its bytecode compiled; a source tree run with
     # PYTHONDONTWRITEBYTECODE would compile every module at each start-up instead.

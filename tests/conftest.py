@@ -44,7 +44,9 @@ HANG_TIMEOUT_S = 120
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-goldens", action="store_true", default=False,
+        "--update-goldens",
+        action="store_true",
+        default=False,
         help="Rewrite golden files with the current output instead of comparing.",
     )
 
@@ -102,7 +104,10 @@ def git(root: Path, *args: str) -> str:
     """Run git in *root* as a throwaway identity; its stdout."""
     return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=root, check=True, capture_output=True, text=True,
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
 
 

@@ -72,6 +72,11 @@ def delete_pointer(doc: Any, pointer: str) -> None:
 
 def envelope(event: str, data: dict[str, Any], created_at: str = "2024-04-01T10:00:00.000Z") -> dict[str, Any]:
     return {
-        "id": "evt_1", "project_id": "proj_1", "created_at": created_at, "type": event,
-        "data": data, "source": {"channel": "API"}, "event": {"id": "evcus_1"},
+        "id": "evt_1",
+        "project_id": "proj_1",
+        "created_at": created_at,
+        "type": event,
+        "data": data,
+        "source": {"channel": "API"},
+        "event": {"id": "evcus_1"},
     }

@@ -162,8 +162,26 @@ def _branch_validator(branch: dict[str, Any]) -> Any:
 # ---------------------------------------------------------------------------
 
 _WORDS = (
-    "alpha", "bravo", "delta", "echo", "kilo", "lima", "oscar", "tango", "zulu", "nova",
-    "coffee", "basket", "summer", "loyal", "gold", "silver", "points", "order", "promo", "gift",
+    "alpha",
+    "bravo",
+    "delta",
+    "echo",
+    "kilo",
+    "lima",
+    "oscar",
+    "tango",
+    "zulu",
+    "nova",
+    "coffee",
+    "basket",
+    "summer",
+    "loyal",
+    "gold",
+    "silver",
+    "points",
+    "order",
+    "promo",
+    "gift",
 )
 _ABSENT = object()  # a value left out of its object
 
@@ -287,8 +305,12 @@ class _Generator:
         raise ValueError(f"unsupported schema at {_pointer(path)}: {schema}")
 
     def _object(
-        self, properties: dict[str, Any] | None, required: set[str], schema: dict[str, Any],
-        path: tuple[str | int, ...], depth: int,
+        self,
+        properties: dict[str, Any] | None,
+        required: set[str],
+        schema: dict[str, Any],
+        path: tuple[str | int, ...],
+        depth: int,
     ) -> dict[str, Any]:
         rng = self.rng
         out: dict[str, Any] = {}
@@ -371,9 +393,9 @@ class _Generator:
 
     def _rewind(self, mark: tuple[int, int, int] | None) -> None:
         if self.trace is not None and mark is not None:
-            del self.trace.enums[mark[0]:]
-            del self.trace.integers[mark[1]:]
-            del self.trace.required[mark[2]:]
+            del self.trace.enums[mark[0] :]
+            del self.trace.integers[mark[1] :]
+            del self.trace.required[mark[2] :]
 
 
 def generate(event_name: str, rng: random.Random, trace: Trace | None = None) -> dict[str, Any]:

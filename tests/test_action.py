@@ -109,14 +109,17 @@ def run_step(workspace: Path, **inputs: str) -> Run:
     env = {
         **os.environ,
         **{key: substitute(str(value)) for key, value in step["env"].items()},
-        "GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(outputs), "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(outputs),
+        "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_BASE_REF": "main",
         # The Python that has the toolkit installed, as setup-python and the install step leave it.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": str(Path(webhook_contracts.__file__).resolve().parent.parent),
     }
-    done = subprocess.run(["bash", "-c", step["run"]], cwd=workspace, env=env, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=workspace, env=env, capture_output=True, text=True, check=False
+    )
     return Run(done.returncode, done.stdout + done.stderr, outputs.read_text("utf-8"), summary.read_text("utf-8"))
 
 
@@ -139,8 +142,11 @@ def test_findings_point_at_files_from_the_repository_root(monorepo: Path) -> Non
     assert all(f"file={SUB}/samples/broken.json," in line for line in annotations), annotations
     assert run.outputs == f"sarif-file={SUB}/webhook-contracts.sarif\n"
     sarif = json.loads((monorepo / SUB / "webhook-contracts.sarif").read_text("utf-8"))
-    uris = {loc["physicalLocation"]["artifactLocation"]["uri"]
-            for result in sarif["runs"][0]["results"] for loc in result["locations"]}
+    uris = {
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for result in sarif["runs"][0]["results"]
+        for loc in result["locations"]
+    }
     assert uris == {f"{SUB}/samples/broken.json"}
     assert f"{len(annotations)} finding" in run.summary and "fixtures failed" in run.summary
 
@@ -157,11 +163,14 @@ def test_a_run_that_cannot_start_sets_no_sarif_output(monorepo: Path) -> None:
     assert "could not run" in run.summary
 
 
-@pytest.mark.parametrize(("inputs", "message"), [
-    ({"working_directory": "no/such/folder"}, "working-directory 'no/such/folder' is not a folder"),
-    ({"working_directory": SUB, "args": "--root elsewhere"}, "--root cannot go in `args`"),
-    ({"working_directory": SUB, "args": '--logs "unterminated'}, "args: No closing quotation"),
-])
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"working_directory": "no/such/folder"}, "working-directory 'no/such/folder' is not a folder"),
+        ({"working_directory": SUB, "args": "--root elsewhere"}, "--root cannot go in `args`"),
+        ({"working_directory": SUB, "args": '--logs "unterminated'}, "args: No closing quotation"),
+    ],
+)
 def test_bad_inputs_exit_2(monorepo: Path, inputs: dict[str, str], message: str) -> None:
     run = run_step(monorepo, **inputs)
     assert run.code == 2
@@ -197,7 +206,7 @@ def test_the_base_input_overrides_the_pull_request_base(monorepo: Path) -> None:
 
 def readme_ci_blocks() -> list[Any]:
     text = (REPO / "README.md").read_text("utf-8")
-    section = text[text.index("## Using it in CI\n"):]
+    section = text[text.index("## Using it in CI\n") :]
     section = section[: section.index("\n## ", 1)]
     return [yaml.safe_load(block) for block in re.findall(r"```yaml\n(.*?)```", section, re.S)]
 

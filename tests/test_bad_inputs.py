@@ -221,8 +221,11 @@ def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> Non
         shutil.copytree(overlay, project, dirs_exist_ok=True)
     inputs = sorted(folder.glob("input*"))
     places = {
-        "dir": str(folder), "input": str(inputs[0]) if inputs else "", "repo": str(REPO),
-        "cases": str(CASES_DIR), "project": str(project),
+        "dir": str(folder),
+        "input": str(inputs[0]) if inputs else "",
+        "repo": str(REPO),
+        "cases": str(CASES_DIR),
+        "project": str(project),
     }
     for special, kind in spec.get("special", {}).items():
         _make_special(Path(_fill(special, places)), kind)
@@ -232,8 +235,13 @@ def test_bad_input(name: str, tmp_path: Path, cli: Invoke, project: Path) -> Non
 
     args = [_fill(arg, places) for arg in spec["args"]]
     if "timeout" in spec:
-        done = run_module(["--root", str(root), *args], timeout=spec["timeout"], capture_output=True,
-                          encoding="utf-8", errors="replace")
+        done = run_module(
+            ["--root", str(root), *args],
+            timeout=spec["timeout"],
+            capture_output=True,
+            encoding="utf-8",
+            errors="replace",
+        )
         code, out, err = done.returncode, done.stdout, done.stderr
     else:
         result = cli(*args, root=root)
@@ -274,9 +282,26 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
         "sys.exit(done.returncode)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", launcher, sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
-         "drift", "--format", "json", "--fail-on", "never", str(log)],
-        capture_output=True, text=True, check=False, timeout=HANG_TIMEOUT_S,
+        [
+            sys.executable,
+            "-c",
+            launcher,
+            sys.executable,
+            "-m",
+            "webhook_contracts",
+            "--root",
+            str(REPO),
+            "drift",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            str(log),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=HANG_TIMEOUT_S,
     )
     log.unlink()
     assert done.returncode == 0, done.stderr

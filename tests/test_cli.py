@@ -42,7 +42,7 @@ def test_extract_text_and_json(cli: Invoke) -> None:
 def test_extract_bad_page_is_one_line_exit_2(cli: Invoke, tmp_path: Path) -> None:
     page = tmp_path / "v2024-01-01" / "broken.txt"
     page.parent.mkdir()
-    page.write_text("EVENTS.A.B\n{\n  \"a\": \n}\n", "utf-8")
+    page.write_text('EVENTS.A.B\n{\n  "a": \n}\n', "utf-8")
     result = cli("extract", str(page))
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1
@@ -60,8 +60,13 @@ def test_validate_bare_seed_detected_by_shape(cli: Invoke, tmp_path: Path) -> No
 
 def test_validate_envelope_uses_its_type(cli: Invoke, tmp_path: Path) -> None:
     envelope = {
-        "id": "evt_1", "project_id": "proj_1", "created_at": "2025-01-08T14:08:34.127Z",
-        "type": "voucher.loyalty_card.pending_points.activated", "data": ACTIVATED, "source": "API", "event": {},
+        "id": "evt_1",
+        "project_id": "proj_1",
+        "created_at": "2025-01-08T14:08:34.127Z",
+        "type": "voucher.loyalty_card.pending_points.activated",
+        "data": ACTIVATED,
+        "source": "API",
+        "event": {},
     }
     result = cli("validate", write(tmp_path, "envelope.json", envelope), root=REPO)
     assert result.exit_code == 0, result.output
@@ -102,10 +107,16 @@ def test_validate_json_format(cli: Invoke, tmp_path: Path) -> None:
     assert (doc["summary"]["valid"], doc["summary"]["total"]) == (0, 1)
     [payload] = doc["summary"]["payloads"]
     assert (payload["source"], payload["event"], payload["revision"], payload["status"]) == (
-        path, "voucher.loyalty_card.pending_points.activated", 2, "invalid")
+        path,
+        "voucher.loyalty_card.pending_points.activated",
+        2,
+        "invalid",
+    )
     [finding] = doc["findings"]
     assert {k: finding[k] for k in ("kind", "path", "message", "count", "extra")} == {
-        "kind": "schema.type", "path": "/order/items/*/quantity", "count": 1,
+        "kind": "schema.type",
+        "path": "/order/items/*/quantity",
+        "count": 1,
         "message": "expected integer, got number (at /order/items/1/quantity)",
         "extra": {"examples": ["/order/items/1/quantity"], "keyword": "type"},
     }
@@ -179,7 +190,9 @@ def test_every_name_of_the_library_api_resolves_and_drift_starts_without_the_hea
 
 def test_validate_reads_a_distribution_envelope_by_its_event_type(cli: Invoke, tmp_path: Path) -> None:
     delivery = {
-        "id": "whs_1", "project_id": "proj_1", "created_at": "2024-01-01T11:11:11.111Z",
+        "id": "whs_1",
+        "project_id": "proj_1",
+        "created_at": "2024-01-01T11:11:11.111Z",
         "type": "voucher.loyalty_card.pending_points.activated",  # the distribution's own name, whatever it is
         "source": {"id": "distr_1", "object": "distribution", "target_url": "https://example.com/hook"},
         "event": {"id": "evcus_1", "type": "customer.rewarded.loyalty_points"},
@@ -187,8 +200,10 @@ def test_validate_reads_a_distribution_envelope_by_its_event_type(cli: Invoke, t
     }
     result = cli("validate", write(tmp_path, "delivery.json", delivery), root=REPO)
     assert result.exit_code == 0, result.output
-    assert "customer.rewarded.loyalty_points (v2024-01-01 r2, from the distribution envelope's event.type): valid" \
+    assert (
+        "customer.rewarded.loyalty_points (v2024-01-01 r2, from the distribution envelope's event.type): valid"
         in flat(result.stdout)
+    )
 
 
 def test_version_comes_from_the_installed_metadata(cli: Invoke) -> None:

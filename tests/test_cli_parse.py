@@ -72,23 +72,54 @@ def test_drift_defaults(recorded: Recorder, tmp_path: Path) -> None:
         inputs=("traffic.ndjson",),
         schemas=bundled_schemas() or settings.schemas_dir,  # no index here: the bundled contracts
         options=drift_options(settings),
-        max_line=settings.max_payload_bytes, sniff_lines=settings.sniff_lines,
-        max_file_bytes=settings.max_file_bytes, max_baseline_bytes=settings.max_baseline_bytes,
+        max_line=settings.max_payload_bytes,
+        sniff_lines=settings.sniff_lines,
+        max_file_bytes=settings.max_file_bytes,
+        max_baseline_bytes=settings.max_baseline_bytes,
     )
     assert args.output == ReportOptions(fail_on="error")
     assert args.progress is None and args.notes == ()
 
 
 def test_drift_takes_the_config_and_the_command_line_wins(recorded: Recorder, tmp_path: Path) -> None:
-    configure(tmp_path, 'fail-on = "warning"\nshow-values = true\napi-version = "v2024-01-01"\n'
-                        'baseline = "accepted.json"\nmax-payload-bytes = 4096\nsniff-lines = 7\n'
-                        '[severity]\nnew_field = "off"\n')
+    configure(
+        tmp_path,
+        'fail-on = "warning"\nshow-values = true\napi-version = "v2024-01-01"\n'
+        'baseline = "accepted.json"\nmax-payload-bytes = 4096\nsniff-lines = 7\n'
+        '[severity]\nnew_field = "off"\n',
+    )
     calls = recorded(drift_cli, "execute", "drift")
     assert run(tmp_path, "drift", "a.log").exit_code == 0
-    assert run(tmp_path, "drift", "--fail-on", "info", "--api-version", "v2018-08-01", "--baseline", "mine.json",
-               "--event", "customer.rewarded", "--payload-field", "body", "--schemas", "elsewhere",
-               "--write-baseline", "new.json", "--no-progress", "-q", "-v", "--color", "never",
-               "--format", "json", "a.log", "logs").exit_code == 0
+    assert (
+        run(
+            tmp_path,
+            "drift",
+            "--fail-on",
+            "info",
+            "--api-version",
+            "v2018-08-01",
+            "--baseline",
+            "mine.json",
+            "--event",
+            "customer.rewarded",
+            "--payload-field",
+            "body",
+            "--schemas",
+            "elsewhere",
+            "--write-baseline",
+            "new.json",
+            "--no-progress",
+            "-q",
+            "-v",
+            "--color",
+            "never",
+            "--format",
+            "json",
+            "a.log",
+            "logs",
+        ).exit_code
+        == 0
+    )
     configured, given = calls
     assert configured.output.fail_on == "warning"
     assert configured.request.options.show_values is True
@@ -126,24 +157,32 @@ def test_report_targets_are_parsed_before_anything_runs(recorded: Recorder, tmp_
     assert sarif.is_file() and junit.is_file()  # the (empty) report is written to each
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["drift"], "Missing argument 'FILES...'"),
-    (["drift", "--jobs", "0", "a.log"], "Invalid value for '-j' / '--jobs'"),
-    (["drift", "--report", "pdf:out.pdf", "a.log"], "expected FORMAT:PATH"),
-    (["drift", "--report", "sarif:", "a.log"], "expected FORMAT:PATH"),
-    (["drift", "--fail-on", "fatal", "a.log"], "Invalid value for '--fail-on'"),
-    (["drift", "--format", "pdf", "a.log"], "Invalid value for '--format'"),
-    (["check", "--skip", "everything"], "Invalid value for '--skip'"),
-    (["check", "--report", "nothing"], "expected FORMAT:PATH"),
-    (["diff", "only-one"], "Missing argument 'NEW'"),
-    (["compare", "-", "-"], "only one of A and B can be read from stdin"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["drift"], "Missing argument 'FILES...'"),
+        (["drift", "--jobs", "0", "a.log"], "Invalid value for '-j' / '--jobs'"),
+        (["drift", "--report", "pdf:out.pdf", "a.log"], "expected FORMAT:PATH"),
+        (["drift", "--report", "sarif:", "a.log"], "expected FORMAT:PATH"),
+        (["drift", "--fail-on", "fatal", "a.log"], "Invalid value for '--fail-on'"),
+        (["drift", "--format", "pdf", "a.log"], "Invalid value for '--format'"),
+        (["check", "--skip", "everything"], "Invalid value for '--skip'"),
+        (["check", "--report", "nothing"], "expected FORMAT:PATH"),
+        (["diff", "only-one"], "Missing argument 'NEW'"),
+        (["compare", "-", "-"], "only one of A and B can be read from stdin"),
+    ],
+)
 def test_usage_errors_exit_2_and_run_nothing(
-    recorded: Recorder, tmp_path: Path, argv: list[str], message: str,
+    recorded: Recorder,
+    tmp_path: Path,
+    argv: list[str],
+    message: str,
 ) -> None:
     calls = [
-        recorded(drift_cli, "execute", "drift"), recorded(check_cli, "execute", "check"),
-        recorded(diff_cli, "execute_diff", "diff"), recorded(diff_cli, "execute_compare", "compare"),
+        recorded(drift_cli, "execute", "drift"),
+        recorded(check_cli, "execute", "check"),
+        recorded(diff_cli, "execute_diff", "diff"),
+        recorded(diff_cli, "execute_compare", "compare"),
     ]
     result = run(tmp_path, *argv)
     assert result.exit_code == 2
@@ -162,12 +201,27 @@ def test_a_bad_config_is_an_input_error_before_anything_runs(recorded: Recorder,
 def test_check_options(recorded: Recorder, tmp_path: Path) -> None:
     calls = recorded(check_cli, "execute", "check")
     configure(tmp_path, 'fail-on = "info"\n')
-    result = run(tmp_path, "check", "--base", "HEAD~1", "--logs", "a.log", "--logs", "old", "--payload-field",
-                 "body", "--skip", "models", "--skip", "changelog")
+    result = run(
+        tmp_path,
+        "check",
+        "--base",
+        "HEAD~1",
+        "--logs",
+        "a.log",
+        "--logs",
+        "old",
+        "--payload-field",
+        "body",
+        "--skip",
+        "models",
+        "--skip",
+        "changelog",
+    )
     assert result.exit_code == 0
     [args] = calls
-    assert args.options == CheckOptions(base="HEAD~1", skip=frozenset({"models", "changelog"}),
-                                        logs=("a.log", "old"), payload_field="body")
+    assert args.options == CheckOptions(
+        base="HEAD~1", skip=frozenset({"models", "changelog"}), logs=("a.log", "old"), payload_field="body"
+    )
     assert args.settings == load_settings(tmp_path)
     assert args.output == ReportOptions(fail_on="info")
 
@@ -192,9 +246,20 @@ def test_drift_and_check_logs_ask_for_the_same_run(recorded: Recorder) -> None:
     """Both commands build one DriftRequest from the settings and call the one entry point, `run_drift`."""
     requests = recorded(drift_run, "run_drift", "drift")
     assert run(REPO, "drift", "--payload-field", "body", "a.log", "logs").exit_code == 0
-    assert run(REPO, "check", "--logs", "a.log", "--logs", "logs", "--payload-field", "body",
-               *[arg for name in ("schemas", "index", "models", "fixtures", "changelog")
-                 for arg in ("--skip", name)]).exit_code == 0
+    assert (
+        run(
+            REPO,
+            "check",
+            "--logs",
+            "a.log",
+            "--logs",
+            "logs",
+            "--payload-field",
+            "body",
+            *[arg for name in ("schemas", "index", "models", "fixtures", "changelog") for arg in ("--skip", name)],
+        ).exit_code
+        == 0
+    )
     from_drift, from_check = requests
     assert from_drift == from_check == drift_request(load_settings(REPO), ("a.log", "logs"), payload_field="body")
 
@@ -218,13 +283,17 @@ def test_regen_shows_what_its_plan_says(monkeypatch: pytest.MonkeyPatch, tmp_pat
     written = run(tmp_path, "regen")
     assert written.exit_code == 0 and written.stdout.endswith("1 file(s) written\n")
     settings = load_settings(tmp_path)
-    assert calls == [RegenArgs(settings, check=True, verbose=True), RegenArgs(settings, check=True, quiet=True),
-                     RegenArgs(settings)]
+    assert calls == [
+        RegenArgs(settings, check=True, verbose=True),
+        RegenArgs(settings, check=True, quiet=True),
+        RegenArgs(settings),
+    ]
 
 
 def test_reconcile_and_extract_options(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     reconciles: list[ReconcileArgs] = []
     extracts: list[ExtractArgs] = []
+
     def reconcile(args: ReconcileArgs) -> tuple[None, None]:
         reconciles.append(args)
         return None, None
@@ -232,8 +301,20 @@ def test_reconcile_and_extract_options(monkeypatch: pytest.MonkeyPatch, tmp_path
     monkeypatch.setattr(contracts_cli, "execute_reconcile", reconcile)
     monkeypatch.setattr(contracts_cli, "execute_extract", lambda args: extracts.append(args))
     monkeypatch.setattr(contracts_cli, "write_and_exit", lambda render, code: None)  # nothing to render
-    assert run(tmp_path, "reconcile", "--event", "voucher.published", "--api-version", "v2024-01-01",
-               "--disagreements-only", "--format", "markdown").exit_code == 0
+    assert (
+        run(
+            tmp_path,
+            "reconcile",
+            "--event",
+            "voucher.published",
+            "--api-version",
+            "v2024-01-01",
+            "--disagreements-only",
+            "--format",
+            "markdown",
+        ).exit_code
+        == 0
+    )
     assert run(tmp_path, "extract", "--format", "json", "--examples", "-q", "page.html").exit_code == 0
     assert reconciles == [ReconcileArgs(load_settings(tmp_path), "voucher.published", "v2024-01-01", True, "markdown")]
     assert extracts == [ExtractArgs(Path("page.html"), None, "json", examples=True, quiet=True)]

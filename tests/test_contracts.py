@@ -73,7 +73,8 @@ def test_doc_pages_alone_share_recurring_objects() -> None:
     schemas = build_contracts([read_doc_page(p) for p in PAGES]).schemas
     for schema in schemas.values():
         assert schema["properties"]["customer"] == {
-            "$ref": "#/$defs/Customer", **{k: v for k, v in schema["properties"]["customer"].items() if k != "$ref"}
+            "$ref": "#/$defs/Customer",
+            **{k: v for k, v in schema["properties"]["customer"].items() if k != "$ref"},
         }
     # One merged definition, identical in every event that uses it.
     campaigns = {json.dumps(s["$defs"]["Campaign"], sort_keys=True) for s in schemas.values()}

@@ -52,17 +52,13 @@ def r1() -> dict[str, Any]:
 # -- diff: the library --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "schema_file", sorted(SCHEMAS.glob("v*/*/r*.json")), ids=lambda p: p.parent.name
-)
+@pytest.mark.parametrize("schema_file", sorted(SCHEMAS.glob("v*/*/r*.json")), ids=lambda p: p.parent.name)
 def test_a_contract_diffed_with_itself_is_empty(schema_file: Path) -> None:
     schema = json.loads(schema_file.read_text("utf-8"))
     assert diff_schemas(schema, schema) == []
 
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
-)
+json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5)
 json_objects = st.recursive(
     st.dictionaries(st.text("abcdefgh_", min_size=1, max_size=6), json_scalars, max_size=4),
     lambda inner: st.dictionaries(
@@ -157,14 +153,10 @@ def test_diff_of_a_revision_with_itself(cli: Invoke, project: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
-def test_diff_golden(
-    cli: Invoke, project: Path, fmt: str, golden: Golden
-) -> None:
+def test_diff_golden(cli: Invoke, project: Path, fmt: str, golden: Golden) -> None:
     _, edited = case_contracts(CASES / "schema-diff" / "hand-edits")
     write_json(project / "edited.json", edited.schema, indent=2)
-    result = cli(
-        "diff", f"{EVENT}@v2024-01-01/r1", str(project / "edited.json"), "--format", fmt, root=project
-    )
+    result = cli("diff", f"{EVENT}@v2024-01-01/r1", str(project / "edited.json"), "--format", fmt, root=project)
     assert result.exit_code == ExitCode.FINDINGS
     golden(result.stdout, "diff_compare/diff", fmt=fmt)
     if fmt == "json":
@@ -180,9 +172,7 @@ def test_diff_golden(
         ("never", ExitCode.OK),
     ],
 )
-def test_diff_fail_on(
-    cli: Invoke, project: Path, r1: dict[str, Any], fail_on: str, code: ExitCode
-) -> None:
+def test_diff_fail_on(cli: Invoke, project: Path, r1: dict[str, Any], fail_on: str, code: ExitCode) -> None:
     write_json(project / "compatible.json", compatible_only(r1), indent=2)
     result = cli(
         "diff",
@@ -221,9 +211,7 @@ def test_diff_fail_on_from_config(cli: Invoke, project: Path, r1: dict[str, Any]
         (["nonsense", EVENT], "not a contract reference"),
     ],
 )
-def test_diff_input_errors_exit_2(
-    cli: Invoke, project: Path, args: list[str], message: str
-) -> None:
+def test_diff_input_errors_exit_2(cli: Invoke, project: Path, args: list[str], message: str) -> None:
     result = cli("diff", *args, root=project)
     assert result.exit_code == ExitCode.ERROR
     assert message in result.stderr and not result.stdout
@@ -392,9 +380,7 @@ def test_compare_refuses_non_objects() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "github"])
-def test_compare_golden(
-    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, golden: Golden
-) -> None:
+def test_compare_golden(cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str, golden: Golden) -> None:
     monkeypatch.chdir(tmp_path)
     example = doc_example()
     write_json(tmp_path / "documented.json", example, indent=2)
@@ -412,18 +398,12 @@ def test_compare_exit_codes(cli: Invoke, tmp_path: Path) -> None:
     assert cli("compare", str(a), str(a), root=tmp_path).exit_code == ExitCode.OK
     b = write_json(tmp_path / "b.json", {**example, "new": 1}, indent=2)
     assert cli("compare", str(a), str(b), root=tmp_path).exit_code == ExitCode.OK  # a warning
-    assert (
-        cli("compare", str(a), str(b), "--fail-on", "warning", root=tmp_path).exit_code
-        == ExitCode.FINDINGS
-    )
+    assert cli("compare", str(a), str(b), "--fail-on", "warning", root=tmp_path).exit_code == ExitCode.FINDINGS
     bad = tmp_path / "bad.json"
     bad.write_text("{", "utf-8")
     result = cli("compare", str(a), str(bad), root=tmp_path)
     assert result.exit_code == ExitCode.ERROR and "bad.json" in result.stderr
-    assert (
-        cli("compare", str(a), str(tmp_path / "none.json"), root=tmp_path).exit_code
-        == ExitCode.ERROR
-    )
+    assert cli("compare", str(a), str(tmp_path / "none.json"), root=tmp_path).exit_code == ExitCode.ERROR
     assert cli("compare", "-", "-", root=tmp_path, input="{}").exit_code == ExitCode.ERROR
 
 

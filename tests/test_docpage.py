@@ -22,9 +22,7 @@ def test_rewarded_page_field_list_with_types() -> None:
     fields = page.field_map()
     assert fields["customer"].type_name == "Simple Customer"
     assert fields["customer"].json_types == ("object",)
-    assert fields["balance"].description == (
-        "Contains information on how the balance was affected by the transaction."
-    )
+    assert fields["balance"].description == ("Contains information on how the balance was affected by the transaction.")
     # Documented but absent from the example; null in the example but documented as object.
     assert "publication" in fields and "publication" not in page.examples[0]
     assert page.examples[0]["loyalty_tier"] is None and fields["loyalty_tier"].json_types == ("object",)

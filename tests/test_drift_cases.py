@@ -42,8 +42,13 @@ def test_case(folder: Path) -> None:
     else:
         findings = tuple(check_payload(data, contract(case["event"])))
     got = [
-        {"kind": f.kind, "path": f.path, "expected": f.expected, "observed": f.observed,
-         **{k: v for k, v in f.extra.items() if k == OBSERVED_VALUE}}
+        {
+            "kind": f.kind,
+            "path": f.path,
+            "expected": f.expected,
+            "observed": f.observed,
+            **{k: v for k, v in f.extra.items() if k == OBSERVED_VALUE},
+        }
         for f in findings
     ]
     assert sorted(got, key=lambda g: (g["path"], g["kind"])) == expected

@@ -81,8 +81,7 @@ def test_stdin_event_and_show_values(cli: Invoke, project: Path) -> None:
     line = json.dumps({"wrapper": True, "body": json.dumps(data)}) + "\n"
     hidden = cli("drift", "--payload-field", "body", "--event", EVENT, "-", root=project, input=line)
     assert hidden.exit_code == 1 and "secret-amount" not in hidden.stdout
-    shown = cli("drift", "--payload-field", "body", "--show-values", "--format", "json", "-",
-                root=project, input=line)
+    shown = cli("drift", "--payload-field", "body", "--show-values", "--format", "json", "-", root=project, input=line)
     assert "secret-amount" in shown.stdout
 
 
@@ -93,8 +92,13 @@ def test_a_created_at_that_is_no_timestamp_is_not_shown(cli: Invoke, project: Pa
     drifting["customer"]["object"] = "client"
     bare = {**example(EVENT), "created_at": "Ada Lovelace ada@example.com"}
     bare["customer"]["object"] = "client"
-    log = write_ndjson(tmp_path / "stamps.ndjson", envelope(EVENT, drifting, "Ada Lovelace ada@example.com"),
-                 envelope(EVENT, drifting, "2024-04-01 10:00:00Z"), bare, envelope(EVENT, drifting))
+    log = write_ndjson(
+        tmp_path / "stamps.ndjson",
+        envelope(EVENT, drifting, "Ada Lovelace ada@example.com"),
+        envelope(EVENT, drifting, "2024-04-01 10:00:00Z"),
+        bare,
+        envelope(EVENT, drifting),
+    )
     result = cli("drift", "--format", fmt, str(log), root=project)
     assert result.exit_code == 1, result.output
     assert "Ada Lovelace" not in result.stdout and "2024-04-01 10:00:00Z" not in result.stdout
@@ -154,18 +158,32 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process table from /proc")
-@pytest.mark.parametrize(("signum", "code", "message"), [
-    (signal.SIGINT, 130, "error: interrupted\n"),
-    (signal.SIGTERM, 143, "error: terminated\n"),
-])
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [
+        (signal.SIGINT, 130, "error: interrupted\n"),
+        (signal.SIGTERM, 143, "error: terminated\n"),
+    ],
+)
 def test_a_signal_ends_drift_and_its_workers(tmp_path: Path, signum: int, code: int, message: str) -> None:
     log = tmp_path / "large.ndjson"
     sample = SAMPLE.read_bytes()
     with log.open("wb") as out:
         for _ in range(6):
             out.write(sample)
-    command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
-               "drift", "-j", "2", "--fail-on", "never", str(log)]
+    command = [
+        sys.executable,
+        "-m",
+        "webhook_contracts",
+        "--root",
+        str(REPO),
+        "drift",
+        "-j",
+        "2",
+        "--fail-on",
+        "never",
+        str(log),
+    ]
     # stderr goes to a file, not a pipe: an orphaned worker would hold a pipe open and hang the test.
     errors = tmp_path / "stderr"
     with errors.open("wb") as stderr:

@@ -61,8 +61,14 @@ def s3() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def scheduler(s3: str) -> Iterator[str]:
     """A local cluster of two worker processes (started after the store's variables are set, so they see them)."""
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-                      silence_logs=logging.ERROR) as running:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as running:
         yield running.scheduler_address
 
 
@@ -76,7 +82,10 @@ def local_copy(tmp_path: Path) -> str:
 
 
 def test_dask_local_cluster_on_s3_gives_the_single_process_report(
-    cli: Invoke, s3: str, local_copy: str, monkeypatch: pytest.MonkeyPatch,
+    cli: Invoke,
+    s3: str,
+    local_copy: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`drift --dask local:2 s3://...` is byte for byte `drift` (and `--jobs 2`) on the same objects, and on the
     same files here."""
@@ -104,8 +113,9 @@ def test_any_partition_size_gives_the_jobs_report(scheduler: str, local_copy: st
 def test_progress_counts_every_byte(scheduler: str, s3: str) -> None:
     inputs = build_sources([f"{s3}webhooks"])
     seen: list[int] = []
-    scan_cluster(inputs, registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20,
-                 progress=seen.append)
+    scan_cluster(
+        inputs, registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20, progress=seen.append
+    )
     assert len(seen) == 10 and sum(seen) == sum(path.stat().st_size for path in OBJECTS.values())
 
 
@@ -144,10 +154,14 @@ class BrokenSource(FileSource):
 def test_a_partition_that_fails_every_attempt_is_a_one_line_error(scheduler: str, tmp_path: Path) -> None:
     log = tmp_path / "log.ndjson"
     shutil.copyfile(SAMPLE / "production.ndjson", log)
-    with pytest.raises(InputError, match=r"log.ndjson: bytes \d+-\d+: the cluster could not scan it "
-                       r"\(RuntimeError: reader broken\)"):
-        scan_cluster([BrokenSource(log.as_posix())], registry(), address=scheduler, payload_field="body",
-                     partition_bytes=1 << 20)
+    with pytest.raises(
+        InputError,
+        match=r"log.ndjson: bytes \d+-\d+: the cluster could not scan it "
+        r"\(RuntimeError: reader broken\)",
+    ):
+        scan_cluster(
+            [BrokenSource(log.as_posix())], registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20
+        )
 
 
 def test_an_unreadable_partition_is_reported_and_the_run_goes_on(scheduler: str, s3: str) -> None:
@@ -161,8 +175,11 @@ def test_an_unreadable_partition_is_reported_and_the_run_goes_on(scheduler: str,
 
 
 def test_url_inputs_that_name_nothing_are_input_errors(cli: Invoke, s3: str) -> None:
-    for url, message in ((f"{s3}webhooks/2027-*/*.gz", "no objects match"), (f"{s3}nothing.ndjson", "no such object"),
-                         ("unknown+scheme://x/y", "not a URL this tool can read")):
+    for url, message in (
+        (f"{s3}webhooks/2027-*/*.gz", "no objects match"),
+        (f"{s3}nothing.ndjson", "no such object"),
+        ("unknown+scheme://x/y", "not a URL this tool can read"),
+    ):
         result = cli("drift", url)
         assert result.exit_code == 2 and message in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
@@ -208,8 +225,9 @@ def test_an_object_of_unknown_size_is_read_once_whole(scheduler: str, local_copy
     """An object whose store tells no size (an HTTP response without a length) is read as a stream, here and on a
     cluster, with the report of the same file of known size."""
     path = f"{local_copy}webhooks/2026-11-01/production.ndjson"
-    known = report_dict(scan_files([UrlSource(f"file://{path}", Path(path).stat().st_size)], registry(),
-                                   payload_field="body", jobs=2))
+    known = report_dict(
+        scan_files([UrlSource(f"file://{path}", Path(path).stat().st_size)], registry(), payload_field="body", jobs=2)
+    )
     unknown = UrlSource(f"file://{path}", None)
     assert report_dict(scan_files([unknown], registry(), payload_field="body", jobs=2)) == known
     on_cluster = scan_cluster([unknown], registry(), address=scheduler, payload_field="body", partition_bytes=1 << 20)

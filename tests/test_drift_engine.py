@@ -68,8 +68,9 @@ def _edit(data: dict[str, Any], path: list[str], value: object) -> dict[str, Any
 @settings(max_examples=60, deadline=None)
 @given(
     event=st.sampled_from([e for e, _ in all_examples()]),
-    path=st.lists(st.sampled_from(["order", "customer", "voucher", "items", "id", "metadata", "x"]),
-                  min_size=1, max_size=3),
+    path=st.lists(
+        st.sampled_from(["order", "customer", "voucher", "items", "id", "metadata", "x"]), min_size=1, max_size=3
+    ),
     value=json_values,
 )
 def test_findings_are_deterministic(event: str, path: list[str], value: object) -> None:
@@ -83,8 +84,10 @@ def test_findings_are_deterministic(event: str, path: list[str], value: object) 
 
 
 @settings(max_examples=30, deadline=None)
-@given(event=st.sampled_from([e for e, _ in all_examples()]), keys=st.dictionaries(
-    st.text(min_size=1, max_size=8), json_values, max_size=4))
+@given(
+    event=st.sampled_from([e for e, _ in all_examples()]),
+    keys=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=4),
+)
 def test_doc_example_with_free_form_metadata_is_clean(event: str, keys: dict[str, Any]) -> None:
     data = example(event)
     data["customer"]["metadata"] = keys
@@ -117,10 +120,14 @@ def test_revision_matching_recognises_older_shape(tmp_path: Path) -> None:
     assert info["revision"] == 3
     assert info["best_revision"] == 2
     assert info["revisions"] == {
-        "r1": {"clean": 3, "findings": 0}, "r2": {"clean": 3, "findings": 0}, "r3": {"clean": 0, "findings": 6},
+        "r1": {"clean": 3, "findings": 0},
+        "r2": {"clean": 3, "findings": 0},
+        "r3": {"clean": 0, "findings": 6},
     }
     assert {(f.kind, f.path, f.revision) for f in report.findings} == {
-        ("missing_field", "/order/amount_total", 3), ("new_field", "/order/amount", 3)}
+        ("missing_field", "/order/amount_total", 3),
+        ("new_field", "/order/amount", 3),
+    }
     assert any("matches revision r2" in note for note in report.notes)
 
 

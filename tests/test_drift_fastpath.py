@@ -142,9 +142,14 @@ def test_truncated_gzip_same_as_reference(tmp_path: Path) -> None:
 
 _EXAMPLES = all_examples()
 _NOISE = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70), st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=12), st.sampled_from(["2024-02-30", "2024-01-01T00:00:00Z", "v_abc", "cust_x", "", "7"]),
-    st.just({}), st.just([]),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=12),
+    st.sampled_from(["2024-02-30", "2024-01-01T00:00:00Z", "v_abc", "cust_x", "", "7"]),
+    st.just({}),
+    st.just([]),
 )
 
 
@@ -173,15 +178,18 @@ def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
     elif roll < 0.5 and isinstance(node[last], str) and node[last]:
         text = node[last]
         cut = rng.randrange(len(text))
-        node[last] = text[:cut] + rng.choice("0_-Z9: x") + text[cut + 1:]
+        node[last] = text[:cut] + rng.choice("0_-Z9: x") + text[cut + 1 :]
     else:
         node[last] = noise
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
-    pick=st.integers(0, len(_EXAMPLES) - 1), seed=st.integers(0, 2**32), count=st.integers(0, 3),
-    noise=_NOISE, wrap=st.sampled_from(["bare", "webhook", "distribution"]),
+    pick=st.integers(0, len(_EXAMPLES) - 1),
+    seed=st.integers(0, 2**32),
+    count=st.integers(0, 3),
+    noise=_NOISE,
+    wrap=st.sampled_from(["bare", "webhook", "distribution"]),
 )
 def test_gate_pass_implies_walker_clean(pick: int, seed: int, count: int, noise: Any, wrap: str) -> None:
     """The law of the fast path: what the gate lets through, the walker finds clean (enums, presence

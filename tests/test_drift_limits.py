@@ -85,8 +85,19 @@ def test_jobs_past_max_groups_keep_counts_and_exit_code(cli: Invoke, tmp_path: P
     (tmp_path / "webhook-contracts.toml").write_text("max-groups = 2\n", "utf-8")
     sample = REPO / "tests" / "data" / "sample-log" / "production.ndjson"
     runs = [
-        cli("drift", "--schemas", str(REPO / "schemas"), "--payload-field", "body", "-j", jobs, "--format", "json",
-            str(sample), root=tmp_path)
+        cli(
+            "drift",
+            "--schemas",
+            str(REPO / "schemas"),
+            "--payload-field",
+            "body",
+            "-j",
+            jobs,
+            "--format",
+            "json",
+            str(sample),
+            root=tmp_path,
+        )
         for jobs in ("1", "2")
     ]
     docs = [json.loads(run.stdout) for run in runs]
@@ -117,7 +128,10 @@ def reference(log: Path) -> dict[str, Any]:
 
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_fast_path_and_reference_agree_past_the_limit(
-    log: Path, reference: dict[str, Any], jobs: int, monkeypatch: pytest.MonkeyPatch,
+    log: Path,
+    reference: dict[str, Any],
+    jobs: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(engine, "MIN_SPLIT", 1)  # three workers: groups past the limit are met when merging
     assert report_dict(engine.scan_files([log.as_posix()], registry(), jobs=jobs)) == reference
@@ -147,7 +161,8 @@ def test_generated_tag_values_make_one_group(cli: Invoke, tag_log: Path) -> None
     tags = [f for f in doc["findings"] if f["kind"] == "new_constant"]
     assert [(f["path"], f["count"], f["observed"]) for f in tags] == [("/voucher/object", 3000, "another value")]
     assert tags[0]["extra"]["values"] == {
-        "distinct": MAX_VALUES, "untracked": 1502,
+        "distinct": MAX_VALUES,
+        "untracked": 1502,
         "most_frequent": {"loyalty_card": 300, "other": 200, "gen_000000": 1, "gen_000001": 1, "gen_000002": 1},
     }
     assert tags[0]["message"] == (

@@ -49,8 +49,14 @@ NATIVE = load()
 needs_native = pytest.mark.skipif(NATIVE is None, reason=f"the drift engine here is {engine_name()}")
 
 
-def _report(path: Path, payload_field: str | None, jobs: int, monkeypatch: pytest.MonkeyPatch, *, native: bool,
-            ) -> dict[str, Any]:
+def _report(
+    path: Path,
+    payload_field: str | None,
+    jobs: int,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    native: bool,
+) -> dict[str, Any]:
     with monkeypatch.context() as patch:
         if not native:
             patch.setenv(ENV, "0")
@@ -67,7 +73,9 @@ def _bench_log() -> bytes:
 @needs_native
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_same_reports_with_and_without_the_native_validator(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    jobs: int,
 ) -> None:
     monkeypatch.setattr(engine, "MIN_SPLIT", 1)
     bench = tmp_path / "bench.ndjson"
@@ -180,10 +188,15 @@ _TIMESTAMP_CHARS = st.text(alphabet="0123456789-:.+TtZz ", max_size=34)
 
 @needs_native
 @settings(max_examples=400, deadline=None)
-@given(st.from_regex(DATE_TIME_PATTERN, fullmatch=True) | _TIMESTAMP_CHARS
-       | st.from_regex(DATE_TIME_PATTERN, fullmatch=True).flatmap(
-           lambda v: st.tuples(st.just(v), st.integers(0, len(v)), st.sampled_from("0123456789:.+-Zz ")).map(
-               lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1:])))
+@given(
+    st.from_regex(DATE_TIME_PATTERN, fullmatch=True)
+    | _TIMESTAMP_CHARS
+    | st.from_regex(DATE_TIME_PATTERN, fullmatch=True).flatmap(
+        lambda v: st.tuples(st.just(v), st.integers(0, len(v)), st.sampled_from("0123456789:.+-Zz ")).map(
+            lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + 1 :]
+        )
+    )
+)
 def test_date_time_is_the_rfc3339_rule(value: str) -> None:
     assert _clean("date-time", json.dumps(value).encode()) == is_date_time(value)
 
@@ -200,8 +213,9 @@ _ASCII = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E, 
 
 @needs_native
 @settings(max_examples=300, deadline=None)
-@given(st.emails().map(str) | _ASCII
-       | st.from_regex(r"[a-z.@<> -]{1,6}@[a-z.-]{1,6}\.[a-zA-Z0-9 -]{1,4}", fullmatch=True))
+@given(
+    st.emails().map(str) | _ASCII | st.from_regex(r"[a-z.@<> -]{1,6}@[a-z.-]{1,6}\.[a-zA-Z0-9 -]{1,4}", fullmatch=True)
+)
 def test_email_is_the_gate_rule(value: str) -> None:
     _assert_string_rule("email", value)
 
@@ -228,11 +242,12 @@ def _assert_string_rule(fmt: str, value: str) -> None:
 @given(st.from_regex(r"[a-z]{0,9}[_-][0-9A-Za-z]{8,14}", fullmatch=True) | _ASCII)
 def test_map_keys_are_generated_ids(key: str) -> None:
     expected = re.search(_GENERATED_KEY, key) is not None
-    assert _clean("map", b'{' + json.dumps(key).encode() + b': "x"}') == expected
+    assert _clean("map", b"{" + json.dumps(key).encode() + b': "x"}') == expected
 
 
 _NUMBER_TOKENS = (
-    st.integers(-(10**25), 10**25).map(str) | st.floats(allow_nan=False, allow_infinity=False).map(repr)
+    st.integers(-(10**25), 10**25).map(str)
+    | st.floats(allow_nan=False, allow_infinity=False).map(repr)
     | st.from_regex(r"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,3})?([eE][+-]?[0-9]{1,4})?", fullmatch=True)
     | st.sampled_from(["01", "-", "1.", ".5", "1e", "--1", "+1", "1e400", "-0", "0.0", "1E+2", "Infinity", "NaN"])
 )
@@ -268,7 +283,7 @@ def test_enums_prefixes_and_lists() -> None:
     assert not _clean("prefix", b'"cust\\u005f1"')
     assert _clean("integer enum", b"-3") and not _clean("integer enum", b"3") and not _clean("integer enum", b"1.0")
     assert _clean("nullable list", b"null") and _clean("nullable list", b'["2024-02-29", "2023-01-31"]')
-    assert not _clean("nullable list", b'["2023-02-29"]') and not _clean("nullable list", b'[1]')
+    assert not _clean("nullable list", b'["2023-02-29"]') and not _clean("nullable list", b"[1]")
 
 
 @needs_native
@@ -286,17 +301,20 @@ def test_strings_are_valid_json_or_referred(inner: bytes) -> None:
 
 
 @needs_native
-@pytest.mark.parametrize("line", [
-    b'{"type":"e","data":{"v":"a"},"type":"e"}',  # a duplicate key
-    b'{"type":"e","data":{"v":"a","v":"a"}}',
-    b'{"typ\\u0065":"e","data":{"v":"a"}}',  # an escaped key
-    b'{"type":"e","data":{"\\u0076":"a"}}',
-    b'{"type":"e","data":{"v":"a"}} x',  # text after the document
-    b'{"type":"e","data":{"v":"a"}',
-    b'{"type":"e","data":{"v":"a"},"extra":1}',  # not an envelope key
-    b'{"type":"e","data":{}}',  # a required field absent
-    b'\xef\xbb\xbf{"type":"e","data":{"v":"a"}}',
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"type":"e","data":{"v":"a"},"type":"e"}',  # a duplicate key
+        b'{"type":"e","data":{"v":"a","v":"a"}}',
+        b'{"typ\\u0065":"e","data":{"v":"a"}}',  # an escaped key
+        b'{"type":"e","data":{"\\u0076":"a"}}',
+        b'{"type":"e","data":{"v":"a"}} x',  # text after the document
+        b'{"type":"e","data":{"v":"a"}',
+        b'{"type":"e","data":{"v":"a"},"extra":1}',  # not an envelope key
+        b'{"type":"e","data":{}}',  # a required field absent
+        b'\xef\xbb\xbf{"type":"e","data":{"v":"a"}}',
+    ],
+)
 def test_refers_what_it_does_not_judge(line: bytes) -> None:
     assert _engines()["string"].check(line) == -1
 
@@ -312,8 +330,11 @@ def test_hands_the_gate_what_it_has_no_program_for() -> None:
 
 @needs_native
 def test_clean_layouts() -> None:
-    for line in (b'{"type":"e","data":{"v":"a"}}', b' { "data": {"v" : "a"} , "type" : "e" } \r',
-                 b'{"id":"x","data":{"v":"\\u00e9\\ud83d\\ude00"},"type":"e","source":null,"event":[1,{"a":[]}]}'):
+    for line in (
+        b'{"type":"e","data":{"v":"a"}}',
+        b' { "data": {"v" : "a"} , "type" : "e" } \r',
+        b'{"id":"x","data":{"v":"\\u00e9\\ud83d\\ude00"},"type":"e","source":null,"event":[1,{"a":[]}]}',
+    ):
         assert _engines()["string"].check(line) == 0, line
 
 

@@ -26,17 +26,22 @@ def _scan(name: str) -> Report:
 @pytest.mark.parametrize("name", ["production.ndjson", "production.ndjson.gz"])
 def test_drift_equals_labels(name: str) -> None:
     report = _scan(name)
-    got = sorted(
-        (f.event, f.api_version, f.kind, f.path, f.expected, f.observed, f.count) for f in report.findings
-    )
+    got = sorted((f.event, f.api_version, f.kind, f.path, f.expected, f.observed, f.count) for f in report.findings)
     want = sorted(
         (g["event"], g["api_version"], g["kind"], g["path"], g["expected"], g["observed"], g["count"])
         for g in LABELS["findings"]
     )
     assert got == want
     kinds = {g[2] for g in want}
-    assert kinds >= {"new_field", "missing_field", "retyped_field", "format_changed", "prefix_changed",
-                     "new_constant", "new_open_key"}
+    assert kinds >= {
+        "new_field",
+        "missing_field",
+        "retyped_field",
+        "format_changed",
+        "prefix_changed",
+        "new_constant",
+        "new_open_key",
+    }
 
 
 @pytest.mark.parametrize("name", ["production.ndjson", "production.ndjson.gz"])
@@ -78,8 +83,9 @@ def test_generator_is_deterministic(tmp_path: Path) -> None:
 def test_golden_reports_in_every_format(fmt: str, cli: Invoke, golden: Golden, monkeypatch: pytest.MonkeyPatch) -> None:
     """The quick start's main job, pinned in every report format."""
     monkeypatch.chdir(REPO)
-    result = cli("drift", "--payload-field", "body", "--format", fmt, "tests/data/sample-log/production.ndjson",
-                 root=REPO)
+    result = cli(
+        "drift", "--payload-field", "body", "--format", fmt, "tests/data/sample-log/production.ndjson", root=REPO
+    )
     assert result.exit_code == 1, result.output
     golden(result.stdout, "drift/sample", fmt=fmt)
 

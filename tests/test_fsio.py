@@ -66,9 +66,22 @@ def test_report_to_dev_stdout_prints_and_keeps_the_device(tmp_path: Path) -> Non
     log = tmp_path / "empty.ndjson"
     log.write_bytes(b"")
     done = subprocess.run(
-        [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), "drift", "--fail-on", "never",
-         "--report", "json:/dev/stdout", str(log)],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "webhook_contracts",
+            "--root",
+            str(REPO),
+            "drift",
+            "--fail-on",
+            "never",
+            "--report",
+            "json:/dev/stdout",
+            str(log),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert '"command": "drift"' in done.stdout

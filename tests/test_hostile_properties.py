@@ -30,12 +30,29 @@ from webhook_contracts.values.strictjson import parse_strict
 REGISTRY = load_registry(SCHEMAS)
 EVENTS = REGISTRY.events()
 KEYS = st.sampled_from(
-    ["type", "data", "id", "project_id", "created_at", "customer", "balance", "points", "object", "metadata",
-     "order", "items", "holder", "voucher"]
+    [
+        "type",
+        "data",
+        "id",
+        "project_id",
+        "created_at",
+        "customer",
+        "balance",
+        "points",
+        "object",
+        "metadata",
+        "order",
+        "items",
+        "holder",
+        "voucher",
+    ]
 ) | st.text(max_size=12)
 SCALARS = (
-    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1)
-    | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
     | st.sampled_from(["cust_1a2B3c4D5e", "2024-05-01T10:00:00.000Z", "2024-05-01", "a@b.example", *EVENTS])
 )
 JSON = st.recursive(
@@ -45,7 +62,9 @@ JSON = st.recursive(
 )
 ENVELOPES = st.builds(
     lambda event, data, extra: {"type": event, "data": data, **extra},
-    st.sampled_from(EVENTS) | SCALARS, JSON, st.dictionaries(KEYS, JSON, max_size=3),
+    st.sampled_from(EVENTS) | SCALARS,
+    JSON,
+    st.dictionaries(KEYS, JSON, max_size=3),
 )
 VALUES = JSON | ENVELOPES
 SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -67,8 +86,11 @@ def test_doc_page_reader_on_arbitrary_bytes(data: bytes) -> None:
 
 
 @SLOW
-@given(st.lists(st.one_of(st.text(max_size=40), JSON.map(json.dumps), JSON.map(lambda v: json.dumps(v, indent=2))),
-                max_size=6))
+@given(
+    st.lists(
+        st.one_of(st.text(max_size=40), JSON.map(json.dumps), JSON.map(lambda v: json.dumps(v, indent=2))), max_size=6
+    )
+)
 def test_doc_page_reader_on_pages_of_json(parts: list[str]) -> None:
     page = "Example: customer.rewarded.loyalty_points\n" + "\n".join(parts)
     for encoding in ("utf-8", "utf-16"):
@@ -109,8 +131,9 @@ def test_validator_on_arbitrary_json(value: Any) -> None:
 
 
 @SLOW
-@given(st.lists(VALUES.map(lambda v: json.dumps(v).encode("utf-8", "surrogatepass")) | st.binary(max_size=200),
-                max_size=8))
+@given(
+    st.lists(VALUES.map(lambda v: json.dumps(v).encode("utf-8", "surrogatepass")) | st.binary(max_size=200), max_size=8)
+)
 def test_drift_engine_on_arbitrary_lines_is_deterministic(lines: list[bytes]) -> None:
     first = _scan(lines)
     assert _scan(lines) == first
@@ -119,24 +142,49 @@ def test_drift_engine_on_arbitrary_lines_is_deterministic(lines: list[bytes]) ->
 
 
 SCHEMA_KEYWORDS = st.sampled_from(
-    ["type", "properties", "required", "items", "enum", "const", "minimum", "maxLength", "$ref", "$defs",
-     "additionalProperties", "anyOf", "format", "$schema", "$id", "pattern", "title"]
+    [
+        "type",
+        "properties",
+        "required",
+        "items",
+        "enum",
+        "const",
+        "minimum",
+        "maxLength",
+        "$ref",
+        "$defs",
+        "additionalProperties",
+        "anyOf",
+        "format",
+        "$schema",
+        "$id",
+        "pattern",
+        "title",
+    ]
 )
 #: Mostly well-formed schemas with a wrong or odd keyword here and there.
 SCHEMAS_ISH: st.SearchStrategy[Any] = st.recursive(
     st.booleans() | st.builds(dict),
     lambda inner: st.one_of(
-        st.fixed_dictionaries({"type": st.sampled_from(["object", "string", "integer", "null", "nope"])
-                               | st.lists(st.sampled_from(["string", "null", "array"]), max_size=3)}),
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["object", "string", "integer", "null", "nope"])
+                | st.lists(st.sampled_from(["string", "null", "array"]), max_size=3)
+            }
+        ),
         st.fixed_dictionaries({"properties": st.dictionaries(KEYS, inner, max_size=3)}),
-        st.fixed_dictionaries({"items": inner}), st.fixed_dictionaries({"anyOf": st.lists(inner, max_size=3)}),
+        st.fixed_dictionaries({"items": inner}),
+        st.fixed_dictionaries({"anyOf": st.lists(inner, max_size=3)}),
         st.fixed_dictionaries({"$defs": st.dictionaries(KEYS, inner, max_size=2)}),
         st.fixed_dictionaries({"required": st.lists(KEYS, max_size=3) | SCALARS}),
         st.fixed_dictionaries({"pattern": st.text(max_size=6) | SCALARS}),
         st.fixed_dictionaries({"$ref": st.sampled_from(["#", "#/$defs/a", "other.json", "#x"]) | SCALARS}),
         st.dictionaries(SCHEMA_KEYWORDS, SCALARS | inner, max_size=3),
-    ).flatmap(lambda base: st.builds(lambda extra: {**base, **extra},
-                                     st.dictionaries(SCHEMA_KEYWORDS | KEYS, SCALARS, max_size=1))),
+    ).flatmap(
+        lambda base: st.builds(
+            lambda extra: {**base, **extra}, st.dictionaries(SCHEMA_KEYWORDS | KEYS, SCALARS, max_size=1)
+        )
+    ),
     max_leaves=12,
 )
 

@@ -20,8 +20,17 @@ SCALARS = (
     | st.integers(min_value=-(2**63), max_value=2**63)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.sampled_from(
-        ["cust_abc123", "v-0e2905d4", "2024-01-18T15:18:39.015000Z", "2025-01-29", "a@b.io",
-         "https://example.com/x", "customer", "campaign", ""]
+        [
+            "cust_abc123",
+            "v-0e2905d4",
+            "2024-01-18T15:18:39.015000Z",
+            "2025-01-29",
+            "a@b.io",
+            "https://example.com/x",
+            "customer",
+            "campaign",
+            "",
+        ]
     )
     | st.text(max_size=8)
 )
@@ -67,8 +76,10 @@ def test_required_is_present_in_every_sample() -> None:
 
 def test_formats_with_milli_and_microseconds() -> None:
     schema = infer_schema(
-        [{"t": "2024-01-18T15:18:39.015000Z", "d": "2025-01-29", "e": "jack@example.com", "u": "https://x.io/a"},
-         {"t": "2024-01-18T15:19:20.731Z", "d": "2026-01-31", "e": "a@b.co", "u": "http://y.io"}]
+        [
+            {"t": "2024-01-18T15:18:39.015000Z", "d": "2025-01-29", "e": "jack@example.com", "u": "https://x.io/a"},
+            {"t": "2024-01-18T15:19:20.731Z", "d": "2026-01-31", "e": "a@b.co", "u": "http://y.io"},
+        ]
     )
     props = schema["properties"]
     assert (props["t"]["format"], props["d"]["format"]) == ("date-time", "date")

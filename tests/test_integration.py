@@ -68,8 +68,9 @@ def run_action(root: Path, tmp_path: Path, **inputs: str) -> tuple[subprocess.Co
     summary, output = tmp_path / "summary.md", tmp_path / "output.txt"
     env |= {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output)}
     assert "${{" not in step["run"], "no expression is expanded inside the script"
-    done = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
     return done, summary, output
 
 

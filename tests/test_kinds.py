@@ -35,16 +35,22 @@ def _emitted(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _KIND_ARGUMENT:
             position = _KIND_ARGUMENT[node.func.id]
-            args = [*node.args[position:position + 1], *(k.value for k in node.keywords if k.arg == "kind")]
+            args = [*node.args[position : position + 1], *(k.value for k in node.keywords if k.arg == "kind")]
             for arg in args:
                 if isinstance(arg, ast.Constant):
                     kinds |= _strings(arg)
                 elif isinstance(arg, ast.Name) and isinstance(loops.get(arg.id), ast.Tuple):
                     kinds |= _strings(loops[arg.id])
         # `out.append(("nothing_checked", message))`: (kind, message) pairs turned into findings.
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "append"
-                and node.args and isinstance(node.args[0], ast.Tuple) and len(node.args[0].elts) == 2
-                and isinstance(node.args[0].elts[0], ast.Constant)):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "append"
+            and node.args
+            and isinstance(node.args[0], ast.Tuple)
+            and len(node.args[0].elts) == 2
+            and isinstance(node.args[0].elts[0], ast.Constant)
+        ):
             kinds |= _strings(node.args[0].elts[0])
     return kinds
 
@@ -58,8 +64,19 @@ def test_every_kind_the_code_emits_is_declared() -> None:
     emitted |= set(drift._MESSAGES) | set(payloadcompare.SEVERITY)
     emitted |= {*validate.KEYWORD_KINDS.values(), validate.OTHER_KEYWORD}
     # A kind spelled differently in the source is missed here; the list below pins what the scan sees.
-    assert {"invalid_schema", "stale", "drift", "nothing_checked", "unchecked_traffic", "format", "const",
-            "annotation", "value", "unknown_event", "errors_not_listed"} <= emitted
+    assert {
+        "invalid_schema",
+        "stale",
+        "drift",
+        "nothing_checked",
+        "unchecked_traffic",
+        "format",
+        "const",
+        "annotation",
+        "value",
+        "unknown_event",
+        "errors_not_listed",
+    } <= emitted
     assert sorted(emitted - set(KINDS)) == []
     assert sorted(set(KINDS) - emitted) == [], "declared kinds nothing emits"
 
@@ -88,7 +105,12 @@ def test_readme_table_is_generated_from_the_kinds() -> None:
     assert sorted(rows) == sorted((name, kind.severity.label) for name, kind in KINDS.items())
     headings = re.findall(r"^Reported by (.*):$", section, flags=re.MULTILINE)
     assert headings == [
-        "`drift` and `check --logs`", "`check`", "`diff` and `compare`", "`compare`", "`diff`", "`validate`",
+        "`drift` and `check --logs`",
+        "`check`",
+        "`diff` and `compare`",
+        "`compare`",
+        "`diff`",
+        "`validate`",
     ]
 
 

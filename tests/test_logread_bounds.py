@@ -87,7 +87,8 @@ def test_blank_lines_before_payloads_are_read_past_on_every_kind_of_input(tmp_pa
     packed = tmp_path / "blank.ndjson.gz"
     packed.write_bytes(gzip.compress(data, mtime=0))
     for records in (
-        list(iter_file_records(str(plain))), list(iter_file_records(str(packed))),
+        list(iter_file_records(str(plain))),
+        list(iter_file_records(str(packed))),
         list(iter_records(["-"], stdin=io.BytesIO(data))),
     ):
         notes = [r.note for r in records if r.note]
@@ -177,18 +178,29 @@ def test_a_gzip_bomb_of_brace_lines_ends_with_one_bounded_record(tmp_path: Path)
 
 
 ITEMS = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64 - 1) | st.floats(allow_nan=False, allow_infinity=False)
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(alphabet='ab"\\[]{},\n é😀'),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(alphabet='k"\\[]{}', max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(alphabet='k"\\[]{}', max_size=3), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
 
-@given(items=st.lists(ITEMS, max_size=6), cuts=st.lists(st.integers(0, 400), max_size=8),
-       indent=st.booleans(), max_item=st.integers(1, 60))
+@given(
+    items=st.lists(ITEMS, max_size=6),
+    cuts=st.lists(st.integers(0, 400), max_size=8),
+    indent=st.booleans(),
+    max_item=st.integers(1, 60),
+)
 def test_array_items_are_those_orjson_reads_however_the_input_is_cut(
-    items: list[Any], cuts: list[int], indent: bool, max_item: int,
+    items: list[Any],
+    cuts: list[int],
+    indent: bool,
+    max_item: int,
 ) -> None:
     """Every item comes out whole (or, over the limit, as its size), whatever the chunks; strings may hold
     brackets, quotes and backslashes."""
@@ -226,8 +238,26 @@ def test_drift_reads_an_array_whole_whatever_the_jobs_and_gzipped(cli: Invoke, p
 
 
 LINES = st.lists(
-    st.sampled_from([b"", b"  ", b"\r", b"{", b"[", b"}", b"]", b'{"a": 1}', b'  "a": 1,', b'[{"a": 1}]', b'["a"]',
-                     b'[INFO] {"a": 1}', b"hello", b"\xef\xbb\xbf{", b'{"a": [', b"x" * 30]),
+    st.sampled_from(
+        [
+            b"",
+            b"  ",
+            b"\r",
+            b"{",
+            b"[",
+            b"}",
+            b"]",
+            b'{"a": 1}',
+            b'  "a": 1,',
+            b'[{"a": 1}]',
+            b'["a"]',
+            b'[INFO] {"a": 1}',
+            b"hello",
+            b"\xef\xbb\xbf{",
+            b'{"a": [',
+            b"x" * 30,
+        ]
+    ),
     max_size=12,
 )
 
@@ -260,7 +290,10 @@ def test_the_sniff_decides_as_before_whatever_the_chunks(lines: list[bytes], cut
     chunks = iter([data[a:b] for a, b in itertools.pairwise(points)])
     whole = Sniffer(max_line=20).sniff(iter([data]))
     found = Sniffer(max_line=20).sniff(chunks)
-    assert found.document == whole.document == _reference_is_document([line[:20] if len(line) <= 20 else b""
-                                                                        for line in lines])
+    assert (
+        found.document
+        == whole.document
+        == _reference_is_document([line[:20] if len(line) <= 20 else b"" for line in lines])
+    )
     assert (found.head, found.lines, found.dropped) == (whole.head, whole.lines, whole.dropped)
     assert found.rest + b"".join(chunks) == whole.rest

@@ -110,9 +110,7 @@ def test_drift_names_what_it_saw() -> None:
     assert _retyped(INTEGER_FIELD, str(2**64 + 1)) == []
     assert _retyped(INTEGER_FIELD, "900.0") == [(INTEGER_FIELD, "integer", "number")]
     assert _retyped(INTEGER_FIELD, "1e400") == [(INTEGER_FIELD, "integer", "number beyond the double range")]
-    assert _retyped(NUMBER_FIELD, "1" + "0" * 400) == [
-        (NUMBER_FIELD, "number", "integer beyond the double range")
-    ]
+    assert _retyped(NUMBER_FIELD, "1" + "0" * 400) == [(NUMBER_FIELD, "number", "integer beyond the double range")]
 
 
 def test_validate_says_where_and_what(cli: Invoke, tmp_path: Path) -> None:
@@ -125,7 +123,8 @@ def test_validate_says_where_and_what(cli: Invoke, tmp_path: Path) -> None:
     result = cli("validate", str(path), "--event", EVENT, root=REPO)
     assert result.exit_code == 1
     assert f"schema.type {NUMBER_FIELD} expected number, got number beyond the double range" in " ".join(
-        result.output.split())
+        result.output.split()
+    )
 
 
 def test_an_integer_too_long_to_read_is_an_input_error(cli: Invoke, tmp_path: Path) -> None:

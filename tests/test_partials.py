@@ -83,7 +83,9 @@ _SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[Heal
 @_SETTINGS
 @given(picks=_PICKS, splits=st.lists(st.integers(0, 1000), max_size=30))
 def test_any_cutting_and_grouping_gives_the_single_scan(
-    logs: list[FileSource], picks: list[list[int]], splits: list[int],
+    logs: list[FileSource],
+    picks: list[list[int]],
+    splits: list[int],
 ) -> None:
     single = report_dict(scan_files(logs, registry(), payload_field="body"))
     assert _report(logs, _grouped(_partials(_tasks(logs, picks)), splits)) == single
@@ -100,8 +102,11 @@ def test_merge_is_associative(logs: list[FileSource], picks: list[list[int]], cu
 
     def three() -> tuple[Partial, Partial, Partial]:
         parts = _partials(tasks)
-        return (merge_all(parts[0], parts[1:i]), merge_all(parts[i], parts[i + 1 : j]),
-                merge_all(parts[j], parts[j + 1 :]))
+        return (
+            merge_all(parts[0], parts[1:i]),
+            merge_all(parts[i], parts[i + 1 : j]),
+            merge_all(parts[j], parts[j + 1 :]),
+        )
 
     a, b, c = three()
     left = a.merge(b).merge(c)

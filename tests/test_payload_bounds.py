@@ -89,12 +89,18 @@ def test_validate_json_says_where_it_stopped(cli: Invoke, payload: Path) -> None
     found = [{k: f[k] for k in ("kind", "severity", "count", "path", "message", "extra")} for f in doc["findings"]]
     assert found == [
         {
-            "kind": "schema.type", "severity": "error", "count": 100, "path": "/order/items/*",
+            "kind": "schema.type",
+            "severity": "error",
+            "count": 100,
+            "path": "/order/items/*",
             "message": "expected object, got integer (at /order/items/0, /order/items/1, /order/items/2, ...)",
             "extra": {"examples": ["/order/items/0", "/order/items/1", "/order/items/2"], "keyword": "type"},
         },
         {
-            "kind": "errors_not_listed", "severity": "warning", "count": 1, "path": None,
+            "kind": "errors_not_listed",
+            "severity": "warning",
+            "count": 1,
+            "path": None,
             "message": "stopped after 100 errors (max-errors-per-payload); it has more",
             "extra": {"max_errors_per_payload": 100},
         },
@@ -124,10 +130,14 @@ def test_errors_under_a_nullable_object_are_bounded_too() -> None:
     """jsonschema keeps every error of an `anyOf` branch; the bounded validator keeps what it needs."""
     schema = {
         "type": "object",
-        "properties": {"order": {"anyOf": [
-            {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
-            {"type": "null"},
-        ]}},
+        "properties": {
+            "order": {
+                "anyOf": [
+                    {"type": "object", "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+                    {"type": "null"},
+                ]
+            }
+        },
     }
     validator = make_validator(schema, max_errors=10)
     data = {"order": {"items": [1] * ITEMS}}
@@ -152,9 +162,25 @@ def test_compare_a_million_differing_items(payload: Path) -> None:
         "sys.exit(done.returncode)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", launcher, sys.executable, "-m", "webhook_contracts", "--root", str(REPO),
-         "compare", str(CAPTURE), str(payload), "--format", "json"],
-        capture_output=True, text=True, check=False, timeout=HANG_TIMEOUT_S,
+        [
+            sys.executable,
+            "-c",
+            launcher,
+            sys.executable,
+            "-m",
+            "webhook_contracts",
+            "--root",
+            str(REPO),
+            "compare",
+            str(CAPTURE),
+            str(payload),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=HANG_TIMEOUT_S,
     )
     assert done.returncode == 1, done.stderr
     peak_kib = int(done.stderr.rsplit("peak_kib=", 1)[1])
@@ -202,7 +228,8 @@ def test_check_a_fixture_with_a_million_wrong_items(project: Path) -> None:
         tracemalloc.stop()
     found = sorted((f for f in report.findings if f.kind == "fixture_violation"), key=lambda f: f.path is None)
     assert [(f.path, f.count, f.severity) for f in found] == [
-        ("/order/items/*", 100, Severity.ERROR), (None, 1, Severity.ERROR),
+        ("/order/items/*", 100, Severity.ERROR),
+        (None, 1, Severity.ERROR),
     ]
     assert "(at /order/items/0, /order/items/1, /order/items/2, ...)" in found[0].message
     assert "stopped after 100 errors (max-errors-per-payload); it has more" in found[1].message

@@ -32,8 +32,13 @@ def precommit_repo(project: Path, tmp_path: Path) -> Path:
     (project / "webhook-contracts.toml").write_text('fixtures = ["payload-samples/*.json"]\n', "utf-8")
     (project / "payload-samples").mkdir()
     hooks = [
-        {"id": hook["id"], "name": hook["name"], "entry": hook["entry"], "language": "system",
-         **{key: hook[key] for key in TRIGGERS if key in hook}}
+        {
+            "id": hook["id"],
+            "name": hook["name"],
+            "entry": hook["entry"],
+            "language": "system",
+            **{key: hook[key] for key in TRIGGERS if key in hook},
+        }
         for hook in HOOKS
     ]
     config = {"repos": [{"repo": "local", "hooks": hooks}]}
@@ -51,8 +56,14 @@ def run_precommit(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "PYTHONPATH": os.pathsep.join([str(package_parent), str(REPO / "contracts")]),
     }
-    return subprocess.run([sys.executable, "-m", "pre_commit", "run", *args], cwd=root, env=env,
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", *args],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_a_broken_fixture_in_a_configured_folder_fails_the_hook(precommit_repo: Path) -> None:

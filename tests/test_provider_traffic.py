@@ -51,18 +51,29 @@ def payloads(event: str) -> list[dict[str, Any]]:
 
 def _envelope(event: str, data: dict[str, Any], i: int) -> dict[str, Any]:
     event_part = {
-        "id": f"evcus_x{i}", "type": event, "created_at": "2024-01-01T11:11:11.111Z",
-        "group_id": f"v-x{i}", "event_source": {"channel": "API"},
+        "id": f"evcus_x{i}",
+        "type": event,
+        "created_at": "2024-01-01T11:11:11.111Z",
+        "group_id": f"v-x{i}",
+        "event_source": {"channel": "API"},
     }
     if i % 2 == 0:  # project settings webhook
         return {
-            "id": f"whs_x{i}", "project_id": "proj_x", "created_at": "2024-01-01T11:11:11.111Z", "type": event,
-            "data": data, "source": {"id": "wh_x", "object": "webhook", "target_url": "https://example.com"},
+            "id": f"whs_x{i}",
+            "project_id": "proj_x",
+            "created_at": "2024-01-01T11:11:11.111Z",
+            "type": event,
+            "data": data,
+            "source": {"id": "wh_x", "object": "webhook", "target_url": "https://example.com"},
             "event": event_part,
         }
     return {  # distribution
-        "id": f"whs_x{i}", "project_id": "proj_x", "created_at": "2024-01-01T11:11:11.111Z", "type": "My distribution",
-        "data": data, "source": {"id": "distr_x", "object": "distribution", "target_url": "https://example.com"},
+        "id": f"whs_x{i}",
+        "project_id": "proj_x",
+        "created_at": "2024-01-01T11:11:11.111Z",
+        "type": "My distribution",
+        "data": data,
+        "source": {"id": "distr_x", "object": "distribution", "target_url": "https://example.com"},
         "event": event_part,
     }
 
@@ -73,7 +84,8 @@ def _drift(tmp_path: Path, event: str, datas: list[dict[str, Any]], name: str = 
         for i, data in enumerate(datas):
             out.write(json.dumps(_envelope(event, data, i), separators=(",", ":")) + "\n")
     result = CliRunner().invoke(
-        main, ["--root", str(REPO), "drift", "--format", "json", "--fail-on", "never", str(log)],
+        main,
+        ["--root", str(REPO), "drift", "--format", "json", "--fail-on", "never", str(log)],
     )
     assert result.exit_code == 0, result.output
     report: dict[str, Any] = json.loads(result.stdout)
@@ -234,7 +246,8 @@ def _break(event: str, what: str) -> tuple[str, list[dict[str, Any]]]:
 
 
 @pytest.mark.parametrize(
-    ("what", "kind"), [("enum", "new_enum_value"), ("required", "missing_field"), ("integer", "retyped_field")],
+    ("what", "kind"),
+    [("enum", "new_enum_value"), ("required", "missing_field"), ("integer", "retyped_field")],
 )
 @pytest.mark.parametrize("event", EVENTS)
 def test_breaking_changes_are_errors(tmp_path: Path, event: str, what: str, kind: str) -> None:
@@ -262,9 +275,7 @@ def _generate_retrying(event: str, rng: random.Random) -> dict[str, Any]:
 
 
 #: Every shipped event, a smaller sample each: the contracts of the events without doc pages keep the promise too.
-ALL_EVENTS = sorted(
-    name for name in EVENT_KEYS if any(word in name for word in ("loyalty", "points", "reward"))
-)
+ALL_EVENTS = sorted(name for name in EVENT_KEYS if any(word in name for word in ("loyalty", "points", "reward")))
 
 
 def test_every_shipped_event_is_covered() -> None:

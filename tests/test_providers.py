@@ -53,14 +53,16 @@ def test_a_provider_is_pickled_by_name() -> None:
         assert pickle.loads(pickle.dumps(provider)) is provider
 
 
-@given(st.sampled_from(sorted(PROVIDERS)).flatmap(
-    lambda name: st.from_regex(PROVIDERS[name].event_name, fullmatch=True)))
+@given(
+    st.sampled_from(sorted(PROVIDERS)).flatmap(lambda name: st.from_regex(PROVIDERS[name].event_name, fullmatch=True))
+)
 def test_every_providers_event_names_are_safe_registry_names(event: str) -> None:
     assert names.EVENT_NAME.fullmatch(event)
 
 
-@given(st.sampled_from(sorted(PROVIDERS)).flatmap(
-    lambda name: st.from_regex(PROVIDERS[name].api_version, fullmatch=True)))
+@given(
+    st.sampled_from(sorted(PROVIDERS)).flatmap(lambda name: st.from_regex(PROVIDERS[name].api_version, fullmatch=True))
+)
 def test_every_providers_api_versions_are_safe_registry_names(version: str) -> None:
     assert names.API_VERSION.fullmatch(version)
 
@@ -71,7 +73,8 @@ def test_no_module_outside_the_providers_names_one() -> None:
     naming = [
         path.relative_to(package).as_posix()
         for path in sorted(package.rglob("*.py"))
-        if "providers" not in path.relative_to(package).parts and path.name != "__init__.py"
+        if "providers" not in path.relative_to(package).parts
+        and path.name != "__init__.py"
         and any(name in path.read_text("utf-8").lower() for name in PROVIDERS if name != "openapi")
     ]
     assert naming == []
@@ -79,8 +82,16 @@ def test_no_module_outside_the_providers_names_one() -> None:
 
 @pytest.mark.parametrize(
     ("version", "expected"),
-    [("1.3.0", "v1"), ("2", "v2"), ("v3.0.1", "v3"), ("2.0.0-beta.1", "v2"), ("2024-01-01", "v2024-01-01"),
-     ("latest", None), ("1.2.3.4", None), ("", None)],
+    [
+        ("1.3.0", "v1"),
+        ("2", "v2"),
+        ("v3.0.1", "v3"),
+        ("2.0.0-beta.1", "v2"),
+        ("2024-01-01", "v2024-01-01"),
+        ("latest", None),
+        ("1.2.3.4", None),
+        ("", None),
+    ],
 )
 def test_openapi_api_version_is_the_major_version_or_the_date(version: str, expected: str | None) -> None:
     assert api_version_of(version) == expected
@@ -114,10 +125,16 @@ BODY = "/webhooks/invoicePaid/post/requestBody/content/application~1json/schema"
     ("change", "message", "where"),
     [
         (lambda hook: hook["properties"].pop("type"), "the request body is not an envelope", BODY),
-        (lambda hook: hook["properties"].update(type={"type": "string"}), "must name the event",
-         f"{BODY}/properties/type"),
-        (lambda hook: hook["properties"].update(type={"const": "../x"}), "'../x' is not an event name",
-         f"{BODY}/properties/type"),
+        (
+            lambda hook: hook["properties"].update(type={"type": "string"}),
+            "must name the event",
+            f"{BODY}/properties/type",
+        ),
+        (
+            lambda hook: hook["properties"].update(type={"const": "../x"}),
+            "'../x' is not an event name",
+            f"{BODY}/properties/type",
+        ),
         (lambda hook: hook.update({"$ref": f"#{BODY}"}), "a chain of more than 64 `\\$ref`s", BODY),
     ],
 )
@@ -149,7 +166,8 @@ def test_openapi_project_end_to_end(acme: Path, cli: Invoke) -> None:
     first = cli("regen", root=acme)
     assert first.exit_code == 0, first.output
     assert first.stdout.splitlines()[:2] == [
-        "customer.deleted v1: revision 1 (new contract)", "invoice.paid v1: revision 1 (new contract)",
+        "customer.deleted v1: revision 1 (new contract)",
+        "invoice.paid v1: revision 1 (new contract)",
     ]
     paid = json.loads((acme / "schemas" / "v1" / "invoice.paid" / "r1.json").read_text("utf-8"))
     assert paid["required"] == ["amount_due", "currency", "customer", "id", "status"]
@@ -157,7 +175,10 @@ def test_openapi_project_end_to_end(acme: Path, cli: Invoke) -> None:
     assert paid["x-webhook-contracts"]["source"]["openapi"] == "docs/acme/v1/webhooks.json"
     models = acme / "contracts" / "webhooks" / "v1"
     assert sorted(p.name for p in models.glob("*.py")) == [
-        "__init__.py", "customer_deleted.py", "invoice_paid.py", "shared.py",
+        "__init__.py",
+        "customer_deleted.py",
+        "invoice_paid.py",
+        "shared.py",
     ]
     assert cli("regen", "--check", root=acme).exit_code == 0
 
@@ -187,5 +208,6 @@ def test_openapi_provider_has_no_doc_pages(acme: Path, cli: Invoke) -> None:
     page = REPO / "docs" / "voucherify" / "v2024-01-01" / "customer.rewarded.loyalty_points.txt"
     result = cli("extract", str(page), root=acme)
     assert result.exit_code == 2
-    assert result.stderr.endswith("the openapi provider has no doc pages (its contracts come from its OpenAPI "
-                                  "document alone)\n")
+    assert result.stderr.endswith(
+        "the openapi provider has no doc pages (its contracts come from its OpenAPI document alone)\n"
+    )

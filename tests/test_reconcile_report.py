@@ -49,11 +49,17 @@ def test_json_report_of_one_event(cli: Invoke) -> None:
     assert owners[0] == f"event {EVENT}" and "SimpleCustomer" in owners
     assert EVENT in report["owners"]["SimpleCustomer"]["used_by"]
     email = [r for r in report["rows"] if (r["owner"], r["path"]) == ("SimpleCustomer", "/email")]
-    assert email == [{
-        "owner": "SimpleCustomer", "path": "/email", "page": "null", "openapi": "string, optional",
-        "decided": "string|null, documented", "sources": ["openapi", "page", "openapi-example"],
-        "disagreements": [EMAIL_NOTE],
-    }]
+    assert email == [
+        {
+            "owner": "SimpleCustomer",
+            "path": "/email",
+            "page": "null",
+            "openapi": "string, optional",
+            "decided": "string|null, documented",
+            "sources": ["openapi", "page", "openapi-example"],
+            "disagreements": [EMAIL_NOTE],
+        }
+    ]
     assert {"owner": "SimpleCustomer", "path": "/email", "detail": EMAIL_NOTE} in report["disagreements"]
     assert report["counts"]["rows"] == len(report["rows"])
     assert report["counts"]["disagreements"] == len(report["disagreements"])
@@ -73,9 +79,9 @@ def test_rows_are_grouped_by_owner_then_sorted_by_path(cli: Invoke) -> None:
 def test_shared_definitions_are_listed_once(cli: Invoke) -> None:
     report = _json(cli)
     owners = list(dict.fromkeys(r["owner"] for r in report["rows"]))
-    assert [r["owner"] for r in report["rows"]] == sorted(
-        (r["owner"] for r in report["rows"]), key=owners.index
-    ), "each owner's rows are together"
+    assert [r["owner"] for r in report["rows"]] == sorted((r["owner"] for r in report["rows"]), key=owners.index), (
+        "each owner's rows are together"
+    )
     assert len(report["events"]) > 1
     users = report["owners"]["SimpleCustomer"]["used_by"]
     assert len(users) > 1

@@ -105,8 +105,11 @@ def test_docs_change_adds_a_revision_models_and_changelog(project: Path, cli: In
     sharing = set(r3["x-webhook-contracts"]["definitions"]["VoucherTransaction"])
     assert "voucher.loyalty_card.transaction.created" in sharing
     index = json.loads((project / "schemas/index.json").read_text("utf-8"))["api_versions"]["v2024-01-01"]
-    before = {"customer.rewarded.loyalty_points": 2, "customer.voucher.loyalty_card.pending_points.added": 2,
-              "voucher.loyalty_card.pending_points.activated": 2}
+    before = {
+        "customer.rewarded.loyalty_points": 2,
+        "customer.voucher.loyalty_card.pending_points.added": 2,
+        "voucher.loyalty_card.pending_points.activated": 2,
+    }
     expected = {e: before.get(e, 1) + (e in sharing) for e in index}
     assert {e: v["latest"] for e, v in index.items()} == expected
     models = (project / "contracts/voucherify_webhooks/v2024_01_01/__init__.py").read_text("utf-8")

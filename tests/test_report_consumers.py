@@ -32,8 +32,10 @@ def test_drift_sample_then_baselined(cli: Invoke, project: Path, tmp_path: Path)
     accepted = (*args, "--baseline", str(baseline))
     results = _sarif(cli, *accepted, root=project, exit_code=0)
     justification = f"accepted in the baseline {baseline.as_posix()}"
-    assert all(r["suppressions"] == [{"kind": "external", "status": "accepted", "justification": justification}]
-               for r in results)
+    assert all(
+        r["suppressions"] == [{"kind": "external", "status": "accepted", "justification": justification}]
+        for r in results
+    )
     cases = junit_cases(cli(*accepted, "--format", "junit", root=project).stdout)
     assert {outcome(case) for case in cases} == {"skipped"} and len(cases) == len(results)
     lines = cli(*accepted, "--format", "github", root=project).stdout.splitlines()
@@ -64,8 +66,14 @@ def test_clean_check_has_one_passing_case_per_check(cli: Invoke, project: Path) 
     result = cli("check", "--format", "junit", root=project)
     assert result.exit_code == 0, result.output
     cases = {case.name: outcome(case) for case in junit_cases(result.stdout)}
-    assert cases == {"changelog": "skipped", "drift": "skipped", "fixtures": "passed", "index": "passed",
-                     "models": "passed", "schemas": "passed"}
+    assert cases == {
+        "changelog": "skipped",
+        "drift": "skipped",
+        "fixtures": "passed",
+        "index": "passed",
+        "models": "passed",
+        "schemas": "passed",
+    }
 
 
 def test_check_failures_without_a_file_point_at_the_config(cli: Invoke, project: Path) -> None:
@@ -86,7 +94,8 @@ def test_check_failures_without_a_file_point_at_the_config(cli: Invoke, project:
     (warning,) = [r for r in results if r["ruleId"] == "drift"]
     first = LABELS["unparseable_lines"][0]
     assert warning["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": SAMPLE.as_posix()}, "region": {"startLine": first}
+        "artifactLocation": {"uri": SAMPLE.as_posix()},
+        "region": {"startLine": first},
     }
 
 
@@ -101,8 +110,20 @@ def test_diff_and_compare_give_valid_sarif(cli: Invoke, project: Path, tmp_path:
 
 
 def test_drift_markdown_from_hostile_payloads_renders_inert(cli: Invoke, project: Path, tmp_path: Path) -> None:
-    hostile = ["www.evil.test", "https://evil.test", "#123", "@octocat", "GH-1", "<script>x</script>", "a|b", "`",
-               "x\ny", "[x](https://evil.test)", "![x](https://evil.test/i.png)", ":shipit:"]
+    hostile = [
+        "www.evil.test",
+        "https://evil.test",
+        "#123",
+        "@octocat",
+        "GH-1",
+        "<script>x</script>",
+        "a|b",
+        "`",
+        "x\ny",
+        "[x](https://evil.test)",
+        "![x](https://evil.test/i.png)",
+        ":shipit:",
+    ]
     data = example(EVENT) | dict.fromkeys(hostile, 1)
     log = tmp_path / "www.evil.test @octocat #1.ndjson"
     lines = [envelope(EVENT, data), {"type": "@octocat/#9 www.evil.test", "data": {}}]

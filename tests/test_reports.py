@@ -113,16 +113,15 @@ def drift_report() -> Report:
         ),
     )
     summary = {"payloads": 30, "skipped_lines": 2, "events": {EVENT: 29, "unknown": 1}}
-    return with_fail_on(
-        Report("drift", findings, summary, ("1 payload of an unknown event", HOSTILE)), "error"
-    )
+    return with_fail_on(Report("drift", findings, summary, ("1 payload of an unknown event", HOSTILE)), "error")
 
 
 def check_report() -> Report:
     """A `check` run: one check failed without a file of its own, one passed, one was skipped."""
     findings = (
-        Finding("drift", Severity.WARNING, "3 line(s) of the logs could not be read (see `drift`)",
-                extra={"check": "drift"}),
+        Finding(
+            "drift", Severity.WARNING, "3 line(s) of the logs could not be read (see `drift`)", extra={"check": "drift"}
+        ),
         Finding("stale", Severity.ERROR, "cannot regenerate: schemas/index.json is locked", extra={"check": "models"}),
     )
     checks = {"drift": "failed", "models": "failed", "schemas": "passed", "changelog": "skipped: no git base"}
@@ -150,11 +149,13 @@ def validate_report() -> Report:
     for name in ("object", "related_object", "total"):
         del bad["balance"][name]
     validator = ContractValidator(load_registry(REPO / "schemas"))
-    return validation_report([
-        validator.validate(bad, source="payloads/bad.json"),
-        validator.validate(example, source="payloads/good.json"),
-        validator.validate({"id": "evt_1", "type": HOSTILE, "data": {}}, source="payloads/hostile.json"),
-    ])
+    return validation_report(
+        [
+            validator.validate(bad, source="payloads/bad.json"),
+            validator.validate(example, source="payloads/good.json"),
+            validator.validate({"id": "evt_1", "type": HOSTILE, "data": {}}, source="payloads/hostile.json"),
+        ]
+    )
 
 
 CASES = {
@@ -200,11 +201,7 @@ def test_no_control_characters_reach_line_based_formats(fmt: str) -> None:
 
 def test_text_keeps_every_row_on_one_line() -> None:
     out = render("text", drift_report())
-    rows = [
-        line
-        for line in out.splitlines()
-        if line.lstrip().startswith(("error ", "warning ", "info "))
-    ]
+    rows = [line for line in out.splitlines() if line.lstrip().startswith(("error ", "warning ", "info "))]
     assert len(rows) == 5
 
 
@@ -226,17 +223,49 @@ def test_markdown_cells_are_inert() -> None:
 
 #: Text GitHub would turn into a link, mention, image, HTML or another table column.
 GITHUB_HOSTILE = [
-    "www.evil.test", "https://evil.test", "//evil.test", "#123", "owner/repo#7", "@octocat", "GH-1", "a@b.test",
-    "<script>alert(1)</script>", "<img src=x>", "|", "a|b", "`code`", "``", "line\nbreak", "[x](y)", "![x](y)",
-    "[x]: https://evil.test", ":shipit:", "&#35;1", "*b* _i_ ~~s~~", "\\|",
+    "www.evil.test",
+    "https://evil.test",
+    "//evil.test",
+    "#123",
+    "owner/repo#7",
+    "@octocat",
+    "GH-1",
+    "a@b.test",
+    "<script>alert(1)</script>",
+    "<img src=x>",
+    "|",
+    "a|b",
+    "`code`",
+    "``",
+    "line\nbreak",
+    "[x](y)",
+    "![x](y)",
+    "[x]: https://evil.test",
+    ":shipit:",
+    "&#35;1",
+    "*b* _i_ ~~s~~",
+    "\\|",
 ]
 
 
 def _everywhere(value: str) -> Report:
     """A report with *value* in every piece of untrusted text the Markdown report shows."""
     place = Location(f"logs/{value}.jsonl", 3, value)
-    finding = Finding("new_field", Severity.WARNING, f"new field {value}", value, value, 1, f"/{value}", value, value,
-                      count=2, share=0.5, first_seen=place, last_seen=Location(value, 9))
+    finding = Finding(
+        "new_field",
+        Severity.WARNING,
+        f"new field {value}",
+        value,
+        value,
+        1,
+        f"/{value}",
+        value,
+        value,
+        count=2,
+        share=0.5,
+        first_seen=place,
+        last_seen=Location(value, 9),
+    )
     return Report("drift", (finding,), {value: value, "events": {value: {"payloads": 1}}}, notes=(value,))
 
 
@@ -427,9 +456,7 @@ def test_every_format_holds_for_any_report(report: Report, fail_on: str | None) 
         report = with_fail_on(report, fail_on)
     doc = json.loads(render("json", report))
     VALIDATOR.validate(doc)
-    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(
-        f.fingerprint for f in report.findings
-    )
+    assert sorted(f["fingerprint"] for f in doc["findings"]) == sorted(f.fingerprint for f in report.findings)
     root = ET.fromstring(render("junit", report))
     cases = junit_cases(render("junit", report))
     assert root.get("tests") == str(len(cases)) and cases

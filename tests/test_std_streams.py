@@ -27,8 +27,9 @@ EVENT = "customer.rewarded.loyalty_points"
 CLOSED_STDOUT = b"error: standard output is closed; nothing can be reported\n"
 
 
-def _run(args: list[str], *, redirect: str = "", encoding: str | None = None, shell: str = "sh",
-         log: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+def _run(
+    args: list[str], *, redirect: str = "", encoding: str | None = None, shell: str = "sh", log: Path | None = None
+) -> subprocess.CompletedProcess[bytes]:
     """`webhook-contracts ARGS REDIRECT` run by *shell*, so `<&-` closes a stream as it does for a user.
 
     REDIRECT may name *log* as `$LOG` (`<(cat "$LOG")`).
@@ -40,8 +41,15 @@ def _run(args: list[str], *, redirect: str = "", encoding: str | None = None, sh
     if log is not None:
         env["LOG"] = str(log)
     command = [sys.executable, "-m", "webhook_contracts", "--root", str(REPO), *args]
-    return subprocess.run([shell, "-c", f'exec "$@" {redirect}', shell, *command], stdin=subprocess.DEVNULL,
-                          capture_output=True, cwd=REPO, env=env, check=False, timeout=HANG_TIMEOUT_S)
+    return subprocess.run(
+        [shell, "-c", f'exec "$@" {redirect}', shell, *command],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        cwd=REPO,
+        env=env,
+        check=False,
+        timeout=HANG_TIMEOUT_S,
+    )
 
 
 @pytest.mark.parametrize("args", [["validate", "-"], ["compare", "-", PAYLOAD], ["drift", "-"]])
@@ -130,8 +138,12 @@ def gzipped(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("command", ["cat", "gzip -dc"])
 def test_process_substitution_is_read_as_a_stream(file_report: bytes, gzipped: Path, command: str) -> None:
     """`drift <(zcat log.gz)` and `drift <(cat log.gz)`: a pipe, plain or gzip (told from its first bytes)."""
-    result = _run(["drift", "--format", "json", "--payload-field", "body", "--jobs", "2"],
-                  redirect=f'<({command} "$LOG")', shell="bash", log=gzipped)
+    result = _run(
+        ["drift", "--format", "json", "--payload-field", "body", "--jobs", "2"],
+        redirect=f'<({command} "$LOG")',
+        shell="bash",
+        log=gzipped,
+    )
     assert result.returncode == 1, result.stderr
     name = json.loads(result.stdout)["findings"][0]["location"]["file"]
     assert name.startswith("/dev/fd/")

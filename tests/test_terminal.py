@@ -92,8 +92,9 @@ def test_a_closed_pipe_keeps_the_reports_exit_code(fail_on: str, code: int) -> N
     read, write = os.pipe()
     os.close(read)  # the reader went away before anything was written (`| head -1`)
     try:
-        result = _run(["drift", "--payload-field", "body", "--fail-on", fail_on,
-                       "tests/data/sample-log/production.ndjson"], write)
+        result = _run(
+            ["drift", "--payload-field", "body", "--fail-on", fail_on, "tests/data/sample-log/production.ndjson"], write
+        )
     finally:
         os.close(write)
     assert (result.returncode, result.stderr) == (code, b"")
@@ -124,8 +125,9 @@ def test_progress_waits_for_a_second_of_work() -> None:
 
 def test_progress_counts_stdin_read_from_a_pipe() -> None:
     data = (REPO / "tests" / "data" / "sample-log" / "production.ndjson").read_bytes()
-    result = _run(["drift", "--progress", "--payload-field", "body", "--fail-on", "never", "-"],
-                  subprocess.PIPE, input=data)
+    result = _run(
+        ["drift", "--progress", "--payload-field", "body", "--fail-on", "never", "-"], subprocess.PIPE, input=data
+    )
     assert result.returncode == 0, result.stderr
     assert b"reading  " in result.stderr and b" MB" in result.stderr
 
@@ -138,8 +140,11 @@ def test_unknown_api_version_in_validate(cli: Invoke) -> None:
 
 
 def _complete(words: str) -> list[str]:
-    env = {"_WEBHOOK_CONTRACTS_COMPLETE": "bash_complete", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1))}
+    env = {
+        "_WEBHOOK_CONTRACTS_COMPLETE": "bash_complete",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+    }
     result = CliRunner().invoke(main, [], prog_name="webhook-contracts", env=env)
     assert result.exit_code == 0, result.output
     return [line.partition(",")[2] for line in result.stdout.splitlines()]

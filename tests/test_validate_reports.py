@@ -80,10 +80,12 @@ def test_each_missing_required_field_is_one_finding(cli: Invoke, tmp_path: Path)
 
 
 def test_missing_required_fields_under_arrays_are_counted_per_field() -> None:
-    validator = make_validator({
-        "type": "object",
-        "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "sku"]}}},
-    })
+    validator = make_validator(
+        {
+            "type": "object",
+            "properties": {"items": {"type": "array", "items": {"type": "object", "required": ["id", "sku"]}}},
+        }
+    )
     findings, stopped = collect_findings(validator, {"items": [{}, {"id": 1}, {}]})
     assert stopped is None
     assert [(f.kind, f.path, f.count, f.extra["examples"]) for f in findings] == [
@@ -193,8 +195,9 @@ def test_errors_not_listed_is_a_warning(cli: Invoke, tmp_path: Path) -> None:
 def test_report_writes_a_file_in_another_format(cli: Invoke, tmp_path: Path) -> None:
     sarif, junit = tmp_path / "out" / "validate.sarif", tmp_path / "validate.xml"
     sarif.parent.mkdir()
-    result = cli("validate", invalid(tmp_path), "--report", f"sarif:{sarif}", "--report", f"junit:{junit}",
-                 "-q", root=REPO)
+    result = cli(
+        "validate", invalid(tmp_path), "--report", f"sarif:{sarif}", "--report", f"junit:{junit}", "-q", root=REPO
+    )
     assert result.exit_code == 1
     assert result.stdout == "validate: 4 findings (4 error, 0 warning, 0 info)\n"
     assert len(assert_code_scanning_accepts(json.loads(sarif.read_text("utf-8")))) == 4
@@ -244,11 +247,14 @@ def test_check_fixtures_use_the_findings_of_validate(project: Path, tmp_path: Pa
     report = run_checks(load_settings(project), CheckOptions(skip=frozenset({"changelog", "models", "index"})))
     found = sorted((f for f in report.findings if f.kind == "fixture_violation"), key=lambda f: f.path or "")
     validator = ContractValidator(load_registry(project / "schemas"))
-    expected = sorted(result_findings(validator.validate(json.loads(Path(bad).read_text("utf-8")), source=bad)),
-                      key=lambda f: f.path or "")
+    expected = sorted(
+        result_findings(validator.validate(json.loads(Path(bad).read_text("utf-8")), source=bad)),
+        key=lambda f: f.path or "",
+    )
     assert [(f.path, f.count, f.extra["validate"]) for f in found] == [(f.path, f.count, f.kind) for f in expected]
-    assert all(f.message.startswith("fixtures/bad.json: ") and f.message.endswith("`webhook-contracts regen`)")
-               for f in found)
+    assert all(
+        f.message.startswith("fixtures/bad.json: ") and f.message.endswith("`webhook-contracts regen`)") for f in found
+    )
     assert validation_report([]).summary == {"payloads": [], "valid": 0, "total": 0}
 
 

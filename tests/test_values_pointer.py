@@ -51,7 +51,7 @@ def test_a_field_path_is_the_pointer_with_every_index_made_any_item(path: list[s
 
 
 def test_rfc_6901_examples_resolve() -> None:
-    document = {"foo": ["bar", "baz"], "": 0, "a/b": 1, "m~n": 8, "k\"l": 6}
+    document = {"foo": ["bar", "baz"], "": 0, "a/b": 1, "m~n": 8, 'k"l': 6}
     assert resolve_pointer(document, "") == document
     assert resolve_pointer(document, "/foo") == ["bar", "baz"]
     assert resolve_pointer(document, "/foo/0") == "bar"
@@ -72,8 +72,13 @@ def test_the_nodes_on_the_way_stop_where_the_pointer_stops_resolving() -> None:
 @pytest.mark.parametrize(
     ("value", "name"),
     [
-        (None, "null"), (True, "boolean"), (3, "integer"), (2.5, "number"),
-        ("s", "string"), ([], "array"), ({}, "object"),
+        (None, "null"),
+        (True, "boolean"),
+        (3, "integer"),
+        (2.5, "number"),
+        ("s", "string"),
+        ([], "array"),
+        ({}, "object"),
     ],
 )
 def test_every_json_value_has_one_of_the_type_names(value: Any, name: str) -> None:

@@ -59,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     new = updated(text)
     if args.check:
         if new != text:
-            print("README.md's CLI reference or finding kinds are behind; run: python tools/cli_reference.py",
-                  file=sys.stderr)
+            print(
+                "README.md's CLI reference or finding kinds are behind; run: python tools/cli_reference.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if new != text:

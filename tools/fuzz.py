@@ -47,7 +47,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {
     "logread": [
-        ROOT / "tests/data/sample-log/production.ndjson", *sorted((ROOT / "tests/data/payloads").glob("*.json")),
+        ROOT / "tests/data/sample-log/production.ndjson",
+        *sorted((ROOT / "tests/data/payloads").glob("*.json")),
     ],
     "docpage": sorted((ROOT / "docs").rglob("*.txt")) + sorted((ROOT / "tests/data/cases/docpage").rglob("page.txt")),
 }
@@ -110,10 +111,29 @@ def _byte_inputs(target: str) -> Any:
             data[at : at + len(insert) % 7] = insert
         return bytes(data)
 
-    noise = st.sampled_from([b"{", b"}", b"[", b"]", b'"', b"\\", b"\n", b"\r\n", b"\x00", b"\xff", b"\xef\xbb\xbf",
-                             b"NaN", b"1e999", b'"a":', b"\x1f\x8b"]) | st.binary(max_size=8)
+    noise = st.sampled_from(
+        [
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b'"',
+            b"\\",
+            b"\n",
+            b"\r\n",
+            b"\x00",
+            b"\xff",
+            b"\xef\xbb\xbf",
+            b"NaN",
+            b"1e999",
+            b'"a":',
+            b"\x1f\x8b",
+        ]
+    ) | st.binary(max_size=8)
     return st.binary(max_size=4096) | st.builds(
-        mutate, st.sampled_from(_seeds(target)), st.lists(st.integers(0, 1 << 16), max_size=8),
+        mutate,
+        st.sampled_from(_seeds(target)),
+        st.lists(st.integers(0, 1 << 16), max_size=8),
         st.lists(noise, max_size=8),
     )
 
@@ -130,7 +150,10 @@ def _test(target: str, *, max_examples: int, derandomize: bool = False) -> Any:
     else:
         check, inputs = _targets()[target], _byte_inputs(target)
     return settings(
-        max_examples=max_examples, deadline=None, database=None, derandomize=derandomize,
+        max_examples=max_examples,
+        deadline=None,
+        database=None,
+        derandomize=derandomize,
         suppress_health_check=list(HealthCheck),
     )(given(inputs)(check))
 

@@ -28,23 +28,63 @@ CANARY = "Ada Lovelace ada.fuzz@example.com"
 
 # What structured mutations put in place of a value, or add as a new key.
 _VALUES: tuple[Any, ...] = (
-    None, True, 0, -1, 2**63, 2**64, 1.5, 1e308, "", "7", "2024-02-30", "2024-01-01T00:00:00Z", "cust_x", CANARY,
-    {}, [], {"note": CANARY}, [CANARY],
+    None,
+    True,
+    0,
+    -1,
+    2**63,
+    2**64,
+    1.5,
+    1e308,
+    "",
+    "7",
+    "2024-02-30",
+    "2024-01-01T00:00:00Z",
+    "cust_x",
+    CANARY,
+    {},
+    [],
+    {"note": CANARY},
+    [CANARY],
 )
 _KEYS = ("extra", "object", "metadata", "amount", "customer_id", "created_at", "id", "type", "data", "Name", "")
 _ENUM_VALUES = ("OTHER_VALUE", "loyalty_card", "LOYALTY-CARD", "customer.order.paid", "", CANARY)
 _TAGS = ("client", "voucher", "customer", "Customer", "order item", "")
 _TIMESTAMPS = (
-    "2024-04-01T10:00:00Z", "2024-04-01T10:00:00", "2024-02-30T10:00:00Z", "2024-04-01T23:59:60Z",
-    "2024-04-01T10:00:00.1234567Z", "2024-04-01", "2024-04-01t10:00:00z", "2024-04-01T10:00:00+24:00",
-    "2024-04-01 10:00:00Z", "1712000000",
+    "2024-04-01T10:00:00Z",
+    "2024-04-01T10:00:00",
+    "2024-02-30T10:00:00Z",
+    "2024-04-01T23:59:60Z",
+    "2024-04-01T10:00:00.1234567Z",
+    "2024-04-01",
+    "2024-04-01t10:00:00z",
+    "2024-04-01T10:00:00+24:00",
+    "2024-04-01 10:00:00Z",
+    "1712000000",
 )
 _PREFIXES = ("cus_", "CUST_", "", "v_", "camp_", "evcus_", "cust-")
 _TEXT_PREFIXES = (b"2024-04-01T10:00:00.000Z INFO webhook received ", b"[INFO] ", b"hook: {} ")
 #: What a byte mutation writes into a line.
 _NOISE = (
-    b"{", b"}", b"[", b"]", b'"', b"\\", b"\n", b"\r\n", b"\r", b"\x00", b"\xff", b"\xef\xbb\xbf", b"NaN",
-    b"1e999", b'"a":', b",", b" ", b"\xc3", b"\xe2\x80\xae",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b'"',
+    b"\\",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"\x00",
+    b"\xff",
+    b"\xef\xbb\xbf",
+    b"NaN",
+    b"1e999",
+    b'"a":',
+    b",",
+    b" ",
+    b"\xc3",
+    b"\xe2\x80\xae",
 )
 WRAPS = ("bare", "webhook", "distribution", "unknown", "other-type", "body-object", "body-string", "prefix")
 MUTATIONS = ("drop", "add", "retype", "enum", "tag", "timestamp", "prefix")
@@ -136,16 +176,25 @@ def dump(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
-def wrap(event: str, data: dict[str, Any], how: str, pick: int = 0, created_at: Any = "2024-04-01T00:00:00.000Z",
-         ) -> bytes:
+def wrap(
+    event: str,
+    data: dict[str, Any],
+    how: str,
+    pick: int = 0,
+    created_at: Any = "2024-04-01T00:00:00.000Z",
+) -> bytes:
     """*data* of *event* as a log line delivered and logged the way *how* names."""
     if how == "bare":
         return dump(data)
     other = events()[pick % len(events())]
     envelope: dict[str, Any] = {
-        "id": "evt_Ysd9QMbVzB5USjvznPgZdbae", "project_id": "proj_1GNKETxNRERO",
-        "created_at": created_at, "type": other if how == "other-type" else event, "data": data,
-        "source": {"channel": "API"}, "event": {"id": "evcus_66GwtCB5sNRhriL3kf"},
+        "id": "evt_Ysd9QMbVzB5USjvznPgZdbae",
+        "project_id": "proj_1GNKETxNRERO",
+        "created_at": created_at,
+        "type": other if how == "other-type" else event,
+        "data": data,
+        "source": {"channel": "API"},
+        "event": {"id": "evcus_66GwtCB5sNRhriL3kf"},
     }
     if how in ("distribution", "unknown"):
         envelope["type"] = ("Loyalty welcome mail", other, "")[pick % 3]
@@ -210,9 +259,12 @@ def payload_lines(draw: st.DrawFn, *, byte_edits: bool = True) -> Line:
     """A real payload, mutated in its structure (and maybe its bytes), wrapped, as one log line."""
     event, data = draw(st.sampled_from(seeds()))
     data = copy.deepcopy(data)
-    for kind, pick, value in draw(st.lists(
-        st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 1 << 16), st.sampled_from(_VALUES)), max_size=3,
-    )):
+    for kind, pick, value in draw(
+        st.lists(
+            st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 1 << 16), st.sampled_from(_VALUES)),
+            max_size=3,
+        )
+    ):
         _mutate(data, kind, pick, value)
     created_at = draw(st.sampled_from(["2024-04-01T00:00:00.000Z", *_TIMESTAMPS, CANARY, None]))
     line = wrap(event, data, draw(st.sampled_from(WRAPS)), draw(st.integers(0, 1 << 16)), created_at)
@@ -221,7 +273,22 @@ def payload_lines(draw: st.DrawFn, *, byte_edits: bool = True) -> Line:
 
 
 #: Lines a log holds besides payloads.
-OTHER_LINES = st.sampled_from([
-    b"", b"   ", b"\r", b"\xef\xbb\xbf", b"2024-04-01 WARN not a payload", b"[INFO] started", b"{", b"]", b"[",
-    b'{"a": 1}', b"null", b"\xff\xfe", b'{"body": null}', b'{"body": "{\\"a\\": 1}"}', b"x" * 300,
-]).map(Line)
+OTHER_LINES = st.sampled_from(
+    [
+        b"",
+        b"   ",
+        b"\r",
+        b"\xef\xbb\xbf",
+        b"2024-04-01 WARN not a payload",
+        b"[INFO] started",
+        b"{",
+        b"]",
+        b"[",
+        b'{"a": 1}',
+        b"null",
+        b"\xff\xfe",
+        b'{"body": null}',
+        b'{"body": "{\\"a\\": 1}"}',
+        b"x" * 300,
+    ]
+).map(Line)

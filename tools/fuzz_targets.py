@@ -122,8 +122,13 @@ def expected_records(data: bytes, max_line: int, sniff_lines: int) -> int | None
 
 def scan_engine(path: Path, case: Case, jobs: int = 1) -> Report:
     return engine.scan_files(
-        [path.as_posix()], registry(), case.options, payload_field=case.payload_field, jobs=jobs,
-        max_line=case.max_line, sniff_lines=case.sniff_lines,
+        [path.as_posix()],
+        registry(),
+        case.options,
+        payload_field=case.payload_field,
+        jobs=jobs,
+        max_line=case.max_line,
+        sniff_lines=case.sniff_lines,
     )
 
 
@@ -131,8 +136,11 @@ def scan_reference(path: Path, case: Case) -> Report:
     """Every payload parsed and walked; the input named even when it holds nothing, as the engine does."""
     scanner = DriftScanner(registry(), case.options)
     scanner.inputs.setdefault(path.as_posix())
-    scanner.feed(iter_records([path.as_posix()], payload_field=case.payload_field, max_line=case.max_line,
-                              sniff_lines=case.sniff_lines))
+    scanner.feed(
+        iter_records(
+            [path.as_posix()], payload_field=case.payload_field, max_line=case.max_line, sniff_lines=case.sniff_lines
+        )
+    )
     return scanner.report()
 
 
@@ -185,8 +193,7 @@ def fastpath(case: Case) -> None:
         found = gate.check(line)
         if found is None:
             continue
-        alone = report_dict(scan_records(line_records(LOG, number, line, case.payload_field), registry(),
-                                         case.options))
+        alone = report_dict(scan_records(line_records(LOG, number, line, case.payload_field), registry(), case.options))
         assert alone["findings"] == [], f"line {number}: the gate let through a line with findings"
         assert list(alone["summary"]["events"]) == [found.event], f"line {number}: the gate named another event"
         assert alone["summary"]["deliveries"] == {found.kind: 1}
@@ -218,8 +225,7 @@ def native(case: Case) -> None:
         if index < 0:
             continue
         found = validator.passes[index]
-        alone = report_dict(scan_records(line_records(LOG, number, line, case.payload_field), registry(),
-                                         case.options))
+        alone = report_dict(scan_records(line_records(LOG, number, line, case.payload_field), registry(), case.options))
         assert alone["findings"] == [], f"line {number}: the native validator let through a line with findings"
         assert list(alone["summary"]["events"]) == [found.event], f"line {number}: it named another event"
         assert alone["summary"]["deliveries"] == {found.kind: 1}, f"line {number}: it named another delivery"
@@ -346,6 +352,8 @@ def _cases(max_lines: st.SearchStrategy[int], sniff_lines: st.SearchStrategy[int
 
 _CASES = _cases(st.just(MAX_LINE_BYTES), st.just(SNIFF_LINES))
 _SMALL_CASES = _cases(st.sampled_from([64, 700, 3000, MAX_LINE_BYTES]), st.sampled_from([1, 2, SNIFF_LINES]))
+
+
 def _as_item(line: bytes) -> Any:
     """The JSON of a line (an array item), None when it has a text prefix."""
     try:
@@ -355,8 +363,9 @@ def _as_item(line: bytes) -> Any:
 
 
 _CHUNKS = st.sampled_from([3, 7, 64, 1000, 4096])
-_ITEMS = (payload_lines(byte_edits=False).map(lambda line: _as_item(line.data))
-          | st.sampled_from([1, "text", [], [{"a": 1}], {"a": "]}\\\""}]))
+_ITEMS = payload_lines(byte_edits=False).map(lambda line: _as_item(line.data)) | st.sampled_from(
+    [1, "text", [], [{"a": 1}], {"a": ']}\\"'}]
+)
 
 
 @dataclass(frozen=True)
@@ -372,15 +381,35 @@ TARGETS = {
         Target("fastpath", fastpath, _CASES),
         Target("native", native, _CASES),
         Target("jobs", jobs, _SMALL_CASES),
-        Target("gzip", gzipped, st.builds(
-            Packed, _SMALL_CASES, st.lists(st.integers(0, 1 << 16), max_size=3).map(tuple), st.integers(0, 9),
-            st.none() | st.integers(0, 1 << 16), st.none() | st.integers(0, 1 << 16), st.none() | _CHUNKS,
-        )),
-        Target("documents", documents, st.builds(
-            Document, st.lists(_ITEMS, max_size=5).map(tuple), st.sampled_from(["line", "pretty", "spaced", "object"]),
-            st.lists(st.tuples(st.integers(0, 1 << 16), st.sampled_from([b"]", b",", b"{", b"\n", b'"', b"\\"])),
-                     max_size=2).map(tuple) | st.just(()),
-            _CHUNKS, st.sampled_from([40, 3000, MAX_LINE_BYTES]), _FIELDS,
-        )),
+        Target(
+            "gzip",
+            gzipped,
+            st.builds(
+                Packed,
+                _SMALL_CASES,
+                st.lists(st.integers(0, 1 << 16), max_size=3).map(tuple),
+                st.integers(0, 9),
+                st.none() | st.integers(0, 1 << 16),
+                st.none() | st.integers(0, 1 << 16),
+                st.none() | _CHUNKS,
+            ),
+        ),
+        Target(
+            "documents",
+            documents,
+            st.builds(
+                Document,
+                st.lists(_ITEMS, max_size=5).map(tuple),
+                st.sampled_from(["line", "pretty", "spaced", "object"]),
+                st.lists(
+                    st.tuples(st.integers(0, 1 << 16), st.sampled_from([b"]", b",", b"{", b"\n", b'"', b"\\"])),
+                    max_size=2,
+                ).map(tuple)
+                | st.just(()),
+                _CHUNKS,
+                st.sampled_from([40, 3000, MAX_LINE_BYTES]),
+                _FIELDS,
+            ),
+        ),
     )
 }

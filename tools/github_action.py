@@ -56,10 +56,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         markdown = Path(scratch) / "report.md"
         command = [
-            sys.executable, "-m", "webhook_contracts", "check", "--format", "github",
-            "--fail-on", env.get("WC_FAIL_ON") or "error",
-            "--report", f"sarif:{sarif.resolve()}", "--report", f"markdown:{markdown}",
-            *base, *args,
+            sys.executable,
+            "-m",
+            "webhook_contracts",
+            "check",
+            "--format",
+            "github",
+            "--fail-on",
+            env.get("WC_FAIL_ON") or "error",
+            "--report",
+            f"sarif:{sarif.resolve()}",
+            "--report",
+            f"markdown:{markdown}",
+            *base,
+            *args,
         ]
         done = subprocess.run(command, cwd=folder, capture_output=True, text=True, check=False)
         for line in done.stdout.splitlines():
@@ -98,8 +108,9 @@ def _cannot_run(message: str, *, log: bool = True) -> int:
 def _repository_prefix(folder: Path) -> str:
     """The project root's path from the repository root (`` when they are the same)."""
     root = find_root(folder)
-    done = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True, check=False
+    )
     top = done.stdout.strip() if done.returncode == 0 else os.environ.get("GITHUB_WORKSPACE", "")
     try:
         rel = root.relative_to(Path(top).resolve()).as_posix() if top else "."

@@ -57,6 +57,7 @@ def _items(key: str, field: str, value: Callable[[random.Random], Any]) -> Mutat
     def mutate(data: dict[str, Any], rng: random.Random) -> None:
         for item in data[key]["items"]:
             item[field] = value(rng)
+
     return mutate
 
 
@@ -68,6 +69,7 @@ def _set(path: str, value: Callable[[random.Random], Any]) -> Mutation:
         for part in parents:
             node = node[part]
         node[last] = value(rng)
+
     return mutate
 
 
@@ -79,6 +81,7 @@ def _drop(path: str) -> Mutation:
         for part in parents:
             node = node[part]
         del node[last]
+
     return mutate
 
 
@@ -92,31 +95,101 @@ def _redemptions(data: dict[str, Any], rng: random.Random) -> None:
 
 # (event, kind, path, expected, observed, payloads, mutation)
 DRIFT: tuple[tuple[str, str, str, str, str, int, Mutation], ...] = (
-    (REWARDED, "new_field", "/order/items/*/discount_rate", "absent", "number", 17,
-     _items("order", "discount_rate", lambda rng: round(rng.random(), 2) + 0.01)),
-    (REWARDED, "new_field", "/voucher/loyalty_card/tiers", "absent", "object", 6,
-     _set("/voucher/loyalty_card/tiers", lambda rng: {"current": {"id": "ltr_" + _body(rng), "points": 10}})),
-    (REWARDED, "retyped_field", "/order/items/*/quantity", "integer", "string", 11,
-     _items("order", "quantity", lambda rng: str(rng.randint(1, 9)))),
-    (REWARDED, "retyped_field", "/order/amount", "integer", "number", 5,
-     _set("/order/amount", lambda rng: rng.randint(100, 90000) + 0.5)),
-    (REWARDED, "retyped_field", "/earning_rule/updated_at", "string|null", "integer", 19,
-     _set("/earning_rule/updated_at", lambda rng: rng.randint(1_700_000_000, 1_800_000_000))),
+    (
+        REWARDED,
+        "new_field",
+        "/order/items/*/discount_rate",
+        "absent",
+        "number",
+        17,
+        _items("order", "discount_rate", lambda rng: round(rng.random(), 2) + 0.01),
+    ),
+    (
+        REWARDED,
+        "new_field",
+        "/voucher/loyalty_card/tiers",
+        "absent",
+        "object",
+        6,
+        _set("/voucher/loyalty_card/tiers", lambda rng: {"current": {"id": "ltr_" + _body(rng), "points": 10}}),
+    ),
+    (
+        REWARDED,
+        "retyped_field",
+        "/order/items/*/quantity",
+        "integer",
+        "string",
+        11,
+        _items("order", "quantity", lambda rng: str(rng.randint(1, 9))),
+    ),
+    (
+        REWARDED,
+        "retyped_field",
+        "/order/amount",
+        "integer",
+        "number",
+        5,
+        _set("/order/amount", lambda rng: rng.randint(100, 90000) + 0.5),
+    ),
+    (
+        REWARDED,
+        "retyped_field",
+        "/earning_rule/updated_at",
+        "string|null",
+        "integer",
+        19,
+        _set("/earning_rule/updated_at", lambda rng: rng.randint(1_700_000_000, 1_800_000_000)),
+    ),
     (REWARDED, "new_open_key", "/order/redemptions/pending", "absent", "object", 8, _redemptions),
     (ADDED, "missing_documented_field", "/customer/source_id", "string", "absent", 9, _drop("/customer/source_id")),
     (ADDED, "missing_field", "/pending_points/voucher_id", "string", "absent", 5, _drop("/pending_points/voucher_id")),
-    (ADDED, "format_changed", "/pending_points/created_at", "date-time", "date", 7,
-     _set("/pending_points/created_at", lambda rng: f"2024-03-{rng.randint(1, 28):02d}")),
-    (ADDED, "prefix_changed", "/pending_points/id", "lopp_", "lpp_", 4,
-     _set("/pending_points/id", lambda rng: "lpp_" + _body(rng))),
-    (ACTIVATED, "retyped_field", "/balance/related_object", "object", "array", 3,
-     _set("/balance/related_object", lambda rng: [])),
+    (
+        ADDED,
+        "format_changed",
+        "/pending_points/created_at",
+        "date-time",
+        "date",
+        7,
+        _set("/pending_points/created_at", lambda rng: f"2024-03-{rng.randint(1, 28):02d}"),
+    ),
+    (
+        ADDED,
+        "prefix_changed",
+        "/pending_points/id",
+        "lopp_",
+        "lpp_",
+        4,
+        _set("/pending_points/id", lambda rng: "lpp_" + _body(rng)),
+    ),
+    (
+        ACTIVATED,
+        "retyped_field",
+        "/balance/related_object",
+        "object",
+        "array",
+        3,
+        _set("/balance/related_object", lambda rng: []),
+    ),
     (ACTIVATED, "retyped_field", "/customer/name", "string", "null", 6, _set("/customer/name", lambda rng: None)),
-    (ACTIVATED, "new_constant", "/voucher/object", "voucher", "another value", 4,
-     _set("/voucher/object", lambda rng: "loyalty_card")),
+    (
+        ACTIVATED,
+        "new_constant",
+        "/voucher/object",
+        "voucher",
+        "another value",
+        4,
+        _set("/voucher/object", lambda rng: "loyalty_card"),
+    ),
     (ACTIVATED, "new_field", "/order/redemptions", "absent", "object", 3, _redemptions),
-    (ACTIVATED, "new_enum_value", "/order/status", "CANCELED|CREATED|FULFILLED|PAID", "REFUNDED", 4,
-     _set("/order/status", lambda rng: "REFUNDED")),
+    (
+        ACTIVATED,
+        "new_enum_value",
+        "/order/status",
+        "CANCELED|CREATED|FULFILLED|PAID",
+        "REFUNDED",
+        4,
+        _set("/order/status", lambda rng: "REFUNDED"),
+    ),
 )
 #: Events whose bare data has the shape of sibling events' data too: drift reports it as ambiguous
 #: (unknown), never forces it onto one of them, so bare payloads of these are unknown lines.
@@ -150,8 +223,9 @@ class Varier:
         if key == "redemptions":
             template = next(iter(value.values()))
             return {
-                "r_" + "".join(self.rng.choice("0123456789abcdef") for _ in range(17)) + "7":
-                self.vary(template, f"{path}/*", "*")
+                "r_" + "".join(self.rng.choice("0123456789abcdef") for _ in range(17)) + "7": self.vary(
+                    template, f"{path}/*", "*"
+                )
                 for _ in range(self.rng.randint(0, 3))
             }
         out = {}
@@ -162,7 +236,7 @@ class Varier:
                 continue
             out[name] = self.vary(item, here, name)
         for here, spec in self.flat.items():
-            name = here[len(path) + 1:]
+            name = here[len(path) + 1 :]
             direct = here.startswith(f"{path}/") and "/" not in name and name not in value and name != "*"
             if direct and not spec.required and spec.types == ("null",) and self.rng.random() < 0.3:
                 out[name] = None
@@ -207,9 +281,13 @@ class LogWriter:
 
     def envelope(self, event: str, data: dict[str, Any]) -> dict[str, Any]:
         return {
-            "id": "evt_" + _body(self.rng), "project_id": "proj_" + _body(self.rng, 12),
-            "created_at": self._stamp(), "type": event, "data": data,
-            "source": {"channel": "API"}, "event": {"id": "evcus_" + _body(self.rng, 18)},
+            "id": "evt_" + _body(self.rng),
+            "project_id": "proj_" + _body(self.rng, 12),
+            "created_at": self._stamp(),
+            "type": event,
+            "data": data,
+            "source": {"channel": "API"},
+            "event": {"id": "evcus_" + _body(self.rng, 18)},
         }
 
     def payload(self, event: str | None, data: dict[str, Any], *, plain: bool = False, envelope: bool = False) -> bool:
@@ -241,7 +319,11 @@ def _dumps(value: Any) -> bytes:
 
 
 def build(
-    total: int, seed: int = SEED, *, plain: bool = False, drift_share: float | None = None,
+    total: int,
+    seed: int = SEED,
+    *,
+    plain: bool = False,
+    drift_share: float | None = None,
 ) -> tuple[bytes, dict[str, Any]]:
     """The log and its labels, for *total* payloads of known events.
 
@@ -302,8 +384,7 @@ def build(
         "unparseable_lines": writer.unparseable,
         "unknown_lines": writer.unknown,
         "findings": [
-            dict(zip(("event", "api_version", "kind", "path", "expected", "observed"), key, strict=True),
-                 count=count)
+            dict(zip(("event", "api_version", "kind", "path", "expected", "observed"), key, strict=True), count=count)
             for key, count in for_text
         ],
     }

@@ -249,14 +249,16 @@ def _read_table(root: Path) -> tuple[dict[str, Any], str]:
 
 #: The count limits, each with what it counts (for the message).
 _COUNTS = {
-    "sniff_lines": " of lines", "max_errors_per_payload": "", "max_groups": " of groups", "max_new_keys": " of keys",
+    "sniff_lines": " of lines",
+    "max_errors_per_payload": "",
+    "max_groups": " of groups",
+    "max_new_keys": " of keys",
 }
 
 
 def _check_values(values: dict[str, Any], source: str) -> None:
     if values.get("provider", next(iter(PROVIDERS))) not in PROVIDERS:
-        raise ConfigError(f"{source}: unknown provider {values['provider']!r} "
-                          f"(known: {', '.join(sorted(PROVIDERS))})")
+        raise ConfigError(f"{source}: unknown provider {values['provider']!r} (known: {', '.join(sorted(PROVIDERS))})")
     if values.get("fail_on", "error") not in FAIL_ON:
         raise ConfigError(f"{source}: fail-on must be one of {', '.join(FAIL_ON)}")
     for kind, level in values.get("severity", {}).items():
@@ -268,8 +270,10 @@ def _check_values(values: dict[str, Any], source: str) -> None:
             raise ConfigError(f"{source}: {key} must be a list of strings")
     for pattern in values.get("fixtures", []):
         if _escapes(pattern) or not PureWindowsPath(pattern).parts:
-            raise ConfigError(f"{source}: fixtures: {pattern!r} must be a relative glob inside the project "
-                              "(no absolute path, no `..`, not empty)")
+            raise ConfigError(
+                f"{source}: fixtures: {pattern!r} must be a relative glob inside the project "
+                "(no absolute path, no `..`, not empty)"
+            )
     # Compared as they are: float() of a 400-digit integer overflows.
     if not 0 < values.get("detect_threshold", 0.6) <= 1:
         raise ConfigError(f"{source}: detect-threshold must be in (0, 1]")
@@ -284,8 +288,9 @@ def _check_values(values: dict[str, Any], source: str) -> None:
             raise ConfigError(f"{source}: {key.replace('_', '-')} must be a number{unit} from 1 to {COUNT_LIMIT}")
     package = values.get("package", "x")
     if not package.isidentifier() or keyword.iskeyword(package):
-        raise ConfigError(f"{source}: package must be a Python identifier (the import name of the models), "
-                          f"not {package!r}")
+        raise ConfigError(
+            f"{source}: package must be a Python identifier (the import name of the models), not {package!r}"
+        )
 
 
 def _dotted(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -340,9 +345,12 @@ def _check_paths(settings: Settings) -> None:
         name = key.replace("_", "-")
         if not value or _escapes(value):
             elsewhere = _ON_THE_COMMAND_LINE.get(key, "")
-            raise ConfigError(f"{settings.source}: {name} = {value!r} must be a relative path inside the project "
-                              f"(no absolute path, no `..`){elsewhere}")
+            raise ConfigError(
+                f"{settings.source}: {name} = {value!r} must be a relative path inside the project "
+                f"(no absolute path, no `..`){elsewhere}"
+            )
         target = (root / value).resolve()
         if not target.is_relative_to(root):
-            raise ConfigError(f"{settings.source}: {name} = {value!r} leads outside the project through a "
-                              f"symlink (to {target})")
+            raise ConfigError(
+                f"{settings.source}: {name} = {value!r} leads outside the project through a symlink (to {target})"
+            )

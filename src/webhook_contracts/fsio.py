@@ -41,14 +41,21 @@ Fault = Callable[[str], None]
 
 
 _FILE_TYPES = (
-    (stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
 )
 
 
 def read_file(
-    path: Path, *, limit: int = MAX_FILE_BYTES, source: str | Path | None = None,
-    error: type[InputError] = InputError, limit_name: str = "max-file-bytes",
+    path: Path,
+    *,
+    limit: int = MAX_FILE_BYTES,
+    source: str | Path | None = None,
+    error: type[InputError] = InputError,
+    limit_name: str = "max-file-bytes",
 ) -> bytes:
     """The bytes of the regular file at *path* (links followed), at most *limit* of them.
 
@@ -129,7 +136,7 @@ def _write_all(fd: int, data: bytes) -> None:
     """Write all of *data* to *fd* (`os.write` may write less than asked)."""
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _mode_for(path: Path) -> int:
@@ -161,9 +168,7 @@ def locked(root: Path, timeout: float | None = None) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise RegistryError(
-                        f"{state / 'lock'}: another webhook-contracts run holds the lock"
-                    ) from None
+                    raise RegistryError(f"{state / 'lock'}: another webhook-contracts run holds the lock") from None
                 time.sleep(0.05)
         try:
             yield
@@ -308,8 +313,11 @@ def _stage(root: Path, txn: Path, changes: Mapping[str, bytes | None]) -> tuple[
             elif data is not None:
                 made.update(_missing_folders(root, dest.parent))
             entries.append(entry)
-        write_atomic(txn / "journal.json", json.dumps({"entries": entries, "made": sorted(made)}).encode(),
-                     target=root / STATE_DIR)
+        write_atomic(
+            txn / "journal.json",
+            json.dumps({"entries": entries, "made": sorted(made)}).encode(),
+            target=root / STATE_DIR,
+        )
     except BaseException:
         shutil.rmtree(txn, ignore_errors=True)
         raise

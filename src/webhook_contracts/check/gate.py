@@ -68,8 +68,13 @@ class CheckOptions:
 
 
 def _finding(kind: str, message: str, file: str | None = None, **kw: Any) -> Finding:
-    return Finding(kind=kind, severity=kw.pop("severity", Severity.ERROR), message=message,
-                   location=Location(file) if file else None, **kw)
+    return Finding(
+        kind=kind,
+        severity=kw.pop("severity", Severity.ERROR),
+        message=message,
+        location=Location(file) if file else None,
+        **kw,
+    )
 
 
 def _file_of(settings: Settings, exc: WebhookContractsError) -> str | None:
@@ -86,11 +91,17 @@ def check_schemas(settings: Settings, options: CheckOptions) -> Iterator[Finding
         try:
             load_schema_file(path, limit=settings.max_file_bytes)  # also checks it against the metaschema
         except UnresolvedRefError as exc:
-            yield _finding("unresolved_ref", f"{exc} (schemas are generated: restore the file from git, "
-                           f"`git checkout -- {rel}`)", rel)
+            yield _finding(
+                "unresolved_ref",
+                f"{exc} (schemas are generated: restore the file from git, `git checkout -- {rel}`)",
+                rel,
+            )
         except WebhookContractsError as exc:
-            yield _finding("invalid_schema", f"{exc} (schemas are generated: restore the file from git, "
-                           f"`git checkout -- {rel}`)", rel)
+            yield _finding(
+                "invalid_schema",
+                f"{exc} (schemas are generated: restore the file from git, `git checkout -- {rel}`)",
+                rel,
+            )
 
 
 def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
@@ -107,8 +118,11 @@ def check_index(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
         yield _finding("index_mismatch", edited_revision_message(rel, problem), rel)
     on_disk = {p.relative_to(root).as_posix() for p in root.rglob("r*.json")} if root.is_dir() else set()
     for rel in sorted(on_disk - listed):
-        yield _finding("index_mismatch", f"{rel} is not listed in the index (run `webhook-contracts regen`)",
-                       settings.rel(root / rel))
+        yield _finding(
+            "index_mismatch",
+            f"{rel} is not listed in the index (run `webhook-contracts regen`)",
+            settings.rel(root / rel),
+        )
 
 
 def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
@@ -120,8 +134,10 @@ def check_models(settings: Settings, options: CheckOptions) -> Iterator[Finding]
         plan = plan_regen(settings)
     except MissingDependencyError as exc:
         # Not a skip: a gate that could not check the models must not go green.
-        yield _finding("generator_missing", f"cannot check that the models are fresh: {exc} "
-                       "(or leave this check out with --skip models)")
+        yield _finding(
+            "generator_missing",
+            f"cannot check that the models are fresh: {exc} (or leave this check out with --skip models)",
+        )
         return
     except PublishedRevisionError as exc:
         # Rebuilding on an edited revision is never the fix: the index check says to restore it.
@@ -161,8 +177,10 @@ def _fixture_paths(settings: Settings) -> list[Path]:
             target = path.resolve()
             if not target.is_relative_to(root):
                 shown = path.relative_to(settings.root)
-                raise ConfigError(f"{settings.source}: fixtures: {pattern!r} matches {shown}, which leads "
-                                  f"outside the project through a symlink (to {target})")
+                raise ConfigError(
+                    f"{settings.source}: fixtures: {pattern!r} matches {shown}, which leads "
+                    f"outside the project through a symlink (to {target})"
+                )
             paths.add(path)
     return sorted(p for p in paths if p.is_file())
 
@@ -176,8 +194,11 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
         pages = read_pages(settings, allow_none=True)
         specs = read_specs(settings, pages)
     except WebhookContractsError as exc:
-        yield _finding("fixture_violation", f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}",
-                       _file_of(settings, exc))
+        yield _finding(
+            "fixture_violation",
+            f"cannot load contracts, doc pages or the provider's OpenAPI: {exc}",
+            _file_of(settings, exc),
+        )
         return
     # A revision edited by hand is to be restored (the index check says so), not met by the fixtures.
     edited = {rev for rev, _ in iter_edited_revisions(registry)}
@@ -215,8 +236,16 @@ def check_fixtures(settings: Settings, options: CheckOptions) -> Iterator[Findin
     for path in _fixture_paths(settings):
         rel = settings.rel(path)
         try:
-            samples.append((rel, parse_json(read_file(path, limit=settings.max_payload_bytes, source=rel,
-                                                    limit_name="max-payload-bytes"), rel), None))
+            samples.append(
+                (
+                    rel,
+                    parse_json(
+                        read_file(path, limit=settings.max_payload_bytes, source=rel, limit_name="max-payload-bytes"),
+                        rel,
+                    ),
+                    None,
+                )
+            )
         except WebhookContractsError as exc:
             yield _finding("fixture_violation", str(exc), rel)
     for rel, value, _ in samples:
@@ -238,8 +267,12 @@ def _violations(result: ValidationResult, file: str, edited: set[Revision]) -> I
         place = f"{found.path}: " if found.path else ""
         fix = " (fix the fixture, or the doc page and `webhook-contracts regen`)" if found.path else ""
         yield replace(
-            found, kind="fixture_violation", severity=Severity.ERROR, location=Location(file),
-            message=f"{result.source}: {place}{found.message}{fix}", extra={**found.extra, "validate": found.kind},
+            found,
+            kind="fixture_violation",
+            severity=Severity.ERROR,
+            location=Location(file),
+            message=f"{result.source}: {place}{found.message}{fix}",
+            extra={**found.extra, "validate": found.kind},
         )
 
 
@@ -262,8 +295,9 @@ def _git_file(settings: Settings, base: str, rel: str) -> bytes | None:
     if size is None:
         return None
     if int(size) > settings.max_file_bytes:
-        raise InputError(f"{rel} at {base[:12]}", f"larger than max-file-bytes ({settings.max_file_bytes} bytes); "
-                         "not read")
+        raise InputError(
+            f"{rel} at {base[:12]}", f"larger than max-file-bytes ({settings.max_file_bytes} bytes); not read"
+        )
     return _git_bytes(settings, "show", f"{base}:{rel}")
 
 
@@ -326,8 +360,9 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
         event, revision = parts[-2], name[1:-5]
         if status == "M":
             # A CHANGELOG entry does not mend an edited revision; restoring it does.
-            yield _finding("published_revision_edited", _restore_message(rel, _edit(settings, base, rel), base),
-                           rel, event=event)
+            yield _finding(
+                "published_revision_edited", _restore_message(rel, _edit(settings, base, rel), base), rel, event=event
+            )
             continue
         mentioned = any(mentions(text, event, revision) for text in added_lines)
         if not mentioned:
@@ -335,7 +370,8 @@ def check_changelog(settings: Settings, options: CheckOptions) -> Iterator[Findi
                 "changelog",
                 f"{rel} changed since {base[:12]} but {settings.changelog} has no new entry for "
                 f"`{event}` revision {revision}",
-                settings.changelog, event=event,
+                settings.changelog,
+                event=event,
             )
 
 
@@ -380,8 +416,11 @@ def check_drift(settings: Settings, options: CheckOptions) -> Iterator[Finding]:
     if unparseable.get("count", 0):
         first = (unparseable.get("lines") or [{}])[0]
         yield replace(
-            _finding("drift", f"{unparseable['count']} line(s) of the logs could not be read (see `drift`)",
-                     severity=Severity.WARNING),
+            _finding(
+                "drift",
+                f"{unparseable['count']} line(s) of the logs could not be read (see `drift`)",
+                severity=Severity.WARNING,
+            ),
             location=Location(first["file"], first.get("line")) if first.get("file") else None,
         )
     yield from unaccepted(report).findings

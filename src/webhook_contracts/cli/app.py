@@ -38,8 +38,14 @@ class _Main(click.Group):
     help="Project folder. Default: the nearest folder above the working one with a "
     "[tool.webhook-contracts] table or webhook-contracts.toml, else the working folder.",
 )
-@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, _, on: _version(ctx, on), help="Show the version and the drift engine, and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, _, on: _version(ctx, on),
+    help="Show the version and the drift engine, and exit.",
+)
 def main(root: Path | None) -> None:
     """Keep webhook consumers honest: contracts from doc pages, validation and drift."""
 

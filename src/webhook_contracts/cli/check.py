@@ -24,8 +24,13 @@ class CheckArgs:
 
 
 def parse(
-    settings: Settings, *, base: str | None = None, logs: tuple[str, ...] = (), payload_field: str | None = None,
-    skip: tuple[str, ...] = (), output: ReportOptions,
+    settings: Settings,
+    *,
+    base: str | None = None,
+    logs: tuple[str, ...] = (),
+    payload_field: str | None = None,
+    skip: tuple[str, ...] = (),
+    output: ReportOptions,
 ) -> CheckArgs:
     options = CheckOptions(base=base, skip=frozenset(skip), logs=logs, payload_field=payload_field)
     return CheckArgs(settings, options, output.configured(settings))
@@ -36,17 +41,28 @@ def execute(args: CheckArgs) -> Report:
 
 
 @click.command()
-@click.option("--base", metavar="REF",
-              help="Git revision the contract changes are measured from (default: the merge base with main).")
-@click.option("--logs", multiple=True, metavar="PATH",
-              help="Also run drift on these captured payloads (files, folders, .gz; repeatable).")
+@click.option(
+    "--base",
+    metavar="REF",
+    help="Git revision the contract changes are measured from (default: the merge base with main).",
+)
+@click.option(
+    "--logs",
+    multiple=True,
+    metavar="PATH",
+    help="Also run drift on these captured payloads (files, folders, .gz; repeatable).",
+)
 @click.option("--payload-field", metavar="FIELD", help="With --logs: records carry the payload under FIELD.")
 @click.option("--skip", type=click.Choice(sorted(CHECKS)), multiple=True, help="Leave out a check (repeatable).")
 @report_options
 @click.pass_context
 @handle_errors
 def check(
-    ctx: click.Context, base: str | None, logs: tuple[str, ...], payload_field: str | None, skip: tuple[str, ...],
+    ctx: click.Context,
+    base: str | None,
+    logs: tuple[str, ...],
+    payload_field: str | None,
+    skip: tuple[str, ...],
     output: ReportOptions,
 ) -> None:
     """Run every consistency check and report all failures at once.

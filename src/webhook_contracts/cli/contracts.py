@@ -47,15 +47,14 @@ def execute_extract(args: ExtractArgs) -> DocPage:
 @click.command()
 @click.argument("page", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--api-version", help="API version of the page (default: its vYYYY-MM-DD folder, or what it says).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output format.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Output format."
+)
 @click.option("--examples", is_flag=True, help="Also print the example payloads.")
 @quiet_option
 @click.pass_context
 @handle_errors
-def extract(
-    ctx: click.Context, page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool
-) -> None:
+def extract(ctx: click.Context, page: Path, api_version: str | None, fmt: str, examples: bool, quiet: bool) -> None:
     """Show what is read from a saved doc PAGE: event, version, examples, fields.
 
     With -q nothing is printed: the exit code says whether the page reads.
@@ -91,14 +90,20 @@ def _show_regen(plan: RegenPlan, args: RegenArgs) -> int:
         click.echo(f"warning: {warning}", err=True)
     for version, notes in sorted(plan.disagreements.items()) if args.verbose and not args.quiet else ():
         if notes:
-            click.echo(f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
-                       "its schemas or other examples; the contracts accept what is sent:", err=True)
+            click.echo(
+                f"note: {version}: {len(notes)} disagreement(s) between the provider's examples and "
+                "its schemas or other examples; the contracts accept what is sent:",
+                err=True,
+            )
             for note in notes:
                 click.echo(f"  {note}", err=True)
     if args.check:
         if plan.stale:
-            click.echo(f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)" if args.quiet
-                       else "stale (run `webhook-contracts regen`):")
+            click.echo(
+                f"{len(plan.stale)} file(s) stale (run `webhook-contracts regen`)"
+                if args.quiet
+                else "stale (run `webhook-contracts regen`):"
+            )
             for path in () if args.quiet else plan.stale:
                 click.echo(f"  {path}")
             return ExitCode.FINDINGS
@@ -113,8 +118,12 @@ def _show_regen(plan: RegenPlan, args: RegenArgs) -> int:
 
 @click.command("regen")
 @click.option("--check", is_flag=True, help="Change nothing; exit 1 listing what is stale.")
-@click.option("-v", "--verbose", is_flag=True,
-              help="Also count and list the disagreements between the provider's examples and its schemas.")
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="Also count and list the disagreements between the provider's examples and its schemas.",
+)
 @quiet_option
 @click.pass_context
 @handle_errors
@@ -154,18 +163,34 @@ def execute_reconcile(args: ReconcileArgs) -> tuple[Reconciled, View]:
 
 
 @click.command("reconcile")
-@click.option("--event", help="Only this event (its own fields and the shared definitions it uses).",
-              shell_complete=complete_events)
-@click.option("--api-version", help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).",
-              shell_complete=complete_api_versions)
+@click.option(
+    "--event",
+    help="Only this event (its own fields and the shared definitions it uses).",
+    shell_complete=complete_events,
+)
+@click.option(
+    "--api-version",
+    help="API version vYYYY-MM-DD (default: the newest with an OpenAPI document).",
+    shell_complete=complete_api_versions,
+)
 @click.option("--disagreements-only", is_flag=True, help="Only the rows where the sources disagree.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text",
-              show_default=True, help="Output format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
 @quiet_option
 @click.pass_context
 @handle_errors
 def reconcile_cmd(
-    ctx: click.Context, event: str | None, api_version: str | None, disagreements_only: bool, fmt: str,
+    ctx: click.Context,
+    event: str | None,
+    api_version: str | None,
+    disagreements_only: bool,
+    fmt: str,
     quiet: bool,
 ) -> None:
     """Show, per event and field, what the doc page, the OpenAPI and the contract say.
@@ -181,5 +206,7 @@ def reconcile_cmd(
     result, view = execute_reconcile(args)
     if args.quiet and args.fmt == "text":
         write_and_exit(lambda out: out.write(visible(headline(view)) + "\n"), ExitCode.OK)
-    write_and_exit(lambda out: RENDERERS[args.fmt](result, out, event=args.event,
-                                                   disagreements_only=args.disagreements_only), ExitCode.OK)
+    write_and_exit(
+        lambda out: RENDERERS[args.fmt](result, out, event=args.event, disagreements_only=args.disagreements_only),
+        ExitCode.OK,
+    )

@@ -30,7 +30,11 @@ class DiffArgs:
 
 
 def parse_diff(
-    settings: Settings, old: str, new: str, *, schemas_dir: Path | None = None,
+    settings: Settings,
+    old: str,
+    new: str,
+    *,
+    schemas_dir: Path | None = None,
     output: ReportOptions,
 ) -> DiffArgs:
     return DiffArgs(settings, old, new, contracts_folder(settings, schemas_dir), output.configured(settings))
@@ -50,8 +54,12 @@ def execute_diff(args: DiffArgs) -> Report:
 @click.command()
 @click.argument("old", shell_complete=complete_references)
 @click.argument("new", shell_complete=complete_references)
-@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Schemas folder for references (default: the project's, else the bundled ones).")
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Schemas folder for references (default: the project's, else the bundled ones).",
+)
 @report_options
 @click.pass_context
 @handle_errors
@@ -83,13 +91,25 @@ class CompareArgs:
 
 
 def parse_compare(
-    settings: Settings, a: str, b: str, *, show_values: bool = False, output: ReportOptions,
+    settings: Settings,
+    a: str,
+    b: str,
+    *,
+    show_values: bool = False,
+    output: ReportOptions,
 ) -> CompareArgs:
     """What `compare` runs; a usage error when both payloads would come from stdin."""
     if a == b == "-":
         raise click.UsageError("only one of A and B can be read from stdin")
-    return CompareArgs(a, b, show_values or settings.show_values, settings.max_payload_bytes,
-                       settings.max_errors_per_payload, output.configured(settings), settings.provider)
+    return CompareArgs(
+        a,
+        b,
+        show_values or settings.show_values,
+        settings.max_payload_bytes,
+        settings.max_errors_per_payload,
+        output.configured(settings),
+        settings.provider,
+    )
 
 
 def execute_compare(args: CompareArgs) -> Report:
@@ -101,15 +121,21 @@ def execute_compare(args: CompareArgs) -> Report:
         data, source = read_input(name, args.max_payload_bytes)
         values.append((parse_json(data, source), source))
     (first, source_a), (second, source_b) = values
-    return compare_payloads(first, second, source_a=source_a, source_b=source_b, show_values=args.show_values,
-                            max_errors=args.max_errors, provider=args.provider)
+    return compare_payloads(
+        first,
+        second,
+        source_a=source_a,
+        source_b=source_b,
+        show_values=args.show_values,
+        max_errors=args.max_errors,
+        provider=args.provider,
+    )
 
 
 @click.command()
 @click.argument("a")
 @click.argument("b")
-@click.option("--show-values", is_flag=True,
-              help="Show differing values (they may hold personal data).")
+@click.option("--show-values", is_flag=True, help="Show differing values (they may hold personal data).")
 @report_options
 @click.pass_context
 @handle_errors

@@ -36,10 +36,20 @@ class DriftArgs:
 
 
 def parse(
-    settings: Settings, files: tuple[str, ...], *, event: str | None = None, api_version: str | None = None,
-    payload_field: str | None = None, schemas_dir: Path | None = None, baseline: Path | None = None,
-    write_baseline: Path | None = None, show_values: bool = False, progress: bool | None = None, jobs: int = 1,
-    dask: str | None = None, output: ReportOptions,
+    settings: Settings,
+    files: tuple[str, ...],
+    *,
+    event: str | None = None,
+    api_version: str | None = None,
+    payload_field: str | None = None,
+    schemas_dir: Path | None = None,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
+    show_values: bool = False,
+    progress: bool | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    output: ReportOptions,
 ) -> DriftArgs:
     """The run the command line asks for; `--jobs` is held to the CPUs available."""
     if dask is not None and jobs > 1:
@@ -52,8 +62,16 @@ def parse(
         notes = (f"--jobs {jobs} is more than the {cpus} CPU(s) available; using {cpus}",)
         jobs = cpus
     request = drift_request(
-        settings, files, schemas=contracts_folder(settings, schemas_dir), event=event, api_version=api_version,
-        show_values=show_values, payload_field=payload_field, jobs=jobs, dask=dask, baseline=baseline,
+        settings,
+        files,
+        schemas=contracts_folder(settings, schemas_dir),
+        event=event,
+        api_version=api_version,
+        show_values=show_values,
+        payload_field=payload_field,
+        jobs=jobs,
+        dask=dask,
+        baseline=baseline,
         write_baseline=write_baseline,
     )
     return DriftArgs(request, output.configured(settings), progress, notes)
@@ -71,34 +89,77 @@ def execute(args: DriftArgs) -> Report:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True)
-@click.option("--event", help="Event type of every payload (default: envelope `type`, else detected by shape).",
-              shell_complete=complete_events)
-@click.option("--api-version", help="Pin the contracts' API version (default: the newest for each event).",
-              shell_complete=complete_api_versions)
-@click.option("--payload-field", metavar="FIELD",
-              help="Records carry the payload under FIELD (an object or a JSON string); dotted paths work.")
-@click.option("--schemas", "schemas_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Schemas folder (default: the project's, else the contracts bundled with the package).")
-@click.option("--baseline", "baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Accept the drift recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=Path),
-              help="Record the current drift as accepted in this file.")
+@click.option(
+    "--event",
+    help="Event type of every payload (default: envelope `type`, else detected by shape).",
+    shell_complete=complete_events,
+)
+@click.option(
+    "--api-version",
+    help="Pin the contracts' API version (default: the newest for each event).",
+    shell_complete=complete_api_versions,
+)
+@click.option(
+    "--payload-field",
+    metavar="FIELD",
+    help="Records carry the payload under FIELD (an object or a JSON string); dotted paths work.",
+)
+@click.option(
+    "--schemas",
+    "schemas_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Schemas folder (default: the project's, else the contracts bundled with the package).",
+)
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Accept the drift recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Record the current drift as accepted in this file.",
+)
 @click.option("--show-values", is_flag=True, help="Include example values (they may hold personal data).")
-@click.option("--progress/--no-progress", default=None,
-              help="Progress on stderr (default: on a terminal, once reading takes a second, not with -q).")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
-              "ranges (stdin and pipes are read by one).")
-@click.option("--dask", "dask_address", metavar="ADDRESS",
-              help="Scan on a Dask cluster: local or local:N (N worker processes here), or a scheduler's "
-              "tcp://HOST:PORT. Needs the dask extra.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress on stderr (default: on a terminal, once reading takes a second, not with -q).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes to scan with, at most the CPUs available: large plain files are split by byte "
+    "ranges (stdin and pipes are read by one).",
+)
+@click.option(
+    "--dask",
+    "dask_address",
+    metavar="ADDRESS",
+    help="Scan on a Dask cluster: local or local:N (N worker processes here), or a scheduler's "
+    "tcp://HOST:PORT. Needs the dask extra.",
+)
 @report_options
 @click.pass_context
 @handle_errors
 def drift(
-    ctx: click.Context, files: tuple[str, ...], event: str | None, api_version: str | None,
-    payload_field: str | None, schemas_dir: Path | None, baseline: Path | None, write_baseline: Path | None,
-    show_values: bool, progress: bool | None, jobs: int, dask_address: str | None, output: ReportOptions,
+    ctx: click.Context,
+    files: tuple[str, ...],
+    event: str | None,
+    api_version: str | None,
+    payload_field: str | None,
+    schemas_dir: Path | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    show_values: bool,
+    progress: bool | None,
+    jobs: int,
+    dask_address: str | None,
+    output: ReportOptions,
 ) -> None:
     """Compare captured payloads in FILES with their contracts and group the drift.
 
@@ -110,9 +171,19 @@ def drift(
     from ..drift.baseline import unaccepted
 
     args = parse(
-        settings_of(ctx), files, event=event, api_version=api_version, payload_field=payload_field,
-        schemas_dir=schemas_dir, baseline=baseline, write_baseline=write_baseline, show_values=show_values,
-        progress=progress, jobs=jobs, dask=dask_address, output=output,
+        settings_of(ctx),
+        files,
+        event=event,
+        api_version=api_version,
+        payload_field=payload_field,
+        schemas_dir=schemas_dir,
+        baseline=baseline,
+        write_baseline=write_baseline,
+        show_values=show_values,
+        progress=progress,
+        jobs=jobs,
+        dask=dask_address,
+        output=output,
     )
     for note in args.notes:
         click.echo(f"note: {note}", err=True)

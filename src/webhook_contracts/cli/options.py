@@ -70,30 +70,49 @@ def report_options(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(
-        *args: Any, fmt: str, fail_on: str | None, reports: tuple[str, ...], verbose: bool, quiet: bool, color: str,
+        *args: Any,
+        fmt: str,
+        fail_on: str | None,
+        reports: tuple[str, ...],
+        verbose: bool,
+        quiet: bool,
+        color: str,
         **kwargs: Any,
     ) -> Any:
         output = ReportOptions(fmt, fail_on, parse_report_targets(reports), verbose, quiet, color)
         return func(*args, output=output, **kwargs)
 
     decorated: Any = click.option(
-        "--color", type=click.Choice(COLOR_CHOICES), default="auto", show_default=True,
+        "--color",
+        type=click.Choice(COLOR_CHOICES),
+        default="auto",
+        show_default=True,
         help="Colour in the text report: on a terminal unless NO_COLOR is set (auto), always or never.",
     )(wrapper)
     decorated = quiet_option(decorated)
     decorated = click.option(
-        "-v", "--verbose", is_flag=True,
+        "-v",
+        "--verbose",
+        is_flag=True,
         help="Text report: every message, where each finding was first and last seen, every listed line.",
     )(decorated)
     decorated = click.option(
-        "--report", "reports", multiple=True, metavar="FORMAT:PATH",
+        "--report",
+        "reports",
+        multiple=True,
+        metavar="FORMAT:PATH",
         help="Also write the report in FORMAT to PATH (repeatable), e.g. sarif:drift.sarif.",
     )(decorated)
     decorated = click.option(
-        "--fail-on", type=click.Choice(FAIL_ON),
+        "--fail-on",
+        type=click.Choice(FAIL_ON),
         help="Lowest severity that makes the exit code 1 (default: config `fail-on`, else error).",
     )(decorated)
     return click.option(  # type: ignore[no-any-return]
-        "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(sorted(REPORTERS)),
+        default="text",
+        show_default=True,
         help="Report format.",
     )(decorated)

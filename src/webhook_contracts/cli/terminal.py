@@ -101,8 +101,14 @@ class DelayedProgress:
     (stdin). :meth:`close` clears the line.
     """
 
-    def __init__(self, stream: TextIO, total: int = 0, *, delay: float = PROGRESS_DELAY,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        total: int = 0,
+        *,
+        delay: float = PROGRESS_DELAY,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.stream, self.total, self.delay, self.clock = stream, total, delay, clock
         self.started = clock()
         self.done = 0

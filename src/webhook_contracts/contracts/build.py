@@ -23,6 +23,7 @@ from .inference import DRAFT, Shape, iter_shape_paths, merge_all, render, shape_
 
 META_KEY = "x-webhook-contracts"
 
+
 @dataclass(frozen=True)
 class Disagreement:
     """Two or more events' examples describe a shared definition differently."""
@@ -69,9 +70,7 @@ class _Definitions:
                 for value in example.values():
                     if isinstance(value, dict) and (kind := provider.object_kind(value)):
                         top[definition_name(kind)].append((page.event, value))
-        self.required = {
-            name: set.intersection(*(set(obj) for _, obj in occ)) for name, occ in top.items()
-        }
+        self.required = {name: set.intersection(*(set(obj) for _, obj in occ)) for name, occ in top.items()}
         self.occurrences = top
         for page in pages:
             for example in page.examples:
@@ -128,8 +127,11 @@ def _event_schema(
     page: DocPage, defs: _Definitions, rendered: dict[str, dict[str, Any]], source: str
 ) -> dict[str, Any]:
     provider = defs.provider
-    body = render(merge_all(shape_of(example, defs.ref_for, 0, provider) for example in page.examples), inline=True,
-                  provider=provider)
+    body = render(
+        merge_all(shape_of(example, defs.ref_for, 0, provider) for example in page.examples),
+        inline=True,
+        provider=provider,
+    )
     properties: dict[str, Any] = body.setdefault("properties", {})
     for doc in page.fields:
         prop = properties.get(doc.name)

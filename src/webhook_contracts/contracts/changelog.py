@@ -93,8 +93,11 @@ def _insert(lines: list[str], section: str, line: str) -> list[str]:
     if at is None:
         rank = SECTIONS.index(section)
         later = next(
-            (i for i in range(start + 1, end)
-             if lines[i].startswith("### ") and lines[i][4:].strip() in SECTIONS[rank + 1 :]),
+            (
+                i
+                for i in range(start + 1, end)
+                if lines[i].startswith("### ") and lines[i][4:].strip() in SECTIONS[rank + 1 :]
+            ),
             None,
         )
         where = later if later is not None else _trim_back(lines, end)

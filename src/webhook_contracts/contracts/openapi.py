@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from ..providers import Provider
 
 
-
 @dataclass(frozen=True)
 class ProviderEvent:
     """One webhook event of the document: its data schema (normalised) and official examples."""
@@ -83,8 +82,9 @@ def read_provider_spec(
     name = source or path.as_posix()
     data = read_file(path, limit=limit, source=name, error=ProviderSpecError)
     document = parse_strict(data, name)
-    return normalise_spec(document, provider=provider, source=name, sha256=hashlib.sha256(data).hexdigest(),
-                          events=events, always=always)
+    return normalise_spec(
+        document, provider=provider, source=name, sha256=hashlib.sha256(data).hexdigest(), events=events, always=always
+    )
 
 
 def normalise_spec(
@@ -109,8 +109,12 @@ def normalise_spec(
     rules = provider.webhooks
     api_version = rules.api_version_of(version)
     if api_version is None or not provider.api_version.fullmatch(api_version):
-        raise ProviderSpecError(source, f"info.version {version!r} names no API version of the {provider.name} "
-                                f"provider ({provider.api_version_form})", where="/info/version")
+        raise ProviderSpecError(
+            source,
+            f"info.version {version!r} names no API version of the {provider.name} "
+            f"provider ({provider.api_version_form})",
+            where="/info/version",
+        )
     hooks = document.get("webhooks")
     if not isinstance(hooks, dict):
         raise ProviderSpecError(source, "the document has no `webhooks` object", where="/webhooks")
@@ -172,16 +176,20 @@ def _enveloped(
     where, schema = _followed(reader, schema, where)
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict) or event_key not in props or data_key not in props:
-        raise reader.error(where, f"the request body is not an envelope: an object with the properties "
-                                  f"{event_key!r} (the event's name) and {data_key!r} (its data)")
+        raise reader.error(
+            where,
+            f"the request body is not an envelope: an object with the properties "
+            f"{event_key!r} (the event's name) and {data_key!r} (its data)",
+        )
     name_at = f"{where}/properties/{escape_pointer(event_key)}"
     name_at, named = _followed(reader, props[event_key], name_at)
     values = named.get("enum") if isinstance(named, dict) else None
     if isinstance(named, dict) and "const" in named:
         values = [named["const"]]
     if not isinstance(values, list) or len(values) != 1 or not isinstance(values[0], str):
-        raise reader.error(name_at, f"the envelope's {event_key!r} must name the event: a `const` string "
-                                    "or an `enum` of one string")
+        raise reader.error(
+            name_at, f"the envelope's {event_key!r} must name the event: a `const` string or an `enum` of one string"
+        )
     event = values[0]
     if not provider.event_name.fullmatch(event):
         raise reader.error(name_at, f"{event!r} is not an event name (lower-case words joined by dots)")

@@ -108,9 +108,11 @@ def load_reconciled(settings: Settings, api_version: str | None = None) -> Recon
     specs = read_specs(settings, pages)
     if api_version is None:
         if not specs:
-            raise ReconcileReportError(f"{settings.rel(settings.docs_dir)}: no provider OpenAPI document found "
-                                       f"(expected <docs>/<provider>/{settings.provider.api_version_form}/"
-                                       "<document>.json)")
+            raise ReconcileReportError(
+                f"{settings.rel(settings.docs_dir)}: no provider OpenAPI document found "
+                f"(expected <docs>/<provider>/{settings.provider.api_version_form}/"
+                "<document>.json)"
+            )
         api_version = max(specs)
     known = sorted(pages.keys() | specs.keys())
     if api_version not in known:
@@ -181,12 +183,14 @@ def _note_owner(pointer: str) -> str | None:
 def headline(view: View) -> str:
     scope = f"event {view.event}" if view.event else f"{len(view.events)} event(s)"
     only = ", rows with disagreements only" if view.disagreements_only else ""
-    return (f"reconcile {view.api_version}: {scope}, {len(view.sections)} owner(s), {view.row_count} row(s), "
-            f"{len(view.issues)} disagreement(s){only}")
+    return (
+        f"reconcile {view.api_version}: {scope}, {len(view.sections)} owner(s), {view.row_count} row(s), "
+        f"{len(view.issues)} disagreement(s){only}"
+    )
 
 
 def _used_by(section: Section) -> str:
-    if section.owner.startswith("event ") and section.used_by == (section.owner[len("event "):],):
+    if section.owner.startswith("event ") and section.used_by == (section.owner[len("event ") :],):
         return ""
     names = section.used_by
     if len(names) > _NAMED:
@@ -208,8 +212,9 @@ def _cells(row: FieldRow) -> dict[str, str]:
 # -- text ------------------------------------------------------------------------------------
 
 
-def render_text(result: Reconciled, stream: TextIO, *, event: str | None = None,
-                disagreements_only: bool = False) -> None:
+def render_text(
+    result: Reconciled, stream: TextIO, *, event: str | None = None, disagreements_only: bool = False
+) -> None:
     """A table per owner, each disagreement under its row, then every disagreement."""
     view = build_view(result, event=event, disagreements_only=disagreements_only)
     stream.write(visible(headline(view)) + "\n")
@@ -245,8 +250,12 @@ def report_dict(view: View) -> dict[str, Any]:
     return {
         "api_version": view.api_version,
         "filter": {"event": view.event, "disagreements_only": view.disagreements_only},
-        "counts": {"events": len(view.events), "owners": len(view.sections), "rows": view.row_count,
-                   "disagreements": len(view.issues)},
+        "counts": {
+            "events": len(view.events),
+            "owners": len(view.sections),
+            "rows": view.row_count,
+            "disagreements": len(view.issues),
+        },
         "events": {name: {"owners": list(owners)} for name, owners in view.events.items()},
         "owners": {s.owner: {"used_by": list(s.used_by)} for s in view.sections},
         "rows": [_row_dict(r) for s in view.sections for r in s.rows],
@@ -255,12 +264,20 @@ def report_dict(view: View) -> dict[str, Any]:
 
 
 def _row_dict(row: FieldRow) -> dict[str, Any]:
-    return {"owner": row.owner, "path": row.path, "page": row.page, "openapi": row.openapi,
-            "decided": row.decided, "sources": list(row.sources), "disagreements": list(row.disagreements)}
+    return {
+        "owner": row.owner,
+        "path": row.path,
+        "page": row.page,
+        "openapi": row.openapi,
+        "decided": row.decided,
+        "sources": list(row.sources),
+        "disagreements": list(row.disagreements),
+    }
 
 
-def render_json(result: Reconciled, stream: TextIO, *, event: str | None = None,
-                disagreements_only: bool = False) -> None:
+def render_json(
+    result: Reconciled, stream: TextIO, *, event: str | None = None, disagreements_only: bool = False
+) -> None:
     view = build_view(result, event=event, disagreements_only=disagreements_only)
     json.dump(report_dict(view), stream, indent=2, sort_keys=True, ensure_ascii=True)
     stream.write("\n")
@@ -271,8 +288,9 @@ def render_json(result: Reconciled, stream: TextIO, *, event: str | None = None,
 _MD_HEADER = "| Path | Page | OpenAPI | Decided | Sources | Disagreements |\n| --- | --- | --- | --- | --- | --- |\n"
 
 
-def render_markdown(result: Reconciled, stream: TextIO, *, event: str | None = None,
-                    disagreements_only: bool = False) -> None:
+def render_markdown(
+    result: Reconciled, stream: TextIO, *, event: str | None = None, disagreements_only: bool = False
+) -> None:
     """A heading and a table per owner, then a table of every disagreement; every cell inert."""
     view = build_view(result, event=event, disagreements_only=disagreements_only)
     stream.write(f"# Reconciliation of {markdown_cell(view.api_version)}\n\n{markdown_cell(headline(view))}\n")
@@ -290,8 +308,9 @@ def render_markdown(result: Reconciled, stream: TextIO, *, event: str | None = N
         return
     stream.write("| Owner | Path | Disagreement |\n| --- | --- | --- |\n")
     for issue in view.issues:
-        stream.write(f"| {markdown_cell(issue.owner)} | {markdown_cell(issue.path or '/')} | "
-                     f"{markdown_cell(issue.detail)} |\n")
+        stream.write(
+            f"| {markdown_cell(issue.owner)} | {markdown_cell(issue.path or '/')} | {markdown_cell(issue.detail)} |\n"
+        )
 
 
 RENDERERS = {"json": render_json, "markdown": render_markdown, "text": render_text}

@@ -94,8 +94,14 @@ def read_specs(settings: Settings, pages: dict[str, list[DocPage]]) -> dict[str,
         version = path.parent.name
         source = settings.rel(path)
         always = [p.event for p in pages.get(version, [])]
-        spec = read_provider_spec(path, provider=settings.provider, source=source, events=settings.events,
-                                  always=always, limit=settings.max_file_bytes)
+        spec = read_provider_spec(
+            path,
+            provider=settings.provider,
+            source=source,
+            events=settings.events,
+            always=always,
+            limit=settings.max_file_bytes,
+        )
         if spec.api_version != version:
             raise ProviderSpecError(
                 source, f"info.version says {spec.api_version}, the folder says {version}", where="/info/version"
@@ -186,8 +192,10 @@ def _nothing_found(settings: Settings) -> str:
     form = settings.provider.api_version_form
     if settings.provider.read_doc_page is None:
         return f"no provider OpenAPI document found (expected <docs>/<provider>/{form}/<document>.json)"
-    return (f"no doc pages or provider OpenAPI documents found "
-            f"(expected <docs>/<provider>/{form}/<page>.txt or <document>.json)")
+    return (
+        f"no doc pages or provider OpenAPI documents found "
+        f"(expected <docs>/<provider>/{form}/<page>.txt or <document>.json)"
+    )
 
 
 def _model_files(

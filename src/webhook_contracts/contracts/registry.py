@@ -211,7 +211,8 @@ def check_local_refs(schema: Any, source: str | Path) -> None:
     for where, keyword, target in iter_refs(schema):
         if not target.startswith("#"):
             raise SchemaFileError(
-                source, f"$ref {target!r} leaves the schema; only local refs (#/...) are allowed",
+                source,
+                f"$ref {target!r} leaves the schema; only local refs (#/...) are allowed",
                 where=f"{where}/{keyword}",
             )
 
@@ -237,8 +238,7 @@ def check_refs_resolve(schema: dict[str, Any], source: str | Path) -> None:
             continue
         else:
             what = "no $anchor has that name"
-        raise UnresolvedRefError(source, f"{keyword} {target!r} does not resolve ({what})",
-                                 where=f"{where}/{keyword}")
+        raise UnresolvedRefError(source, f"{keyword} {target!r} does not resolve ({what})", where=f"{where}/{keyword}")
 
 
 def _resource_of(schema: dict[str, Any], pointer: str) -> Any:
@@ -340,8 +340,10 @@ def edited_revision_message(rel: str, problem: str) -> str:
 
 def check_published(registry: Registry, rel: Callable[[Path], str]) -> None:
     """Refuse to build on published revisions that differ from the index: one line per file."""
-    lines = [edited_revision_message(rel(registry.root / rev.path), problem)
-             for rev, problem in iter_edited_revisions(registry)]
+    lines = [
+        edited_revision_message(rel(registry.root / rev.path), problem)
+        for rev, problem in iter_edited_revisions(registry)
+    ]
     if lines:
         raise PublishedRevisionError("\n".join(lines))
 

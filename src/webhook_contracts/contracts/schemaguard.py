@@ -92,12 +92,16 @@ def safe_validator() -> Any:
     """Draft 2020-12 with patterns matched in linear time and the contracts' rule for numbers."""
     from jsonschema import Draft202012Validator, validators
 
-    types = Draft202012Validator.TYPE_CHECKER.redefine_many({
-        "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
-        "number": lambda _checker, instance: jsonnumbers.is_number(instance),
-    })
+    types = Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {
+            "integer": lambda _checker, instance: jsonnumbers.is_integer(instance),
+            "number": lambda _checker, instance: jsonnumbers.is_number(instance),
+        }
+    )
     return validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
-        Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}, type_checker=types,
+        Draft202012Validator,
+        {"pattern": _pattern, "patternProperties": _pattern_properties},
+        type_checker=types,
     )
 
 
@@ -132,7 +136,7 @@ def bounded_validator(limit: int) -> Any:
         if valid is None:
             yield ValidationError("is not valid under any of the given schemas", context=errors)
             return
-        if any(validator.evolve(schema=other).is_valid(instance) for other in subschemas[valid + 1:]):
+        if any(validator.evolve(schema=other).is_valid(instance) for other in subschemas[valid + 1 :]):
             yield ValidationError("is valid under more than one of the given schemas")
 
     return validators.extend(  # type: ignore[no-untyped-call]  # jsonschema leaves extend untyped
@@ -193,13 +197,16 @@ def check_schema_safety(schema: dict[str, Any], source: str | Path) -> None:
                 compile_pattern(pattern)
             except ValueError as exc:
                 raise SchemaFileError(
-                    source, f"pattern {pattern!r} cannot be matched in bounded time ({exc}); "
-                    "lookaround and backreferences are not supported", where=f"{pointer}/{key}",
+                    source,
+                    f"pattern {pattern!r} cannot be matched in bounded time ({exc}); "
+                    "lookaround and backreferences are not supported",
+                    where=f"{pointer}/{key}",
                 ) from None
     cycle = _find_cycle(nodes)
     if cycle:
         raise SchemaFileError(
-            source, "$ref cycle that never reaches the payload: " + " -> ".join(p or "#" for p in cycle),
+            source,
+            "$ref cycle that never reaches the payload: " + " -> ".join(p or "#" for p in cycle),
             where=cycle[0] or "/",
         )
     flatten_schema(schema, source=str(source))
@@ -221,9 +228,7 @@ def _iter_schema_nodes(schema: dict[str, Any]) -> Iterator[tuple[str, dict[str, 
         pointer, node = stack.pop()
         if isinstance(node, dict):
             yield pointer, node
-            stack.extend(
-                (append_pointer(pointer, k), v) for k, v in node.items() if k not in _DATA_KEYWORDS
-            )
+            stack.extend((append_pointer(pointer, k), v) for k, v in node.items() if k not in _DATA_KEYWORDS)
         elif isinstance(node, list):
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(node))
 
@@ -264,7 +269,7 @@ def _find_cycle(nodes: dict[str, dict[str, Any]]) -> list[str]:
                 state[path.pop()] = 2
                 todo.pop()
             elif state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             elif nxt not in state:
                 state[nxt] = 1
                 path.append(nxt)

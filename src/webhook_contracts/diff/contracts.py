@@ -108,7 +108,10 @@ def _file_contract(path: Path, display: Callable[[Path], str], limit: int) -> Co
 
 
 def resolve_contract(
-    text: str, registry: Registry, *, display: Callable[[Path], str] = Path.as_posix,
+    text: str,
+    registry: Registry,
+    *,
+    display: Callable[[Path], str] = Path.as_posix,
     provider: Provider | None = None,
 ) -> Contract:
     """The contract *text* names (see the module docs; *provider*'s names); *display* turns paths into labels."""
@@ -125,9 +128,7 @@ def resolve_contract(
     if ref.event not in registry.events():
         known = ", ".join(registry.events()) or "none"
         where = display(registry.root)
-        raise ContractReferenceError(
-            text, f"no contract for {ref.event} in {where} (known: {known})"
-        )
+        raise ContractReferenceError(text, f"no contract for {ref.event} in {where} (known: {known})")
     if ref.revision is not None and ref.api_version is not None:
         rev = registry.find(ref.event, ref.api_version, ref.revision)
     else:

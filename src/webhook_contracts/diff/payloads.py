@@ -162,8 +162,14 @@ class _Tally:
 
 
 def compare_payloads(
-    a: Any, b: Any, *, source_a: str = "A", source_b: str = "B", show_values: bool = False,
-    max_errors: int = MAX_ERRORS, provider: Provider | None = None,
+    a: Any,
+    b: Any,
+    *,
+    source_a: str = "A",
+    source_b: str = "B",
+    show_values: bool = False,
+    max_errors: int = MAX_ERRORS,
+    provider: Provider | None = None,
 ) -> Report:
     """The differences between payloads *a* and *b* (bare, or in *provider*'s envelopes), as a report of the
     `compare` command."""
@@ -174,16 +180,28 @@ def compare_payloads(
         tally.add(difference, show_values)
     findings = [
         Finding(
-            kind, SEVERITY[kind], _message(kind, path, expected, observed), event=event, path=path,
-            expected=expected or None, observed=observed or None, location=Location(source_b), count=count,
+            kind,
+            SEVERITY[kind],
+            _message(kind, path, expected, observed),
+            event=event,
+            path=path,
+            expected=expected or None,
+            observed=observed or None,
+            location=Location(source_b),
+            count=count,
             extra={"paths": paths} if "*" in path else {},
         )
         for (kind, path, expected, observed), (count, paths) in tally.groups.items()
     ]
     findings += [
         Finding(
-            kind, SEVERITY[kind], f"{count} more difference(s) of this kind at other paths, only counted "
-            f"(max-errors-per-payload {max_errors})", event=event, location=Location(source_b), count=count,
+            kind,
+            SEVERITY[kind],
+            f"{count} more difference(s) of this kind at other paths, only counted "
+            f"(max-errors-per-payload {max_errors})",
+            event=event,
+            location=Location(source_b),
+            count=count,
             extra={UNGROUPED: True},
         )
         for kind, count in sorted(tally.beyond.items())

@@ -87,8 +87,9 @@ class SchemaChange:
         if self.kind == "required":
             return f"{where} became required" if self.new == "true" else f"{where} became optional"
         if self.kind == "documented":
-            return (f"{where} is now in every example" if self.new == "true"
-                    else f"{where} is no longer in every example")
+            return (
+                f"{where} is now in every example" if self.new == "true" else f"{where} is no longer in every example"
+            )
         if self.kind == "enum":
             return f"values of {where}: {self.old or 'any'} → {self.new or 'any'}"
         return f"{self.kind} of {where}: {self.old or 'none'} → {self.new or 'none'}"
@@ -131,8 +132,10 @@ def flatten_schema(schema: dict[str, Any], *, source: str = "<schema>") -> dict[
         flat[path] = spec
         if len(flat) > MAX_POSITIONS:
             raise SchemaFileError(
-                source, f"the contract expands to more than {MAX_POSITIONS} field positions "
-                "(shared definitions referenced over and over)", where=path if len(path) <= 80 else path[:79] + "…",
+                source,
+                f"the contract expands to more than {MAX_POSITIONS} field positions "
+                "(shared definitions referenced over and over)",
+                where=path if len(path) <= 80 else path[:79] + "…",
             )
     return flat
 

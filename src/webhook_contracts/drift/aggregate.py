@@ -113,8 +113,13 @@ class DriftAggregator:
                     continue
                 first = move(theirs.first)
                 self._groups[key] = _Group(
-                    theirs.finding, theirs.count, first, move(theirs.last), [move(w) for w in theirs.examples],
-                    theirs.values, theirs.untracked,
+                    theirs.finding,
+                    theirs.count,
+                    first,
+                    move(theirs.last),
+                    [move(w) for w in theirs.examples],
+                    theirs.values,
+                    theirs.untracked,
                     theirs.unlisted,
                 )
                 continue
@@ -125,7 +130,7 @@ class DriftAggregator:
             group.unlisted += theirs.unlisted
             group.last = move(theirs.last)
             room = self.max_examples - len(group.examples)
-            group.examples.extend(move(w) for w in theirs.examples[:max(room, 0)])
+            group.examples.extend(move(w) for w in theirs.examples[: max(room, 0)])
 
     def __len__(self) -> int:
         return len(self._groups)

@@ -30,8 +30,12 @@ def baseline_document(findings: Iterable[Finding], command: str = "drift") -> di
     """The baseline that accepts every finding in *findings*."""
     entries = {
         f.fingerprint: {
-            "kind": f.kind, "event": f.event, "api_version": f.api_version,
-            "path": f.path, "expected": f.expected, "observed": f.observed,
+            "kind": f.kind,
+            "event": f.event,
+            "api_version": f.api_version,
+            "path": f.path,
+            "expected": f.expected,
+            "observed": f.observed,
         }
         for f in findings
         if not f.extra.get(UNGROUPED)
@@ -62,12 +66,12 @@ def load_baseline(path: Path, limit: int = MAX_BASELINE_BYTES) -> frozenset[str]
     return frozenset(prints)
 
 
-
 def apply_baseline(report: Report, fingerprints: frozenset[str], source: str | None = None) -> Report:
     """*report* with the findings in the baseline marked ``baselined``; *source* names the baseline file."""
     findings = tuple(
         dataclasses.replace(f, extra={**f.extra, "baselined": True})
-        if f.fingerprint in fingerprints and not f.extra.get(UNGROUPED) else f
+        if f.fingerprint in fingerprints and not f.extra.get(UNGROUPED)
+        else f
         for f in report.findings
     )
     summary = {**report.summary, "baselined": sum(1 for f in findings if f.extra.get("baselined"))}

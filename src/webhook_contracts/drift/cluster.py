@@ -45,9 +45,16 @@ _INSTALL = "pip install 'webhook-contracts[dask]'"
 
 
 def scan_cluster(
-    inputs: Sequence[Source], registry: Registry, options: DriftOptions | None = None, *, address: str,
-    payload_field: str | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
-    partition_bytes: int = PARTITION_BYTES, progress: Progress | None = None,
+    inputs: Sequence[Source],
+    registry: Registry,
+    options: DriftOptions | None = None,
+    *,
+    address: str,
+    payload_field: str | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
+    partition_bytes: int = PARTITION_BYTES,
+    progress: Progress | None = None,
 ) -> Report:
     """Scan *inputs* for drift on the Dask cluster at *address* (`local`, `local:N`, `tcp://HOST:PORT`)."""
     streams = [source.label for source in inputs if isinstance(source, StreamSource)]
@@ -64,8 +71,9 @@ def scan_cluster(
         # scheduler computes it again (scattered data would be lost, and the partitions with it).
         template = client.submit(_template, scanner.detach(), key=f"drift-{run}-template", pure=False)
         futures = [
-            client.submit(scan_partition, run, template, reading, task, key=f"drift-{run}-{index}",
-                          retries=RETRIES, pure=False)
+            client.submit(
+                scan_partition, run, template, reading, task, key=f"drift-{run}-{index}", retries=RETRIES, pure=False
+            )
             for index, task in enumerate(tasks)
         ]
         order = {future.key: index for index, future in enumerate(futures)}
@@ -147,7 +155,11 @@ def connect(address: str) -> Iterator[Any]:
         workers = _local_workers(address)
         with (
             LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
                 silence_logs=logging.ERROR,
             ) as cluster,
             Client(cluster) as client,  # type: ignore[no-untyped-call]

@@ -100,8 +100,11 @@ class ArrayItems:
                 if after == b"]":
                     break
                 if after != b",":
-                    yield self.index + 1, "truncated JSON" if not after else (
-                        f"not valid JSON (expected ',' or ']' after item {self.index})"
+                    yield (
+                        self.index + 1,
+                        "truncated JSON"
+                        if not after
+                        else (f"not valid JSON (expected ',' or ']' after item {self.index})"),
                     )
                     return
                 self._skip_space()

@@ -103,8 +103,13 @@ class _Compiler:
             required = child.spec is not None and (child.spec.required or child.spec.documented)
             fields.append((name, kind) if required else (name, kind, None))
         return msgspec.defstruct(
-            f"Gate{next(self._names)}", fields, kw_only=True, forbid_unknown_fields=True, gc=False,
-            rename=rename, **config,
+            f"Gate{next(self._names)}",
+            fields,
+            kw_only=True,
+            forbid_unknown_fields=True,
+            gc=False,
+            rename=rename,
+            **config,
         )
 
     def checker(self, node: Node, root: type[msgspec.Struct]) -> Callable[[Any], bool]:
@@ -174,7 +179,13 @@ class _Compiler:
         return struct
 
     def _emit_object(
-        self, node: Node, struct: type[msgspec.Struct], var: str, lines: list[str], indent: int, level: int,
+        self,
+        node: Node,
+        struct: type[msgspec.Struct],
+        var: str,
+        lines: list[str],
+        indent: int,
+        level: int,
     ) -> None:
         """Code checking the fields of *var*, a decoded *struct* of *node* (*level* deep)."""
         pad = "    " * indent
@@ -189,7 +200,15 @@ class _Compiler:
                 lines.extend(body)
 
     def _emit_value(
-        self, node: Node, var: str, lines: list[str], indent: int, level: int, *, single: bool, strings: bool,
+        self,
+        node: Node,
+        var: str,
+        lines: list[str],
+        indent: int,
+        level: int,
+        *,
+        single: bool,
+        strings: bool,
     ) -> None:
         """Code checking the value *var* of *node*: its string tests (when msgspec leaves them to us,
         *strings*) and everything below it. *single*: the value can only have one type."""
@@ -215,8 +234,15 @@ class _Compiler:
         ):
             if kind in kinds and item is not None and item.spec is not None:
                 body = []
-                self._emit_value(item, f"v{level}", body, indent + 1 + (not single), level + 1,
-                                 single=len(item.spec.types or SCHEMA_ORDER) == 1, strings=False)
+                self._emit_value(
+                    item,
+                    f"v{level}",
+                    body,
+                    indent + 1 + (not single),
+                    level + 1,
+                    single=len(item.spec.types or SCHEMA_ORDER) == 1,
+                    strings=False,
+                )
                 below.append((f"{var}.__class__ is {cls}", loop, body))
         for guard, loop, body in below:
             if not body:
@@ -326,9 +352,15 @@ class DriftGate:
     """
 
     def __init__(
-        self, contract_of: Callable[[str], CompiledContract], *, events: Iterable[str],
-        shapes: Mapping[str, dict[str, Any]], event: str | None = None, threshold: float = 0.6,
-        payload_field: str | None = None, envelope_keys: Iterable[str] | None = None,
+        self,
+        contract_of: Callable[[str], CompiledContract],
+        *,
+        events: Iterable[str],
+        shapes: Mapping[str, dict[str, Any]],
+        event: str | None = None,
+        threshold: float = 0.6,
+        payload_field: str | None = None,
+        envelope_keys: Iterable[str] | None = None,
     ) -> None:
         self.event = event
         self._contract_of = contract_of
@@ -343,8 +375,12 @@ class DriftGate:
         self._rest = tuple(sorted(set(envelope_keys or ()) - {"type", "data"}))
         #: The attribute of a decoded envelope that holds its `source`.
         self._source = f"e{self._rest.index('source')}" if "source" in self._rest else ""
-        self._envelopes = envelope_keys is not None and bool(self._source) and "event" in self._rest \
+        self._envelopes = (
+            envelope_keys is not None
+            and bool(self._source)
+            and "event" in self._rest
             and not hidden & {"type", "data", *self._rest}
+        )
         self._envelope: msgspec.json.Decoder[Any] | None = None
         #: Events whose envelopes the decoder knows (rebuilt when the gate meets another).
         self._in_union: set[str] = set()
@@ -420,9 +456,12 @@ class DriftGate:
         rest = [(f"e{i}", Any, None) for i, key in enumerate(self._rest) if key not in ("source", "event")]
         rename = {f"e{i}": key for i, key in enumerate(self._rest) if key not in ("source", "event")}
         kind = msgspec.defstruct(
-            "Distribution", [("type", str), ("data", msgspec.Raw), ("source", dict[str, Any]),
-                             ("event", dict[str, Any]), *rest],
-            kw_only=True, forbid_unknown_fields=True, gc=False, rename=rename,
+            "Distribution",
+            [("type", str), ("data", msgspec.Raw), ("source", dict[str, Any]), ("event", dict[str, Any]), *rest],
+            kw_only=True,
+            forbid_unknown_fields=True,
+            gc=False,
+            rename=rename,
         )
         return msgspec.json.Decoder(kind)
 

@@ -59,7 +59,10 @@ _INFLATE_STEP = 4 * sources.CHUNK
 
 
 def _inflate(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+    source: Source,
+    chunks: queue.Queue[bytes | BaseException | None],
+    stop: threading.Event,
+    progress: Progress | None,
 ) -> None:
     """Thread body: put the inflated chunks of *source* on *chunks*, then None (or the error)."""
     try:
@@ -75,7 +78,10 @@ def _inflate(
 
 
 def _inflate_steps(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, progress: Progress | None,
+    source: Source,
+    chunks: queue.Queue[bytes | BaseException | None],
+    stop: threading.Event,
+    progress: Progress | None,
 ) -> None:
     """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
     emitted = 0
@@ -107,7 +113,10 @@ def _inflate_steps(
 
 
 def _inflate_rest(
-    source: Source, chunks: queue.Queue[bytes | BaseException | None], stop: threading.Event, emitted: int,
+    source: Source,
+    chunks: queue.Queue[bytes | BaseException | None],
+    stop: threading.Event,
+    emitted: int,
 ) -> None:
     """Inflate with the standard reader from byte *emitted* on, so its errors come after all it could read."""
     with source.open() as raw, gzip.GzipFile(fileobj=raw, mode="rb") as stream:
@@ -120,8 +129,9 @@ def _inflate_rest(
             _put(chunks, chunk, stop)
 
 
-def _put(chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None,
-         stop: threading.Event) -> None:
+def _put(
+    chunks: queue.Queue[bytes | BaseException | None], item: bytes | BaseException | None, stop: threading.Event
+) -> None:
     while not stop.is_set():
         try:
             chunks.put(item, timeout=0.1)

@@ -35,7 +35,11 @@ class DriftOptions:
 
 
 def drift_options(
-    settings: Settings, *, event: str | None = None, api_version: str | None = None, show_values: bool = False,
+    settings: Settings,
+    *,
+    event: str | None = None,
+    api_version: str | None = None,
+    show_values: bool = False,
 ) -> DriftOptions:
     """How to scan, from the project settings; what the command line gives wins."""
     return DriftOptions(

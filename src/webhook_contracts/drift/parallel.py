@@ -62,8 +62,13 @@ class Reading:
         return Sniffer(self.max_line, self.sniff_lines)
 
     def records(self, source: Source, progress: Progress | None = None) -> Iterator[Record]:
-        return iter_file_records(source, payload_field=self.payload_field, progress=progress,
-                                 max_line=self.max_line, sniff_lines=self.sniff_lines)
+        return iter_file_records(
+            source,
+            payload_field=self.payload_field,
+            progress=progress,
+            max_line=self.max_line,
+            sniff_lines=self.sniff_lines,
+        )
 
     def sniff(self, source: Source) -> Sniff:
         """How the seekable *source* reads (NDJSON or one document), from its start."""
@@ -87,9 +92,16 @@ class Task:
 
 
 def scan_files(
-    inputs: Sequence[Source | str], registry: Registry, options: DriftOptions | None = None, *,
-    payload_field: str | None = None, jobs: int = 1, stdin: BinaryIO | None = None, progress: Progress | None = None,
-    max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
+    inputs: Sequence[Source | str],
+    registry: Registry,
+    options: DriftOptions | None = None,
+    *,
+    payload_field: str | None = None,
+    jobs: int = 1,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
 ) -> Report:
     """Scan the *inputs* (as :func:`~.sources.build_sources` gives them; a name stands for its source, `-` for
     *stdin*) for drift."""
@@ -132,7 +144,11 @@ def _without_gc() -> Iterator[None]:
 
 
 def plan(
-    inputs: Sequence[Source], reading: Reading, *, parts: int = 1, partition_bytes: int | None = None,
+    inputs: Sequence[Source],
+    reading: Reading,
+    *,
+    parts: int = 1,
+    partition_bytes: int | None = None,
 ) -> list[Task]:
     """The tasks that read *inputs*: a plain NDJSON source cut at line starts into *parts* byte ranges of about
     equal size when it has :data:`MIN_SPLIT` bytes or more (or, with *partition_bytes*, into ranges of about
@@ -191,8 +207,12 @@ def _run(scanner: DriftScanner, gate: DriftGate, task: Task, reading: Reading, p
 
 
 def _scan_lines(
-    scanner: DriftScanner, gate: DriftGate, label: str, regions: Iterable[tuple[int, bytes, int, int]],
-    payload_field: str | None, splitter: LineSplitter | None = None,
+    scanner: DriftScanner,
+    gate: DriftGate,
+    label: str,
+    regions: Iterable[tuple[int, bytes, int, int]],
+    payload_field: str | None,
+    splitter: LineSplitter | None = None,
 ) -> int:
     """Scan the lines of :meth:`LineSplitter.regions`; the number of the last line.
 
@@ -253,7 +273,11 @@ def _scan_lines(
 
 
 def _scan_gzip(
-    scanner: DriftScanner, gate: DriftGate, source: Source, reading: Reading, progress: Progress | None,
+    scanner: DriftScanner,
+    gate: DriftGate,
+    source: Source,
+    reading: Reading,
+    progress: Progress | None,
 ) -> int:
     """A gzip file, inflated by a second thread; a truncated stream ends with an error record."""
     sniffer = reading.sniffer()
@@ -266,8 +290,14 @@ def _scan_gzip(
                     scanner.add(Record(source.label, None, note=sniffed.note))
                 numbered = LineSplitter(reading.max_line, sniffed.lines)
                 regions = numbered.regions(itertools.chain([sniffed.rest], inflated))
-                _scan_lines(scanner, gate, source.label, itertools.chain(_head_regions(sniffed), regions),
-                            reading.payload_field, numbered)
+                _scan_lines(
+                    scanner,
+                    gate,
+                    source.label,
+                    itertools.chain(_head_regions(sniffed), regions),
+                    reading.payload_field,
+                    numbered,
+                )
         except GZIP_ERRORS as exc:
             where = sniffer.lines if numbered is None else numbered.number
             scanner.add(Record(source.label, where + 1, error=f"truncated or corrupt gzip stream ({exc})"))
@@ -304,7 +334,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _run_parallel(
-    scanner: DriftScanner, gate: DriftGate, tasks: list[Task], reading: Reading, jobs: int,
+    scanner: DriftScanner,
+    gate: DriftGate,
+    tasks: list[Task],
+    reading: Reading,
+    jobs: int,
     progress: Progress | None,
 ) -> None:
     fork = "fork" in multiprocessing.get_all_start_methods()
@@ -313,7 +347,9 @@ def _run_parallel(
     context = multiprocessing.get_context("fork" if fork else "spawn")
     others = set(multiprocessing.active_children())
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)), mp_context=context, initializer=_init_worker,
+        max_workers=min(jobs, len(tasks)),
+        mp_context=context,
+        initializer=_init_worker,
         initargs=(os.getpid(), scanner.detach(), gate if fork else None, reading),
     ) as pool:
         try:

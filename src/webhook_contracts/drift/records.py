@@ -64,27 +64,43 @@ class Record:
 
 
 def iter_records(
-    inputs: Iterable[Source | str], *, payload_field: str | None = None, stdin: BinaryIO | None = None,
-    progress: Progress | None = None, max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
+    inputs: Iterable[Source | str],
+    *,
+    payload_field: str | None = None,
+    stdin: BinaryIO | None = None,
+    progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
     """Records of every input in order (a name stands for its source; `-`: *stdin*);
     *progress* gets the bytes of input consumed."""
     for source in as_sources(inputs, stdin):
         yield from iter_file_records(
-            source, payload_field=payload_field, progress=progress, max_line=max_line, sniff_lines=sniff_lines,
+            source,
+            payload_field=payload_field,
+            progress=progress,
+            max_line=max_line,
+            sniff_lines=sniff_lines,
         )
 
 
 def iter_file_records(
-    source: Source | str, *, payload_field: str | None = None, progress: Progress | None = None,
-    max_line: int = MAX_LINE_BYTES, sniff_lines: int = SNIFF_LINES,
+    source: Source | str,
+    *,
+    payload_field: str | None = None,
+    progress: Progress | None = None,
+    max_line: int = MAX_LINE_BYTES,
+    sniff_lines: int = SNIFF_LINES,
 ) -> Iterator[Record]:
     """Records of one input; a truncated gzip stream ends with an error record."""
     (source,) = as_sources([source])
     with source.open() as raw:
         stream = ungzipped(raw)
         yield from _records(
-            source.label, iter_chunks(stream, raw, progress), payload_field, Sniffer(max_line, sniff_lines),
+            source.label,
+            iter_chunks(stream, raw, progress),
+            payload_field,
+            Sniffer(max_line, sniff_lines),
         )
 
 
@@ -129,8 +145,10 @@ def _array_records(label: str, items: ArrayItems, payload_field: str | None) -> 
             yield Record(label, index, error=item.reason)
         else:
             value, error = _parse(item)
-            yield Record(label, index, error=error) if error is not None else _with_field(
-                label, index, value, payload_field
+            yield (
+                Record(label, index, error=error)
+                if error is not None
+                else _with_field(label, index, value, payload_field)
             )
 
 

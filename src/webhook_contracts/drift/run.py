@@ -66,9 +66,18 @@ class DriftRequest:
 
 
 def drift_request(
-    settings: Settings, inputs: tuple[str, ...], *, schemas: Path | None = None, event: str | None = None,
-    api_version: str | None = None, show_values: bool = False, payload_field: str | None = None, jobs: int = 1,
-    dask: str | None = None, baseline: Path | None = None, write_baseline: Path | None = None,
+    settings: Settings,
+    inputs: tuple[str, ...],
+    *,
+    schemas: Path | None = None,
+    event: str | None = None,
+    api_version: str | None = None,
+    show_values: bool = False,
+    payload_field: str | None = None,
+    jobs: int = 1,
+    dask: str | None = None,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
 ) -> DriftRequest:
     """A request from the project settings; what is given here (the command line) wins.
 
@@ -94,7 +103,10 @@ def drift_request(
 
 
 def run_drift(
-    request: DriftRequest, *, stdin: Callable[[], BinaryIO] | None = None, progress: ProgressFactory | None = None,
+    request: DriftRequest,
+    *,
+    stdin: Callable[[], BinaryIO] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> Report:
     """Scan the request's inputs for drift against its contracts, the baseline applied.
 
@@ -111,22 +123,36 @@ def run_drift(
             from .cluster import scan_cluster
 
             report = scan_cluster(
-                inputs, registry, request.options, address=request.dask, payload_field=request.payload_field,
-                max_line=request.max_line, sniff_lines=request.sniff_lines, progress=display,
+                inputs,
+                registry,
+                request.options,
+                address=request.dask,
+                payload_field=request.payload_field,
+                max_line=request.max_line,
+                sniff_lines=request.sniff_lines,
+                progress=display,
             )
         else:
             report = scan_files(
-                inputs, registry, request.options, payload_field=request.payload_field, jobs=request.jobs,
-                max_line=request.max_line, sniff_lines=request.sniff_lines, progress=display,
+                inputs,
+                registry,
+                request.options,
+                payload_field=request.payload_field,
+                jobs=request.jobs,
+                max_line=request.max_line,
+                sniff_lines=request.sniff_lines,
+                progress=display,
             )
     finally:
         if display is not None:
             display.close()
     if request.baseline is not None:
-        report = apply_baseline(report, load_baseline(request.baseline, request.max_baseline_bytes),
-                                request.baseline_name)
+        report = apply_baseline(
+            report, load_baseline(request.baseline, request.max_baseline_bytes), request.baseline_name
+        )
     if request.write_baseline is not None:
         write_baseline(request.write_baseline, report)
-        report = apply_baseline(report, frozenset(f.fingerprint for f in report.findings),
-                                request.write_baseline.as_posix())
+        report = apply_baseline(
+            report, frozenset(f.fingerprint for f in report.findings), request.write_baseline.as_posix()
+        )
     return report

@@ -32,7 +32,12 @@ from .records import Record
 from .walker import CompiledContract, check_payload, compile_contract, count_findings
 
 __all__ = [
-    "MAX_DISTRIBUTIONS", "MAX_LISTED", "MAX_TRACKED_DISTRIBUTIONS", "DriftOptions", "DriftScanner", "scan_records",
+    "MAX_DISTRIBUTIONS",
+    "MAX_LISTED",
+    "MAX_TRACKED_DISTRIBUTIONS",
+    "DriftOptions",
+    "DriftScanner",
+    "scan_records",
 ]
 
 #: Bad lines and unknown payloads listed by location (all are counted).
@@ -41,7 +46,6 @@ MAX_LISTED = 1000
 MAX_DISTRIBUTIONS = 50
 #: Distribution names counted one by one, so the most frequent are known whatever the reading order.
 MAX_TRACKED_DISTRIBUTIONS = 10_000
-
 
 
 @dataclass(frozen=True)
@@ -130,7 +134,10 @@ class DriftScanner:
             return
         contract = target.contract
         findings = check_payload(
-            unwrapped.data, contract, show_values=self.options.show_values, severities=self._severities,
+            unwrapped.data,
+            contract,
+            show_values=self.options.show_values,
+            severities=self._severities,
             max_new_keys=self.options.max_new_keys,
         )
         tally = self._tally(event, target.api_version, contract.revision)
@@ -160,8 +167,12 @@ class DriftScanner:
 
         version = self.options.api_version or self.registry.latest_api_version()
         return DriftGate(
-            contract_of, events=events, shapes=self._shapes_of(version), event=self.options.event,
-            threshold=self.options.threshold, payload_field=payload_field,
+            contract_of,
+            events=events,
+            shapes=self._shapes_of(version),
+            event=self.options.event,
+            threshold=self.options.threshold,
+            payload_field=payload_field,
             envelope_keys=self.options.provider.envelope_keys if self.options.provider.gate_envelopes else None,
         )
 
@@ -235,7 +246,9 @@ class DriftScanner:
         key = (revision.api_version, revision.event, revision.revision)
         if key not in self._compiled:
             self._compiled[key] = compile_contract(
-                self.registry.load(revision), event=revision.event, api_version=revision.api_version,
+                self.registry.load(revision),
+                event=revision.event,
+                api_version=revision.api_version,
                 revision=revision.revision,
             )
         return self._compiled[key]
@@ -258,8 +271,10 @@ class DriftScanner:
             counts[0] += 1
             return
         for rev in target.history:
-            n = found if rev.revision == target.contract.revision else count_findings(
-                data, rev, self.options.max_new_keys
+            n = (
+                found
+                if rev.revision == target.contract.revision
+                else count_findings(data, rev, self.options.max_new_keys)
             )
             counts = tally.revisions.setdefault(rev.revision, [0, 0])
             counts[0] += n == 0
@@ -299,11 +314,14 @@ class DriftScanner:
             self._distribution(name, count)
         self.other_distributions += other.other_distributions
         for mine, theirs, name in (
-            (self.unparseable, other.unparseable, "unparseable_count"), (self.unknown, other.unknown, "unknown_count"),
+            (self.unparseable, other.unparseable, "unparseable_count"),
+            (self.unknown, other.unknown, "unknown_count"),
         ):
             room = MAX_LISTED - len(mine)
-            mine.extend({**item, "line": None if item["line"] is None else item["line"] + lines.get(item["file"], 0)}
-                        for item in theirs[:max(room, 0)])
+            mine.extend(
+                {**item, "line": None if item["line"] is None else item["line"] + lines.get(item["file"], 0)}
+                for item in theirs[: max(room, 0)]
+            )
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for event, tally in other._events.items():
             into = self._tally(event, tally.api_version, tally.checked)

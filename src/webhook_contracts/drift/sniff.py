@@ -52,7 +52,7 @@ class TooLong(bytes):
 def clean_line(line: bytes) -> bytes:
     """*line* without a byte-order mark and surrounding whitespace."""
     if line.startswith(_BOM):
-        line = line[len(_BOM):]
+        line = line[len(_BOM) :]
     return line.strip(b" \t\r\n\f\v")
 
 
@@ -125,8 +125,10 @@ class Sniffer:
             decided = bool(texts) and bool(_decide(texts, final=True))
             if at_limit:
                 kind = "one JSON document" if decided else "NDJSON"
-                note = (f"only the first {self.max_lines} lines were looked at to tell NDJSON from one JSON "
-                        f"document (sniff-lines): read as {kind}")
+                note = (
+                    f"only the first {self.max_lines} lines were looked at to tell NDJSON from one JSON "
+                    f"document (sniff-lines): read as {kind}"
+                )
         if decided and held is not None:
             return Sniff(True, False, head, self.lines, b"".join(held) + self._rest(), note=note)
         if decided:
@@ -135,7 +137,7 @@ class Sniffer:
 
     def _rest(self) -> bytes:
         """The unread bytes of the current chunk, handed over: the sniffer holds no input once it has decided."""
-        rest = self._buf[self._pos:]
+        rest = self._buf[self._pos :]
         self._buf, self._pos = b"", 0
         return rest
 
@@ -160,11 +162,11 @@ class Sniffer:
             chunk = next(chunks, None)
             if chunk is None:
                 if self._pos < len(self._buf):
-                    line, self._pos = self._buf[self._pos:], len(self._buf)
+                    line, self._pos = self._buf[self._pos :], len(self._buf)
                     self.lines += 1
                     yield line
                 return
-            self._buf, self._pos = self._buf[self._pos:] + chunk, 0
+            self._buf, self._pos = self._buf[self._pos :] + chunk, 0
 
     def _skip_line(self, chunks: Iterator[bytes]) -> int:
         """Read past the line that starts at the current position; its size."""

@@ -164,8 +164,17 @@ class UrlSource:
 #: Bytes a URL source fetches per request (its reads ahead).
 _URL_BLOCK = 8 * CHUNK
 #: The extra that installs the client of each store, by URL scheme.
-EXTRAS = {"s3": "s3", "s3a": "s3", "gs": "gcs", "gcs": "gcs", "az": "azure", "abfs": "azure", "abfss": "azure",
-          "http": "http", "https": "http"}
+EXTRAS = {
+    "s3": "s3",
+    "s3a": "s3",
+    "gs": "gcs",
+    "gcs": "gcs",
+    "az": "azure",
+    "abfs": "azure",
+    "abfss": "azure",
+    "http": "http",
+    "https": "http",
+}
 
 
 def is_url(name: str) -> bool:
@@ -203,8 +212,11 @@ def url_sources(url: str) -> list[Source]:
             if not found:
                 raise InputError(url, "no objects match this pattern")
         elif fs.isdir(path):
-            found = {p: info for p, info in fs.find(path, detail=True).items()
-                     if is_log_name(p.rsplit("/", 1)[-1]) and not p.rsplit("/", 1)[-1].startswith(".")}
+            found = {
+                p: info
+                for p, info in fs.find(path, detail=True).items()
+                if is_log_name(p.rsplit("/", 1)[-1]) and not p.rsplit("/", 1)[-1].startswith(".")
+            }
             if not found:
                 raise InputError(url, f"no log objects ({', '.join(LOG_SUFFIXES)}, also .gz) under this prefix")
         else:
@@ -245,7 +257,8 @@ def build_sources(names: Iterable[str], stdin: BinaryIO | None = None) -> list[S
         path = Path(name)
         if path.is_dir():
             found = sorted(
-                p.as_posix() for p in path.rglob("*")
+                p.as_posix()
+                for p in path.rglob("*")
                 if p.is_file() and is_log_name(p.name) and not p.name.startswith(".")
             )
             if not found:

@@ -78,7 +78,7 @@ _MESSAGES = {
     "new_enum_value": "value outside the documented enum ({observed}; expected one of {expected})",
     "missing_documented_field": "field shown in every example is absent (expected {expected})",
     "new_keys_not_listed": "more than {expected} new keys in this object: the rest are counted, not listed "
-                           "(max-new-keys)",
+    "(max-new-keys)",
 }
 #: New keys listed per object position of a payload, by default (config `max-new-keys`).
 MAX_NEW_KEYS = 100
@@ -155,8 +155,11 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
         accepts = frozenset(spec.types) | ({"integer"} if "number" in spec.types else set())
     items = star if is_array else None
     free_form = last in FREE_FORM_KEYS and star is None and not children
-    enum = frozenset(v for v in spec.enum if v is None or isinstance(v, (str, int, float))) \
-        if spec is not None and spec.enum is not None else None
+    enum = (
+        frozenset(v for v in spec.enum if v is None or isinstance(v, (str, int, float)))
+        if spec is not None and spec.enum is not None
+        else None
+    )
     string_checks = spec is not None and bool(spec.format or spec.pattern or spec.const is not None or enum is not None)
     required = frozenset(k for k, c in children.items() if c.spec is not None and c.spec.required)
     documented = frozenset(k for k, c in children.items() if c.spec is not None and c.spec.documented)
@@ -171,7 +174,12 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
         prefix=prefix_from_pattern(spec.pattern) if spec is not None and spec.pattern else None,
         string_checks=string_checks,
         settled=_settled(
-            spec, accepts, string_checks=string_checks, free_form=free_form, has_items=items is not None, enum=enum,
+            spec,
+            accepts,
+            string_checks=string_checks,
+            free_form=free_form,
+            has_items=items is not None,
+            enum=enum,
         ),
         required=required,
         checks_strings=string_checks and (accepts is None or "string" in accepts),
@@ -182,7 +190,12 @@ def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, s
 
 
 def _settled(
-    spec: FieldSpec | None, accepts: frozenset[str] | None, *, string_checks: bool, free_form: bool, has_items: bool,
+    spec: FieldSpec | None,
+    accepts: frozenset[str] | None,
+    *,
+    string_checks: bool,
+    free_form: bool,
+    has_items: bool,
     enum: frozenset[Any] | None = None,
 ) -> frozenset[type]:
     """The Python types for which :func:`_walk` would find nothing at a node (see :attr:`Node.settled`)."""
@@ -206,8 +219,12 @@ def _settled(
 
 
 def check_payload(
-    data: dict[str, Any], contract: CompiledContract, *, show_values: bool = False,
-    severities: Mapping[str, Severity] = DRIFT_SEVERITY, max_new_keys: int = MAX_NEW_KEYS,
+    data: dict[str, Any],
+    contract: CompiledContract,
+    *,
+    show_values: bool = False,
+    severities: Mapping[str, Severity] = DRIFT_SEVERITY,
+    max_new_keys: int = MAX_NEW_KEYS,
 ) -> list[Finding]:
     """Every way *data* (the event data, not the envelope) departs from *contract*.
 
@@ -378,8 +395,14 @@ def _check_string(value: str, node: Node, raw: _Raw) -> None:
     if spec.const is not None and value != spec.const:
         _add(raw, "new_constant", node.path, spec.const, ANOTHER_VALUE, value)
     if node.enum is not None and value not in node.enum:
-        _add(raw, "new_enum_value", node.path, _enum_label(node.enum),
-             value if _VOCABULARY.fullmatch(value) else "other", value)
+        _add(
+            raw,
+            "new_enum_value",
+            node.path,
+            _enum_label(node.enum),
+            value if _VOCABULARY.fullmatch(value) else "other",
+            value,
+        )
 
 
 def _tag_label(value: str, show_values: bool) -> str:

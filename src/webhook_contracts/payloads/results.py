@@ -26,15 +26,24 @@ def result_findings(result: ValidationResult) -> tuple[Finding, ...]:
     place = Location(result.source)
     rev = result.revision
     if rev is None:
-        unknown = Finding("unknown_event", KINDS["unknown_event"].severity, _unknown(result),
-                          event=result.detection.event, location=place)
+        unknown = Finding(
+            "unknown_event",
+            KINDS["unknown_event"].severity,
+            _unknown(result),
+            event=result.detection.event,
+            location=place,
+        )
         return (unknown,)
     if result.stopped_at is None:
         return result.findings
     stopped = Finding(
-        "errors_not_listed", KINDS["errors_not_listed"].severity,
+        "errors_not_listed",
+        KINDS["errors_not_listed"].severity,
         f"stopped after {result.stopped_at} errors (max-errors-per-payload); it has more",
-        event=rev.event, api_version=rev.api_version, revision=rev.revision, location=place,
+        event=rev.event,
+        api_version=rev.api_version,
+        revision=rev.revision,
+        location=place,
         extra={"max_errors_per_payload": result.stopped_at},
     )
     return (*result.findings, stopped)
@@ -66,8 +75,11 @@ def payload_summary(result: ValidationResult) -> dict[str, Any]:
         "api_version": rev.api_version if rev else None,
         "revision": rev.revision if rev else None,
         "detection": {
-            "method": d.method, "confidence": d.confidence, "runner_up": d.runner_up,
-            "ambiguous": list(d.ambiguous), "description": d.describe(),
+            "method": d.method,
+            "confidence": d.confidence,
+            "runner_up": d.runner_up,
+            "ambiguous": list(d.ambiguous),
+            "description": d.describe(),
         },
         "status": _status(result),
         "error_count": result.error_count,

@@ -48,7 +48,15 @@ MAX_EXAMPLES = 3
 KEYWORD_KINDS = {
     keyword: f"schema.{keyword}"
     for keyword in (
-        "type", "required", "enum", "const", "pattern", "format", "additionalProperties", "propertyNames", "anyOf",
+        "type",
+        "required",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "additionalProperties",
+        "propertyNames",
+        "anyOf",
     )
 }
 OTHER_KEYWORD = "schema.other"
@@ -91,7 +99,11 @@ def _refuse(uri: str) -> Any:
 
 
 def make_validator(
-    schema: dict[str, Any], source: str = "<schema>", *, checked: bool = False, max_errors: int = MAX_ERRORS,
+    schema: dict[str, Any],
+    source: str = "<schema>",
+    *,
+    checked: bool = False,
+    max_errors: int = MAX_ERRORS,
 ) -> Draft202012Validator:
     """A validator that checks formats, matches patterns in linear time and never retrieves anything.
 
@@ -103,7 +115,9 @@ def make_validator(
     if not checked:
         check_metaschema(schema, source)
     validator: Draft202012Validator = bounded_validator(max_errors + 1)(
-        schema, format_checker=_FORMAT_CHECKER, registry=RefRegistry(retrieve=_refuse)  # type: ignore[call-arg]  # attrs
+        schema,
+        format_checker=_FORMAT_CHECKER,
+        registry=RefRegistry(retrieve=_refuse),  # type: ignore[call-arg]  # attrs
     )
     return validator
 
@@ -131,7 +145,11 @@ class _Group:
 
 
 def collect_findings(
-    validator: Draft202012Validator, data: Any, *, show_values: bool = False, max_errors: int | None = MAX_ERRORS,
+    validator: Draft202012Validator,
+    data: Any,
+    *,
+    show_values: bool = False,
+    max_errors: int | None = MAX_ERRORS,
 ) -> tuple[tuple[Finding, ...], int | None]:
     """The errors of *data* as findings grouped by path (array items as `*`), and the limit it stopped at, if any.
 
@@ -176,8 +194,12 @@ def _finding(group: _Group) -> Finding:
     if error.value is not None:
         extra["value"] = error.value
     return Finding(
-        kind=kind, severity=KINDS[kind].severity, message=error.message + _occurrences(group.count, examples) + value,
-        path=error.path or "/", count=group.count, extra=extra,
+        kind=kind,
+        severity=KINDS[kind].severity,
+        message=error.message + _occurrences(group.count, examples) + value,
+        path=error.path or "/",
+        count=group.count,
+        extra=extra,
     )
 
 
@@ -201,8 +223,12 @@ def _explain(error: ValidationError, show_values: bool) -> Iterator[tuple[list[A
     if keyword == "required":
         yield from _missing(error, parts)
         return
-    if keyword == "additionalProperties" and isinstance(error.instance, dict) and isinstance(error.schema, dict) \
-            and "patternProperties" not in error.schema:
+    if (
+        keyword == "additionalProperties"
+        and isinstance(error.instance, dict)
+        and isinstance(error.schema, dict)
+        and "patternProperties" not in error.schema
+    ):
         yield from _unexpected(error.instance, error.schema, parts, show_values)
         return
     if list(error.absolute_schema_path)[-2:-1] == ["propertyNames"]:
@@ -222,7 +248,10 @@ def _missing(error: ValidationError, parts: list[Any]) -> Iterator[tuple[list[An
 
 
 def _unexpected(
-    instance: dict[str, Any], schema: Mapping[str, Any], parts: list[Any], show_values: bool,
+    instance: dict[str, Any],
+    schema: Mapping[str, Any],
+    parts: list[Any],
+    show_values: bool,
 ) -> Iterator[tuple[list[Any], _Error]]:
     """One error per field a closed object does not allow, at the field's own path."""
     listed = schema.get("properties", {})
@@ -240,8 +269,11 @@ def _message(error: ValidationError, keyword: str) -> str:
         kinds = tuple(expected) if isinstance(expected, list) else (expected,)
         return f"expected {' or '.join(kinds)}, got {jsonnumbers.misfit(instance, kinds) or json_type(instance)}"
     if keyword == "propertyNames":
-        return f"a key does not match the pattern {expected}" if error.validator == "pattern" else (
-            "a key does not match the expected pattern")
+        return (
+            f"a key does not match the pattern {expected}"
+            if error.validator == "pattern"
+            else ("a key does not match the expected pattern")
+        )
     if keyword == "pattern":
         return f"does not match the pattern {expected}"
     if keyword == "format":
@@ -260,8 +292,13 @@ class ContractValidator:
     """Validates payloads against the contracts of a registry, caching validators."""
 
     def __init__(
-        self, registry: Registry, *, api_version: str | None = None, threshold: float = 0.6,
-        max_errors: int = MAX_ERRORS, provider: Provider | None = None,
+        self,
+        registry: Registry,
+        *,
+        api_version: str | None = None,
+        threshold: float = 0.6,
+        max_errors: int = MAX_ERRORS,
+        provider: Provider | None = None,
     ) -> None:
         self.registry = registry
         #: Whose envelopes payloads come in (default: the default provider's).
@@ -283,8 +320,14 @@ class ContractValidator:
         return self._validators[revision]
 
     def validate(
-        self, value: Any, *, source: str, where: str | None = None, event: str | None = None,
-        revision: int | None = None, show_values: bool = False,
+        self,
+        value: Any,
+        *,
+        source: str,
+        where: str | None = None,
+        event: str | None = None,
+        revision: int | None = None,
+        show_values: bool = False,
     ) -> ValidationResult:
         unwrapped = unwrap(value, source, where, provider=self.provider)
         version = self.api_version or self.registry.latest_api_version()

@@ -116,8 +116,10 @@ class Provider:
     def doc_page_reader(self, path: Path) -> DocPageReader:
         """The doc-page reader; *path* (the page asked for) names the error when there is none."""
         if self.read_doc_page is None:
-            raise UsageError(f"{path}: the {self.name} provider has no doc pages (its contracts come from its "
-                             "OpenAPI document alone)")
+            raise UsageError(
+                f"{path}: the {self.name} provider has no doc pages (its contracts come from its "
+                "OpenAPI document alone)"
+            )
         return self.read_doc_page
 
 

@@ -133,8 +133,10 @@ def seen(finding: Finding) -> str:
         return f"at {first}" + (f" ({first.created_at})" if first.created_at else "")
     if first is not None and last is not None and first.file == last.file and first.line is not None:
         # One file: name it once (`in a.jsonl, first line 3 (...), last line 9`).
-        parts = [f"{label} line {loc.line}" + (f" ({loc.created_at})" if loc.created_at else "")
-                 for label, loc in (("first", first), ("last", last))]
+        parts = [
+            f"{label} line {loc.line}" + (f" ({loc.created_at})" if loc.created_at else "")
+            for label, loc in (("first", first), ("last", last))
+        ]
         return f"in {first.file}, " + ", ".join(parts)
     parts = []
     for label, loc in (("first", first), ("last", last)):
@@ -249,7 +251,8 @@ def _drift_summary(summary: Mapping[str, Any], listed: int | None = _LISTED) -> 
     if isinstance(ungrouped, dict) and ungrouped:
         counts = ", ".join(
             f"{n} {kind} ({severity})"
-            for kind, by_severity in sorted(ungrouped.items()) if isinstance(by_severity, dict)
+            for kind, by_severity in sorted(ungrouped.items())
+            if isinstance(by_severity, dict)
             for severity, n in sorted(by_severity.items())
         )
         yield f"not grouped (past the limit on distinct findings): {counts}"

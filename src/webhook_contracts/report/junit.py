@@ -46,10 +46,7 @@ def _details(finding: Finding) -> str:
     if change(finding):
         lines.append(f"change: {change(finding)}")
     if finding.count != 1 or finding.share is not None:
-        lines.append(
-            f"count: {finding.count}"
-            + (f" ({finding.share:.1%})" if finding.share is not None else "")
-        )
+        lines.append(f"count: {finding.count}" + (f" ({finding.share:.1%})" if finding.share is not None else ""))
     place = where(finding)
     if finding.location is not None and place is not None:
         lines.append(f"at: {place}")

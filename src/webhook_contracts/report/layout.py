@@ -68,8 +68,12 @@ def wrap(text: str, width: int, indent: str = "", hanging: str = "    ") -> list
     A word longer than a line (a file path) is never split, so it can be copied: it overflows.
     """
     return textwrap.wrap(
-        text, width, initial_indent=indent, subsequent_indent=" " * len(indent) + hanging,
-        break_long_words=False, break_on_hyphens=False,
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=" " * len(indent) + hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
     ) or [indent.rstrip()]
 
 

@@ -61,9 +61,7 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
     if finding.event is not None or finding.path is not None:
         pointer = finding.path or ""
         name = f"{finding.event}#{pointer}" if finding.event else f"#{pointer}"
-        location["logicalLocations"] = [
-            {"name": pointer or "/", "fullyQualifiedName": name, "kind": "member"}
-        ]
+        location["logicalLocations"] = [{"name": pointer or "/", "fullyQualifiedName": name, "kind": "member"}]
     return [location]
 
 

@@ -130,8 +130,9 @@ def _header(name: str, shared_file: str | None) -> str:
     return ("line" if shared_file is not None else name).upper() if name == "where" else name.upper()
 
 
-def _table(findings: list[Finding], stream: TextIO, layout: TextLayout, *, shared: bool,
-           shared_file: str | None) -> None:
+def _table(
+    findings: list[Finding], stream: TextIO, layout: TextLayout, *, shared: bool, shared_file: str | None
+) -> None:
     rows = [_row(f, shared_file) for f in findings]
     columns = _used(findings, rows, layout, shared)
     widths = {c: max(len(_header(c, shared_file)), *(len(r[c]) for r in rows)) for c in columns}
@@ -145,7 +146,7 @@ def _table(findings: list[Finding], stream: TextIO, layout: TextLayout, *, share
         out = [cells[c].rjust(widths[c]) if c in _RIGHT else cells[c].ljust(widths[c]) for c in widths]
         text = ("  " + "  ".join(out)).rstrip()
         if label is not None and layout.color:
-            text = "  " + layout.severity(label, out[0]) + text[2 + len(out[0]):]
+            text = "  " + layout.severity(label, out[0]) + text[2 + len(out[0]) :]
         return text + "\n"
 
     stream.write(line({c: _header(c, shared_file) for c in widths}))
@@ -228,8 +229,11 @@ def render_text(report: Report, stream: TextIO, layout: TextLayout | None = None
     shared_file = _one_file(report, layout)
     if shared_file is not None and not layout.quiet:
         place = f"in {visible(shared_file)}"
-        top += f" {place}" if len(top) + 1 + len(place) <= layout.columns else "\n" + shorten_middle(
-            f"  {place}", layout.columns)
+        top += (
+            f" {place}"
+            if len(top) + 1 + len(place) <= layout.columns
+            else "\n" + shorten_middle(f"  {place}", layout.columns)
+        )
     stream.write(layout.bold(top) + "\n")
     if layout.quiet:
         return

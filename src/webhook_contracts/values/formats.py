@@ -54,7 +54,7 @@ def formats_of(value: str) -> frozenset[str]:
 def id_prefix_of(value: str, prefixes: Iterable[str]) -> str | None:
     """The first of *prefixes* (a provider's, longest first) *value* carries, if the rest looks like an id."""
     for prefix in prefixes:
-        if value.startswith(prefix) and _ID_BODY.fullmatch(value[len(prefix):]):
+        if value.startswith(prefix) and _ID_BODY.fullmatch(value[len(prefix) :]):
             return prefix
     return None
 

@@ -17,7 +17,12 @@ SCHEMA_ORDER = ("object", "array", "string", "integer", "number", "boolean", "nu
 #: JSON type by Python type, for the values a JSON parser produces: one dict lookup on the
 #: exact type (`bool` is not taken for `int`), for hot loops; :func:`json_type` is the general case.
 JSON_TYPE_OF: dict[type, str] = {
-    dict: "object", list: "array", str: "string", int: "integer", float: "number", bool: "boolean",
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "integer",
+    float: "number",
+    bool: "boolean",
     type(None): "null",
 }
 

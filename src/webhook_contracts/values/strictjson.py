@@ -45,7 +45,7 @@ def _line_col(data: bytes, pos: int) -> str:
 def parse_strict(data: bytes, source: str) -> Any:
     """The JSON value in *data*; :class:`PayloadError` naming *source* and the place otherwise."""
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     if not data.strip(b" \t\r\n"):
         raise PayloadError(source, "empty: no JSON payload")
     try:
@@ -54,8 +54,9 @@ def parse_strict(data: bytes, source: str) -> Any:
         raise PayloadError(source, _reason(exc, data), where=_where(exc, data)) from exc
     duplicate = find_duplicate_key(data)
     if duplicate is not None:
-        raise PayloadError(source, f"duplicate key {json.dumps(duplicate[1])} (the JSON is ambiguous)",
-                           where=duplicate[0] or "/")
+        raise PayloadError(
+            source, f"duplicate key {json.dumps(duplicate[1])} (the JSON is ambiguous)", where=duplicate[0] or "/"
+        )
     return value
 
 

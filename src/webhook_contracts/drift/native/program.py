@@ -54,8 +54,11 @@ def root_program(node: Node) -> Type:
 def bare_program(node: Node, expected: frozenset[str], allowed: frozenset[str]) -> Type:
     """The program of bare data of an event: :func:`root_program`, its top-level keys within the range
     the gate picks the event by (every *expected* key present, no key beyond *allowed*)."""
-    fields = tuple((key, required or key.decode() in expected, kind)
-                   for key, required, kind in _fields(node) if key.decode() in allowed)
+    fields = tuple(
+        (key, required or key.decode() in expected, kind)
+        for key, required, kind in _fields(node)
+        if key.decode() in allowed
+    )
     if not expected <= {key.decode() for key, _, _ in fields}:
         raise Unsupported("a key the event expects is not in its contract")
     return _struct_type(fields)

@@ -145,8 +145,9 @@ def _finite_float(literal: str) -> float:
     return value
 
 
-_DECODER = json.JSONDecoder(object_pairs_hook=_strict_object, parse_constant=_reject_constant,
-                            parse_float=_finite_float)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_strict_object, parse_constant=_reject_constant, parse_float=_finite_float
+)
 
 
 def _examples(text: str, source: str) -> tuple[list[dict[str, Any]], list[tuple[int, int]], int]:
@@ -219,8 +220,7 @@ def _event_name(prose: str, source: str) -> str:
     if not names:
         raise DocPageError(
             source,
-            "no event name found (looked for 'EVENTS.X.Y', 'Event data object schema for x.y' "
-            "and 'Example: x.y')",
+            "no event name found (looked for 'EVENTS.X.Y', 'Event data object schema for x.y' and 'Example: x.y')",
         )
     if len(names) > 1:
         listed = ", ".join(sorted(names))
