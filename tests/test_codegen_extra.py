@@ -135,4 +135,4 @@ def test_every_install_path_pins_the_generator_the_toolkit_expects() -> None:
         assert hook["additional_dependencies"] == [pin], hook["id"]
     action = (REPO / "action.yml").read_text("utf-8")
     assert re.search(r"pip install .*\[codegen\]", action)
-    assert re.search(r'pip install .*-e "\.\[codegen\]"', (REPO / "Makefile").read_text("utf-8"))
+    assert re.search(r'pip install .*-e "\.\[codegen[],]', (REPO / "Makefile").read_text("utf-8"))
