@@ -195,6 +195,12 @@ class DriftScanner:
             counts = tally.revisions[tally.checked] = [0, 0]
         counts[0] += count
 
+    def prepare(self, events: Iterable[str]) -> None:
+        """Compile now every revision the payloads of *events* are checked or matched against (so that the
+        workers forked after it share them)."""
+        for event in sorted(events):
+            self._target(event)
+
     def _shapes_of(self, version: str) -> dict[str, dict[str, Any]]:
         """The top level of each contract of *version* (its keys are what shape detection compares)."""
         if version not in self._shapes:
