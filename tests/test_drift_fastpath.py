@@ -24,8 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.native.gate import native_gate
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import DriftOptions, scan_records
+from webhook_contracts.drift.sources import as_sources
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.payloads.detect import detect_event
 from webhook_contracts.payloads.envelope import unwrap
@@ -109,7 +111,7 @@ def test_contracts_compiled_before_the_workers_fork(tmp_path: Path, small_ranges
     """The parent compiles the events at the start of each range (the forked workers share them), counting nothing;
     the report is the one a single job gives."""
     path = _bare_log(tmp_path)
-    found = engine.as_sources([path.as_posix()])
+    found = as_sources([path.as_posix()])
     scanner = engine.new_scanner(found, registry(), None)
     gate = scanner.gate(None)
     tasks = engine.plan(found, engine.Reading(), parts=3)
@@ -128,7 +130,7 @@ def test_contracts_compiled_before_the_workers_fork(tmp_path: Path, small_ranges
     assert heads <= compiled
     assert heads <= set(scanner._targets)
     assert scanner.records == 0 and not scanner.deliveries
-    native = engine.native_gate(gate)
+    native = native_gate(gate)
     if native is not None:
         assert all(count == 0 for _, count in native.take())
     assert _engine(path, None, 3) == _reference(path, None)
