@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
-	$(BIN)/python -m pip install --quiet -e ".[codegen,dask,s3]" --group dev
+	$(BIN)/python -m pip install --quiet -e ".[codegen,dask,s3,fast]" --group dev
 	@touch $(STAMP)
 
 demo: $(STAMP) ## Rebuild the contracts from the bundled provider docs (doc pages and OpenAPI) and triage the bundled production log

@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO / "src"))
 import make_sample_log  # noqa: E402
 
 from webhook_contracts.contracts.registry import load_registry  # noqa: E402
+from webhook_contracts.drift.inflate import inflater_module  # noqa: E402
 from webhook_contracts.payloads.envelope import unwrap  # noqa: E402
 from webhook_contracts.payloads.validate import make_validator  # noqa: E402
 
@@ -281,6 +282,7 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
         "engine": ", ".join(sorted(ENGINES)),
+        "gzip_inflater": inflater_module().__name__,
         "lines": len([x for x in text if x]),
         "payloads": payloads,
         "bytes": size,
@@ -306,7 +308,8 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
 def _print(result: dict[str, Any]) -> None:
     print(
         f"{result['lines']} lines, {result['bytes'] / 1e6:.0f} MB, {result['machine']['cpus']} CPUs, "
-        f"Python {result['machine']['python']}, drift engine: {result['engine']}"
+        f"Python {result['machine']['python']}, drift engine: {result['engine']}, "
+        f"gzip inflated by {result['gzip_inflater']}"
     )
     print(f"{'measure':28} {'payloads/s':>12} {'MB/s':>8} {'x floor':>8} {'peak MiB':>9}")
     for name, figure in result["figures"].items():

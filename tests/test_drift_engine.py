@@ -7,18 +7,21 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from drift_support import API_VERSION, all_examples, contract, envelope, example, registry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from webhook_contracts.contracts.registry import Revision, build_index, dump_json, load_registry, sha256
+from webhook_contracts.drift import scanner
 from webhook_contracts.drift.baseline import apply_baseline, load_baseline, unaccepted, write_baseline
 from webhook_contracts.drift.options import DriftOptions, severities_from_config
-from webhook_contracts.drift.records import Record
+from webhook_contracts.drift.records import Record, iter_records
 from webhook_contracts.drift.scanner import scan_records
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.errors import InputError
 from webhook_contracts.findings import Report, Severity, exit_code
+from webhook_contracts.report.jsonreport import report_dict
 
 REWARDED = "customer.rewarded.loyalty_points"
 
@@ -181,3 +184,19 @@ def test_baseline_errors_name_the_file(tmp_path: Path) -> None:
         assert str(bad) in str(exc)
     else:
         raise AssertionError("expected an InputError")
+
+
+def test_remembered_detections_change_no_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bare data is detected once per shape of top-level keys; detecting every payload anew, or forgetting after
+    each, gives the same report."""
+    log = Path(__file__).resolve().parent / "data" / "sample-log" / "production.ndjson"
+
+    def scanned() -> dict[str, Any]:
+        return report_dict(scan_records(iter_records([log.as_posix()], payload_field="body"), registry()))
+
+    remembered = scanned()
+    assert sum(info["detected_by_shape"] for info in remembered["summary"]["events"].values()) > 0
+    monkeypatch.setattr(scanner, "MAX_DETECTIONS", 1)
+    assert scanned() == remembered
+    monkeypatch.setattr(scanner, "MAX_DETECTION_KEYS", 0)
+    assert scanned() == remembered

@@ -24,8 +24,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from webhook_contracts.drift import parallel as engine
+from webhook_contracts.drift.native.gate import native_gate
 from webhook_contracts.drift.records import iter_records
 from webhook_contracts.drift.scanner import DriftOptions, scan_records
+from webhook_contracts.drift.sources import as_sources
 from webhook_contracts.drift.walker import check_payload
 from webhook_contracts.payloads.detect import detect_event
 from webhook_contracts.payloads.envelope import unwrap
@@ -103,6 +105,35 @@ def test_spawned_workers_compile_their_own_gate_and_agree(tmp_path: Path, monkey
     path = _bare_log(tmp_path)
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert _engine(path, None, 2) == _reference(path, None)
+
+
+def test_contracts_compiled_before_the_workers_fork(tmp_path: Path, small_ranges: None) -> None:
+    """The parent compiles the events at the start of each range (the forked workers share them), counting nothing;
+    the report is the one a single job gives."""
+    path = _bare_log(tmp_path)
+    found = as_sources([path.as_posix()])
+    scanner = engine.new_scanner(found, registry(), None)
+    gate = scanner.gate(None)
+    tasks = engine.plan(found, engine.Reading(), parts=3)
+    assert len(tasks) == 3
+    heads = set()
+    for task in tasks:
+        with path.open("rb") as f:
+            f.seek(task.start)
+            line = f.readline().rstrip(b"\n")
+        passed = shipped_gate().check(line)
+        if passed is not None:
+            heads.add(passed.event)
+    assert heads
+    engine._warm(scanner, gate, tasks)
+    compiled = {event for event, entry in gate._compiled.items() if entry is not None}
+    assert heads <= compiled
+    assert heads <= set(scanner._targets)
+    assert scanner.records == 0 and not scanner.deliveries
+    native = native_gate(gate)
+    if native is not None:
+        assert all(count == 0 for _, count in native.take())
+    assert _engine(path, None, 3) == _reference(path, None)
 
 
 def test_bare_log_mostly_takes_the_fast_path(tmp_path: Path) -> None:

@@ -2,21 +2,43 @@
 
 zlib releases the GIL while it inflates, so a second thread inflating ahead
 of the scanner (at most :data:`_QUEUE_CHUNKS` chunks ahead) hides most of
-gzip's cost. A stream that breaks off hands out everything it could inflate
-first, then the error, which the scanning thread raises.
+gzip's cost. When python-isal is installed (the `fast` extra), its inflater
+(ISA-L, about twice zlib's speed) does the work; it inflates the same bytes,
+and a broken stream is still explained by the standard reader, so reports are
+the same with either. A stream that breaks off hands out everything it could
+inflate first, then the error, which the scanning thread raises.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
+import os
 import queue
 import threading
 import zlib
 from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 
 from . import sources
 from .sources import Progress, Source
+
+#: Set to "0" to inflate with zlib even when python-isal is installed (the reports are the same).
+ENV = "WEBHOOK_CONTRACTS_ISAL"
+
+
+def inflater_module() -> ModuleType:
+    """The module whose `decompressobj` inflates: python-isal's `isal_zlib` when installed, else `zlib`."""
+    if os.environ.get(ENV, "1").strip() != "0":
+        try:
+            from isal import isal_zlib
+        except ImportError:
+            pass
+        else:
+            return isal_zlib
+    return zlib
+
 
 #: Inflated chunks the gzip thread may hold ahead of the scanner (bounded memory).
 _QUEUE_CHUNKS = 8
@@ -85,8 +107,10 @@ def _inflate_steps(
 ) -> None:
     """Inflate in large steps; a stream error is raised with the bytes handed out so far as its last arg."""
     emitted = 0
+    module = inflater_module()
+    errors: tuple[type[BaseException], ...] = (zlib.error, module.error)
     with source.open() as raw:
-        inflater = zlib.decompressobj(wbits=31)
+        inflater: Any = module.decompressobj(wbits=31)
         pending = b""
         while not stop.is_set():
             if not pending:
@@ -99,10 +123,10 @@ def _inflate_steps(
                 if not pending.strip(b"\0"):
                     pending = b""
                     continue
-                inflater = zlib.decompressobj(wbits=31)
+                inflater = module.decompressobj(wbits=31)
             try:
                 chunk = inflater.decompress(pending, _INFLATE_STEP)
-            except zlib.error as exc:
+            except errors as exc:
                 raise zlib.error(str(exc), emitted) from exc
             pending = inflater.unconsumed_tail or inflater.unused_data
             if chunk:

@@ -22,7 +22,7 @@ from typing import Any
 from ..contracts.registry import Registry, Revision
 from ..errors import PayloadError, RegistryError
 from ..findings import DRIFT_SEVERITY, Finding, Location, Report, Severity
-from ..payloads.detect import EventShape, detect_by_shape
+from ..payloads.detect import Detection, EventShape, detect_by_shape
 from ..payloads.envelope import unwrap
 from ..values.formats import has_format
 from .aggregate import DriftAggregator, shift
@@ -44,6 +44,10 @@ __all__ = [
 MAX_LISTED = 1000
 #: Distribution names listed in the summary (the most frequent); the rest are counted together.
 MAX_DISTRIBUTIONS = 50
+#: Shapes of bare data whose detected event is remembered (bounded memory: forgotten all at once when full).
+MAX_DETECTIONS = 4096
+#: Data with more top-level keys than this is detected anew each time (a remembered shape stays small).
+MAX_DETECTION_KEYS = 256
 #: Distribution names counted one by one, so the most frequent are known whatever the reading order.
 MAX_TRACKED_DISTRIBUTIONS = 10_000
 
@@ -89,6 +93,7 @@ class DriftScanner:
         self._known_events: frozenset[str] | None = None
         self._shapes: dict[str, dict[str, dict[str, Any]]] = {}
         self._event_shapes: dict[str, dict[str, EventShape]] = {}
+        self._detections: dict[tuple[str, frozenset[str]], Detection] = {}
         self._severities = {k: v or Severity.INFO for k, v in self.options.severities.items()}
         #: Payloads by how they were delivered (webhook, distribution, bare, unknown envelope).
         self.deliveries: Counter[str] = Counter()
@@ -195,6 +200,12 @@ class DriftScanner:
             counts = tally.revisions[tally.checked] = [0, 0]
         counts[0] += count
 
+    def prepare(self, events: Iterable[str]) -> None:
+        """Compile now every revision the payloads of *events* are checked or matched against (so that the
+        workers forked after it share them)."""
+        for event in sorted(events):
+            self._target(event)
+
     def _shapes_of(self, version: str) -> dict[str, dict[str, Any]]:
         """The top level of each contract of *version* (its keys are what shape detection compares)."""
         if version not in self._shapes:
@@ -215,7 +226,7 @@ class DriftScanner:
         shapes = self._event_shapes.get(version)
         if shapes is None:
             shapes = self._event_shapes[version] = {e: EventShape.of(s) for e, s in self._shapes_of(version).items()}
-        detection = detect_by_shape(data, shapes, self.options.threshold)
+        detection = self._detect(version, data, shapes)
         if detection.ambiguous:
             names = detection.ambiguous
             listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
@@ -224,6 +235,18 @@ class DriftScanner:
             best = f"best {detection.runner_up}, " if detection.runner_up else ""
             return None, 0, f"no contract matches the shape ({best}confidence {detection.confidence:.2f})"
         return detection.event, 1, ""
+
+    def _detect(self, version: str, data: dict[str, Any], shapes: Mapping[str, EventShape]) -> Detection:
+        """:func:`detect_by_shape`, which reads only the top-level keys: data of one shape is detected once."""
+        if len(data) > MAX_DETECTION_KEYS:
+            return detect_by_shape(data, shapes, self.options.threshold)
+        key = (version, frozenset(data))
+        detection = self._detections.get(key)
+        if detection is None:
+            if len(self._detections) >= MAX_DETECTIONS:
+                self._detections.clear()
+            detection = self._detections[key] = detect_by_shape(data, shapes, self.options.threshold)
+        return detection
 
     def _version(self, event: str) -> str | None:
         if self.options.api_version is None:
@@ -346,6 +369,7 @@ class DriftScanner:
         self._targets = {}
         self._shapes = {}
         self._event_shapes = {}
+        self._detections = {}
 
     def report(self) -> Report:
         """The grouped findings and the summary of everything read so far."""
