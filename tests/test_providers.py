@@ -197,8 +197,8 @@ def test_openapi_project_end_to_end(acme: Path, cli: Invoke) -> None:
     assert "invoice.paid (v1 r1, from the envelope type): valid" in " ".join(valid.stdout.split())
     invalid = cli("validate", str(CASE / "invoice-bad.json"), "--format", "json", root=acme)
     assert invalid.exit_code == 1
-    found = {(f["kind"], f["path"], f["message"]) for f in json.loads(invalid.stdout)["findings"]}
-    assert found == {
+    violations = {(f["kind"], f["path"], f["message"]) for f in json.loads(invalid.stdout)["findings"]}
+    assert violations == {
         ("schema.type", "/amount_due", "expected integer, got number"),
         ("schema.enum", "/status", "not one of the 4 documented values"),
     }
