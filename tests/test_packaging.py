@@ -32,7 +32,7 @@ def test_wheel_ships_typed_packages_and_the_whole_models_package(tmp_path: Path)
     assert [r for r in requires if r.startswith("datamodel-code-generator")] == [
         "datamodel-code-generator==0.89.0; extra == 'codegen'"
     ]
-    assert sorted(metadata.get_all("Provides-Extra") or []) == ["azure", "codegen", "dask", "gcs", "http", "s3"]
+    assert sorted(metadata.get_all("Provides-Extra") or []) == ["azure", "codegen", "dask", "fast", "gcs", "http", "s3"]
     # The stores' clients and Dask come with their extras only: the base install stays lean.
     projects = {r: re.split(r"[\[<>=;! ]", r, maxsplit=1)[0] for r in requires}
     store_and_cluster = {r for r, name in projects.items() if name in ("dask", "fsspec", "s3fs", "gcsfs", "adlfs")}
