@@ -162,3 +162,26 @@ def cli() -> Invoke:
         return CliRunner().invoke(main, argv, input=input, catch_exceptions=False)
 
     return invoke
+
+
+#: Runs the command in its argv and reports the peak resident size of its only child on stderr. A child
+#: forked from the (large) test process would start with that process's peak, and tracemalloc would make
+#: millions of small allocations crawl; a small launcher measures the command alone.
+_PEAK_LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "done = subprocess.run(sys.argv[1:])\n"
+    "sys.stderr.write(f'\\npeak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
+    "sys.exit(done.returncode)\n"
+)
+
+
+def run_module_with_peak(args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """`python -m webhook_contracts ARGS` in a child process whose peak resident size :func:`peak_kib_of` reads;
+    a run past the hang timeout fails the test instead of hanging it."""
+    command = [sys.executable, "-c", _PEAK_LAUNCHER, sys.executable, "-m", "webhook_contracts", *args]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=HANG_TIMEOUT_S)
+
+
+def peak_kib_of(done: subprocess.CompletedProcess[str]) -> int:
+    """The peak resident size (KiB) :func:`run_module_with_peak` reported."""
+    return int(done.stderr.rsplit("peak_kib=", 1)[1])

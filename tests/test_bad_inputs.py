@@ -39,15 +39,13 @@ import gzip
 import json
 import os
 import shutil
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CASES, DATA, HANG_TIMEOUT_S, REPO, Invoke, run_module, snapshot
+from conftest import CASES, DATA, REPO, Invoke, peak_kib_of, run_module, run_module_with_peak, snapshot
 
 from webhook_contracts import read_doc_page
 
@@ -275,20 +273,8 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
     # children: pytest's own children (and forked workers) would mix theirs in, and
     # a child forked from a large process starts with that process's peak. So a small
     # launcher runs the command and reports the peak of its only child on stderr.
-    launcher = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:])\n"
-        "sys.stderr.write(f'\\npeak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
-        "sys.exit(done.returncode)\n"
-    )
-    done = subprocess.run(
+    done = run_module_with_peak(
         [
-            sys.executable,
-            "-c",
-            launcher,
-            sys.executable,
-            "-m",
-            "webhook_contracts",
             "--root",
             str(REPO),
             "drift",
@@ -297,11 +283,7 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
             "--fail-on",
             "never",
             str(log),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=HANG_TIMEOUT_S,
+        ]
     )
     log.unlink()
     assert done.returncode == 0, done.stderr
@@ -309,5 +291,5 @@ def test_a_200mb_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
     assert summary["unparseable"]["count"] == 1
     assert "longer than max-payload-bytes" in summary["unparseable"]["lines"][0]["reason"]
     assert summary["records"] == 2
-    peak_kib = int(done.stderr.rsplit("peak_kib=", 1)[1])
+    peak_kib = peak_kib_of(done)
     assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB"

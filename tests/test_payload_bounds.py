@@ -10,8 +10,6 @@ by its size.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from conftest import DATA, HANG_TIMEOUT_S, REPO, Invoke
+from conftest import DATA, REPO, Invoke, peak_kib_of, run_module_with_peak
 
 from webhook_contracts.check.gate import CheckOptions, run_checks
 from webhook_contracts.config import load_settings
@@ -155,20 +153,8 @@ def test_errors_under_a_nullable_object_are_bounded_too() -> None:
 def test_compare_a_million_differing_items(payload: Path) -> None:
     # A child process and its peak resident size (as test_bad_inputs measures a 200 MB line): tracemalloc
     # would make a million small allocations take a minute.
-    launcher = (
-        "import resource, subprocess, sys\n"
-        "done = subprocess.run(sys.argv[1:])\n"
-        "sys.stderr.write(f'\\npeak_kib={resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}\\n')\n"
-        "sys.exit(done.returncode)\n"
-    )
-    done = subprocess.run(
+    done = run_module_with_peak(
         [
-            sys.executable,
-            "-c",
-            launcher,
-            sys.executable,
-            "-m",
-            "webhook_contracts",
             "--root",
             str(REPO),
             "compare",
@@ -176,14 +162,10 @@ def test_compare_a_million_differing_items(payload: Path) -> None:
             str(payload),
             "--format",
             "json",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=HANG_TIMEOUT_S,
+        ]
     )
     assert done.returncode == 1, done.stderr
-    peak_kib = int(done.stderr.rsplit("peak_kib=", 1)[1])
+    peak_kib = peak_kib_of(done)
     assert peak_kib < 150 * 1024, f"peak RSS {peak_kib} KiB"
     doc = json.loads(done.stdout)
     got = {(f["kind"], f["path"], f["count"]) for f in doc["findings"]}
