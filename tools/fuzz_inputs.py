@@ -65,7 +65,7 @@ _TIMESTAMPS = (
 _PREFIXES = ("cus_", "CUST_", "", "v_", "camp_", "evcus_", "cust-")
 _TEXT_PREFIXES = (b"2024-04-01T10:00:00.000Z INFO webhook received ", b"[INFO] ", b"hook: {} ")
 #: What a byte mutation writes into a line.
-_NOISE = (
+NOISE = (
     b"{",
     b"}",
     b"[",
@@ -251,7 +251,7 @@ def mutate_bytes(data: bytes, edits: list[tuple[int, bytes]]) -> bytes:
     return bytes(out)
 
 
-BYTE_EDITS = st.lists(st.tuples(st.integers(0, 1 << 16), st.sampled_from(_NOISE)), max_size=3)
+BYTE_EDITS = st.lists(st.tuples(st.integers(0, 1 << 16), st.sampled_from(NOISE)), max_size=3)
 
 
 @st.composite
