@@ -216,6 +216,21 @@ static inline void skip_ws(Cursor *c) {
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r' || *c->p == '\n')) c->p++;
 }
 
+/* After a member or an item: 1 past a ',' (another follows), 0 past *closer* (the container ends),
+   -1 on anything else (the line is referred). */
+static inline int next_member(Cursor *c, char closer) {
+    skip_ws(c);
+    if (c->p >= c->end) return -1;
+    if (*c->p == ',') {
+        c->p++;
+        skip_ws(c);
+        return 1;
+    }
+    if (*c->p != closer) return -1;
+    c->p++;
+    return 0;
+}
+
 static inline int hex4(const unsigned char *p, unsigned *out) {
     unsigned v = 0;
     for (int i = 0; i < 4; i++) {
@@ -393,15 +408,9 @@ static int skip_object(Cursor *c) {
         c->p++;
         skip_ws(c);
         if (skip_value(c) < 0) return -1;
-        skip_ws(c);
-        if (c->p >= c->end) return -1;
-        if (*c->p == ',') {
-            c->p++;
-            skip_ws(c);
-            continue;
-        }
-        if (*c->p != '}') return -1;
-        c->p++;
+        int more = next_member(c, '}');
+        if (more < 0) return -1;
+        if (more) continue;
         c->depth--;
         return 0;
     }
@@ -418,15 +427,9 @@ static int skip_array(Cursor *c) {
     }
     for (;;) {
         if (skip_value(c) < 0) return -1;
-        skip_ws(c);
-        if (c->p >= c->end) return -1;
-        if (*c->p == ',') {
-            c->p++;
-            skip_ws(c);
-            continue;
-        }
-        if (*c->p != ']') return -1;
-        c->p++;
+        int more = next_member(c, ']');
+        if (more < 0) return -1;
+        if (more) continue;
         c->depth--;
         return 0;
     }
@@ -607,15 +610,9 @@ static int check_struct(Cursor *c, const Type *t) {
             c->p++;
             skip_ws(c);
             if (check_value(c, t->fields[i].type) < 0) return -1;
-            skip_ws(c);
-            if (c->p >= c->end) return -1;
-            if (*c->p == ',') {
-                c->p++;
-                skip_ws(c);
-                continue;
-            }
-            if (*c->p != '}') return -1;
-            c->p++;
+            int more = next_member(c, '}');
+            if (more < 0) return -1;
+            if (more) continue;
             break;
         }
     }
@@ -643,15 +640,9 @@ static int check_map(Cursor *c, const Type *t) {
         c->p++;
         skip_ws(c);
         if ((t->values ? check_value(c, t->values) : skip_value(c)) < 0) return -1;
-        skip_ws(c);
-        if (c->p >= c->end) return -1;
-        if (*c->p == ',') {
-            c->p++;
-            skip_ws(c);
-            continue;
-        }
-        if (*c->p != '}') return -1;
-        c->p++;
+        int more = next_member(c, '}');
+        if (more < 0) return -1;
+        if (more) continue;
         c->depth--;
         return 0;
     }
@@ -669,15 +660,9 @@ static int check_array(Cursor *c, const Type *t) {
     }
     for (;;) {
         if (check_value(c, t->items) < 0) return -1;
-        skip_ws(c);
-        if (c->p >= c->end) return -1;
-        if (*c->p == ',') {
-            c->p++;
-            skip_ws(c);
-            continue;
-        }
-        if (*c->p != ']') return -1;
-        c->p++;
+        int more = next_member(c, ']');
+        if (more < 0) return -1;
+        if (more) continue;
         c->depth--;
         return 0;
     }
@@ -979,15 +964,9 @@ static int skip_capture(Cursor *c, const char *key, Py_ssize_t klen, Capture *ou
             if (wanted) out->state = 2;
             if (skip_value(c) < 0) return -1;
         }
-        skip_ws(c);
-        if (c->p >= c->end) return -1;
-        if (*c->p == ',') {
-            c->p++;
-            skip_ws(c);
-            continue;
-        }
-        if (*c->p != '}') return -1;
-        c->p++;
+        int more = next_member(c, '}');
+        if (more < 0) return -1;
+        if (more) continue;
         c->depth--;
         return 0;
     }
