@@ -17,7 +17,7 @@ obeys (:func:`check_laws`):
 - ``native``: mutated real payloads, in their bytes too; every line the native
   validator lets through is one the walker finds clean, of the event and
   delivery it named, and the report with the native validator in front of the
-  gate is the one the Python engine gives;
+  gate and the native tree walker behind it is the one the Python engine gives;
 - ``documents``: JSON arrays (on one line, pretty-printed) and objects, perhaps
   broken, read in chunks of any size; NDJSON-or-document is decided alike and
   array items are those of the array.

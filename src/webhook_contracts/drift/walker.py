@@ -43,6 +43,7 @@ payloads that it would find clean, but must agree with it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -132,6 +133,22 @@ class CompiledContract:
     api_version: str
     revision: int
     root: Node
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The contract without its native walker (a C object): a process it is sent to builds its own."""
+        return {k: v for k, v in self.__dict__.items() if k != "native"}
+
+    @functools.cached_property
+    def native(self) -> Any:
+        """The extension's walker of this tree (:mod:`.native.walk`), or None when drift runs in Python."""
+        from .native import load
+
+        module = load()
+        if module is None or module.MAX_DEPTH != MAX_DEPTH:
+            return None
+        from .native.walk import walker_nodes
+
+        return module.Walker(walker_nodes(self.root), _step, _add_new_key, _NOTHING)
 
 
 def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, revision: int) -> CompiledContract:
@@ -275,7 +292,11 @@ class _Raw(dict[tuple[str, str, str, str], Any]):
 
 def _walk_payload(data: dict[str, Any], contract: CompiledContract, max_new_keys: int) -> _Raw:
     raw = _Raw(max_new_keys)
-    _walk(data, contract.root, raw, 0)
+    native = contract.native
+    if native is not None:
+        native.walk(data, raw)
+    else:
+        _walk(data, contract.root, raw, 0)
     for path, count in raw.unlisted.items():
         raw[("new_keys_not_listed", path, str(max_new_keys), "more")] = count
     return raw
@@ -376,13 +397,17 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
             _walk_object(item, child, raw, depth)
         else:
             _walk(item, child, raw, depth)
-    expected = node.expected
-    if expected and not value.keys() >= expected:
-        for key in expected - value.keys():
-            child = children[key]
-            assert child.spec is not None  # required and documented come from the spec
-            kind = "missing_field" if child.spec.required else "missing_documented_field"
-            _add(raw, kind, child.path, child.spec.type_label(), ABSENT)
+    if node.expected and not value.keys() >= node.expected:
+        _add_missing(value, node, raw)
+
+
+def _add_missing(value: dict[str, Any], node: Node, raw: _Raw) -> None:
+    """The keys required or shown in every example (:attr:`Node.expected`) that *value* lacks."""
+    for key in node.expected - value.keys():
+        child = node.children[key]
+        assert child.spec is not None  # required and documented come from the spec
+        kind = "missing_field" if child.spec.required else "missing_documented_field"
+        _add(raw, kind, child.path, child.spec.type_label(), ABSENT)
 
 
 def _check_string(value: str, node: Node, raw: _Raw) -> None:

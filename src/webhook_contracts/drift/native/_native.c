@@ -14,6 +14,7 @@
 #include <Python.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #define MAX_DEPTH 64
@@ -1242,11 +1243,372 @@ static PyType_Spec Engine_spec = {
     "webhook_contracts.drift.native._native.Engine", sizeof(Engine), 0, Py_TPFLAGS_DEFAULT, Engine_slots,
 };
 
+/* --------------------------------------------------------- the tree walker */
+
+/* The drift walker (walker.py) over a payload already decoded into Python objects, for the lines the
+ * validator above refers. It mirrors walker._step: values the contract settles are skipped, strings are
+ * judged here when their checks are exact here, objects with fields and arrays of items are walked
+ * here; anything else (a finding, a map, an open object, a number, an odd string) is handed to the
+ * Python step at the same point of the walk, so findings and the order they are found in are the
+ * reference walker's own. */
+
+enum { S_STR = 1, S_INT = 2, S_FLOAT = 4, S_BOOL = 8, S_NONE = 16, S_DICT = 32, S_LIST = 64 };
+enum { W_STRINGS = 1, W_STRUCT = 2, W_LIST = 4, W_MAP = 8, W_OPEN = 16, W_NUMBERS = 32 };
+
+typedef struct {
+    PyObject *node;     /* the walker's Node, handed back to Python */
+    PyObject *path;     /* its JSON Pointer */
+    unsigned settled;   /* S_* bits of the Python types with nothing to check here */
+    unsigned flags;     /* W_* bits: what this file walks itself */
+    int fmt;
+    char *prefix;
+    Py_ssize_t plen;
+    char *constant;     /* NULL: no tag */
+    Py_ssize_t clen;
+    Py_ssize_t nenum;   /* -1: no enum */
+    char **enums;
+    Py_ssize_t *elen;
+    PyObject *children; /* key -> node index (W_STRUCT) */
+    PyObject *expected; /* ((key, finding), ...): the keys required or always documented (W_STRUCT) */
+    Py_ssize_t items;   /* node index of array items (W_LIST), or of map values (W_MAP) */
+} WNode;
+
+typedef struct {
+    PyObject_HEAD
+    WNode *nodes;
+    Py_ssize_t size;
+    PyObject *step;        /* walker._step(value, node, raw, depth) */
+    PyObject *add_new_key; /* walker._add_new_key(raw, kind, path, key, item) */
+    PyObject *nothing;     /* walker._NOTHING: the value of a finding that has none */
+    PyObject *new_field;   /* "new_field" */
+    PyObject *new_open_key; /* "new_open_key" */
+} Walker;
+
+static unsigned type_bit(PyObject *value) {
+    PyTypeObject *type = Py_TYPE(value);
+    if (type == &PyUnicode_Type) return S_STR;
+    if (type == &PyDict_Type) return S_DICT;
+    if (type == &PyLong_Type) return S_INT;
+    if (type == &PyList_Type) return S_LIST;
+    if (type == &PyFloat_Type) return S_FLOAT;
+    if (type == &PyBool_Type) return S_BOOL;
+    if (value == Py_None) return S_NONE;
+    return 0;
+}
+
+static void Walker_clear_nodes(Walker *w) {
+    for (Py_ssize_t i = 0; i < w->size; i++) {
+        WNode *n = &w->nodes[i];
+        Py_XDECREF(n->node);
+        Py_XDECREF(n->path);
+        Py_XDECREF(n->children);
+        Py_XDECREF(n->expected);
+        free(n->prefix);
+        free(n->constant);
+        for (Py_ssize_t k = 0; k < n->nenum; k++) free(n->enums[k]);
+        free(n->enums);
+        free(n->elen);
+    }
+    free(w->nodes);
+    w->nodes = NULL;
+    w->size = 0;
+}
+
+static void Walker_dealloc(PyObject *self) {
+    Walker *w = (Walker *)self;
+    Walker_clear_nodes(w);
+    Py_XDECREF(w->step);
+    Py_XDECREF(w->add_new_key);
+    Py_XDECREF(w->nothing);
+    Py_XDECREF(w->new_field);
+    Py_XDECREF(w->new_open_key);
+    PyTypeObject *type = Py_TYPE(self);
+    freefunc tp_free = (freefunc)PyType_GetSlot(type, Py_tp_free);
+    tp_free(self);
+    Py_DECREF(type);
+}
+
+/* node: (node, path, settled, flags, format, prefix, tag, enum, children, expected, items) */
+static int build_wnode(WNode *n, PyObject *spec, Py_ssize_t size) {
+    if (!PyTuple_Check(spec) || PyTuple_Size(spec) != 11) {
+        PyErr_SetString(PyExc_TypeError, "walker: a node is a tuple of 11");
+        return -1;
+    }
+    n->nenum = -1;
+    n->items = -1;
+    n->node = PyTuple_GetItem(spec, 0);
+    Py_INCREF(n->node);
+    n->path = PyTuple_GetItem(spec, 1);
+    Py_INCREF(n->path);
+    n->settled = (unsigned)PyLong_AsLong(PyTuple_GetItem(spec, 2));
+    n->flags = (unsigned)PyLong_AsLong(PyTuple_GetItem(spec, 3));
+    n->fmt = (int)PyLong_AsLong(PyTuple_GetItem(spec, 4));
+    n->items = PyLong_AsSsize_t(PyTuple_GetItem(spec, 10));
+    if (PyErr_Occurred()) return -1;
+    PyObject *prefix = PyTuple_GetItem(spec, 5), *tag = PyTuple_GetItem(spec, 6), *values = PyTuple_GetItem(spec, 7);
+    if (prefix != Py_None && (n->prefix = copy_bytes(prefix, &n->plen)) == NULL) return -1;
+    if (tag != Py_None && (n->constant = copy_bytes(tag, &n->clen)) == NULL) return -1;
+    if (values != Py_None) {
+        if (!PyTuple_Check(values)) {
+            PyErr_SetString(PyExc_TypeError, "walker: an enum is a tuple of bytes");
+            return -1;
+        }
+        Py_ssize_t count = PyTuple_Size(values);
+        n->enums = calloc(count ? count : 1, sizeof(char *));
+        n->elen = calloc(count ? count : 1, sizeof(Py_ssize_t));
+        if (n->enums == NULL || n->elen == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (Py_ssize_t k = 0; k < count; k++) {
+            n->nenum = k;
+            if ((n->enums[k] = copy_bytes(PyTuple_GetItem(values, k), &n->elen[k])) == NULL) return -1;
+        }
+        n->nenum = count;
+    }
+    if (n->flags & W_STRUCT) {
+        PyObject *children = PyTuple_GetItem(spec, 8), *expected = PyTuple_GetItem(spec, 9);
+        if (!PyDict_Check(children) || !PyTuple_Check(expected)) {
+            PyErr_SetString(PyExc_TypeError, "walker: an object node needs a dict of children and a tuple");
+            return -1;
+        }
+        Py_ssize_t pos = 0;
+        PyObject *key, *index;
+        while (PyDict_Next(children, &pos, &key, &index)) {
+            Py_ssize_t i = PyLong_AsSsize_t(index);
+            if (i == -1 && PyErr_Occurred()) return -1;
+            if (i < 0 || i >= size) {
+                PyErr_SetString(PyExc_IndexError, "walker: a child out of the nodes");
+                return -1;
+            }
+        }
+        n->children = children;
+        Py_INCREF(children);
+        n->expected = expected;
+        Py_INCREF(expected);
+    }
+    if ((n->flags & (W_LIST | W_MAP)) && (n->items < 0 || n->items >= size)) {
+        PyErr_SetString(PyExc_IndexError, "walker: array items out of the nodes");
+        return -1;
+    }
+    return 0;
+}
+
+static int Walker_init(PyObject *self, PyObject *args, PyObject *kwds) {
+    Walker *w = (Walker *)self;
+    PyObject *nodes, *step, *add_new_key, *nothing;
+    (void)kwds;
+    if (!PyArg_ParseTuple(args, "O!OOO", &PyTuple_Type, &nodes, &step, &add_new_key, &nothing)) return -1;
+    Walker_clear_nodes(w);
+    Py_ssize_t size = PyTuple_Size(nodes);
+    if (size < 1) {
+        PyErr_SetString(PyExc_ValueError, "walker: no nodes");
+        return -1;
+    }
+    w->nodes = calloc(size, sizeof(WNode));
+    if (w->nodes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    w->size = size;
+    for (Py_ssize_t i = 0; i < size; i++)
+        if (build_wnode(&w->nodes[i], PyTuple_GetItem(nodes, i), size) < 0) return -1;
+    PyObject *old[3] = {w->step, w->add_new_key, w->nothing};
+    Py_INCREF(step);
+    Py_INCREF(add_new_key);
+    Py_INCREF(nothing);
+    w->step = step;
+    w->add_new_key = add_new_key;
+    w->nothing = nothing;
+    for (int i = 0; i < 3; i++) Py_XDECREF(old[i]);
+    if (w->new_field == NULL && (w->new_field = PyUnicode_FromString("new_field")) == NULL) return -1;
+    if (w->new_open_key == NULL && (w->new_open_key = PyUnicode_FromString("new_open_key")) == NULL) return -1;
+    return 0;
+}
+
+/* Whether every check walker._check_string makes of a string holds; 0 hands the string to Python
+ * (which explains it, or finds it fine after all). */
+static int wstring_ok(const WNode *n, PyObject *value) {
+    Py_ssize_t len;
+    const char *text = PyUnicode_AsUTF8AndSize(value, &len);
+    if (text == NULL) { /* a lone surrogate: Python judges it */
+        PyErr_Clear();
+        return 0;
+    }
+    const unsigned char *s = (const unsigned char *)text;
+    if (n->fmt != F_NONE) {
+        /* The formats above are exact on printable ASCII; other text goes to Python's patterns. */
+        for (Py_ssize_t i = 0; i < len; i++)
+            if (s[i] < 0x20 || s[i] >= 0x7f) return 0;
+        int ok;
+        switch (n->fmt) {
+        case F_DATE: ok = is_date(s, len); break;
+        case F_DATE_TIME: ok = is_date_time(s, len); break;
+        case F_EMAIL: ok = is_email(s, len); break;
+        case F_URI: ok = is_uri(s, len); break;
+        default: ok = 0;
+        }
+        if (!ok) return 0;
+    }
+    if (n->prefix != NULL && (len < n->plen || memcmp(s, n->prefix, n->plen) != 0)) return 0;
+    if (n->constant != NULL && (len != n->clen || memcmp(s, n->constant, len) != 0)) return 0;
+    if (n->nenum >= 0) {
+        for (Py_ssize_t k = 0; k < n->nenum; k++)
+            if (n->elen[k] == len && memcmp(n->enums[k], s, len) == 0) return 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int call_done(PyObject *result) {
+    if (result == NULL) return -1;
+    Py_DECREF(result);
+    return 0;
+}
+
+static int wstep(Walker *w, PyObject *value, Py_ssize_t index, PyObject *raw, int depth);
+
+static int delegate(Walker *w, PyObject *value, const WNode *n, PyObject *raw, int depth) {
+    PyObject *level = PyLong_FromLong(depth);
+    if (level == NULL) return -1;
+    PyObject *result = PyObject_CallFunctionObjArgs(w->step, value, n->node, raw, level, NULL);
+    Py_DECREF(level);
+    return call_done(result);
+}
+
+static int new_key(Walker *w, PyObject *raw, PyObject *kind, const WNode *n, PyObject *key, PyObject *item) {
+    return call_done(PyObject_CallFunctionObjArgs(w->add_new_key, raw, kind, n->path, key, item, NULL));
+}
+
+/* walker._walk_object on an object with fields. */
+static int wstruct(Walker *w, PyObject *value, const WNode *n, PyObject *raw, int depth) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *item;
+    depth++;
+    while (PyDict_Next(value, &pos, &key, &item)) {
+        PyObject *index = PyDict_GetItemWithError(n->children, key);
+        if (index == NULL) {
+            if (PyErr_Occurred() || new_key(w, raw, w->new_field, n, key, item) < 0) return -1;
+            continue;
+        }
+        if (wstep(w, item, PyLong_AsSsize_t(index), raw, depth) < 0) return -1;
+    }
+    /* walker._add_missing: raw.setdefault(finding, _NOTHING) for every expected key not there. */
+    Py_ssize_t expected = PyTuple_Size(n->expected);
+    for (Py_ssize_t k = 0; k < expected; k++) {
+        PyObject *pair = PyTuple_GetItem(n->expected, k);
+        int has = PyDict_Contains(value, PyTuple_GetItem(pair, 0));
+        if (has < 0) return -1;
+        if (has) continue;
+        PyObject *finding = PyTuple_GetItem(pair, 1);
+        int known = PyDict_Contains(raw, finding);
+        if (known < 0 || (!known && PyDict_SetItem(raw, finding, w->nothing) < 0)) return -1;
+    }
+    return 0;
+}
+
+/* fastpath and walker: [a-z]{1,8}[_-][0-9A-Za-z]{10,} with a digit; text Python cannot encode is not one. */
+static int generated_key(PyObject *key) {
+    Py_ssize_t len;
+    const char *text = PyUnicode_Check(key) ? PyUnicode_AsUTF8AndSize(key, &len) : NULL;
+    if (text == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    return is_generated_key((const unsigned char *)text, len);
+}
+
+/* walker._walk_object on a map of generated ids (W_MAP) or an object left open (W_OPEN). */
+static int wmap(Walker *w, PyObject *value, const WNode *n, PyObject *raw, int depth) {
+    Py_ssize_t pos = 0;
+    PyObject *key, *item;
+    while (PyDict_Next(value, &pos, &key, &item)) {
+        if ((n->flags & W_MAP) && generated_key(key)) {
+            if (wstep(w, item, n->items, raw, depth + 1) < 0) return -1;
+        } else if (new_key(w, raw, w->new_open_key, n, key, item) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int wstep(Walker *w, PyObject *value, Py_ssize_t index, PyObject *raw, int depth) {
+    const WNode *n = &w->nodes[index];
+    unsigned bit = type_bit(value);
+    if (n->settled & bit) return 0;
+    if (bit == S_STR) {
+        if ((n->flags & W_STRINGS) && wstring_ok(n, value)) return 0;
+    } else if (bit == S_DICT) {
+        if (depth <= MAX_DEPTH) {
+            if (n->flags & W_STRUCT) return wstruct(w, value, n, raw, depth);
+            if (n->flags & (W_MAP | W_OPEN)) return wmap(w, value, n, raw, depth);
+        }
+    } else if (bit == S_INT) {
+        /* jsonnumbers.misfit: an integer where a number goes is fine if a double holds it. */
+        if (n->flags & W_NUMBERS) {
+            PyLong_AsDouble(value);
+            if (!PyErr_Occurred()) return 0;
+            PyErr_Clear();
+        }
+    } else if (bit == S_FLOAT) {
+        if (n->flags & W_NUMBERS) {
+            double number = PyFloat_AsDouble(value);
+            if (isfinite(number)) return 0;
+        }
+    } else if (bit == S_LIST && (n->flags & W_LIST) && depth <= MAX_DEPTH) {
+        Py_ssize_t count = PyList_Size(value);
+        for (Py_ssize_t i = 0; i < count; i++) {
+            PyObject *item = PyList_GetItem(value, i);
+            if (item == NULL || wstep(w, item, n->items, raw, depth + 1) < 0) return -1;
+        }
+        return 0;
+    }
+    return delegate(w, value, n, raw, depth);
+}
+
+/* walk(value, raw): what walker._walk(value, root, raw, 0) adds to raw. */
+static PyObject *Walker_walk(PyObject *self, PyObject *args) {
+    Walker *w = (Walker *)self;
+    PyObject *value, *raw;
+    if (!PyArg_ParseTuple(args, "OO", &value, &raw)) return NULL;
+    if (w->nodes == NULL) {
+        PyErr_SetString(PyExc_ValueError, "walker: not initialised");
+        return NULL;
+    }
+    if (wstep(w, value, 0, raw, 0) < 0) return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef Walker_methods[] = {
+    {"walk", Walker_walk, METH_VARARGS, "walk(value, raw): the findings of value, added to raw"},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot Walker_slots[] = {
+    {Py_tp_doc, "Walker(nodes, step, add_new_key, nothing): a contract tree, walked over Python values."},
+    {Py_tp_new, PyType_GenericNew},
+    {Py_tp_init, Walker_init},
+    {Py_tp_dealloc, Walker_dealloc},
+    {Py_tp_methods, Walker_methods},
+    {0, NULL},
+};
+
+static PyType_Spec Walker_spec = {
+    "webhook_contracts.drift.native._native.Walker", sizeof(Walker), 0, Py_TPFLAGS_DEFAULT, Walker_slots,
+};
+
 static int module_exec(PyObject *module) {
     init_ordinary();
     PyObject *type = PyType_FromSpec(&Engine_spec);
     if (type == NULL) return -1;
     if (PyModule_AddObject(module, "Engine", type) < 0) {
+        Py_DECREF(type);
+        return -1;
+    }
+    if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0) return -1;
+    type = PyType_FromSpec(&Walker_spec);
+    if (type == NULL) return -1;
+    if (PyModule_AddObject(module, "Walker", type) < 0) {
         Py_DECREF(type);
         return -1;
     }
