@@ -37,7 +37,7 @@ def build_extension(root: Path, out: Path) -> Path:
         [str(root / SOURCE)],
         py_limited_api=True,
         define_macros=[("Py_LIMITED_API", LIMITED_API)],
-        extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-std=c99"],
+        extra_compile_args=[] if sys.platform == "win32" else ["-O3", "-std=c99"],
     )
     command = build_ext(Distribution({"name": "webhook-contracts", "ext_modules": [extension]}))
     command.build_lib = str(out)

@@ -9,6 +9,7 @@
  * Only the limited API of Python 3.11 is used, so one build serves every later
  * Python (abi3).
  */
+#define _GNU_SOURCE /* memmem */
 #define Py_LIMITED_API 0x030B0000
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -56,6 +57,8 @@ struct Type {
     Py_ssize_t nfields;
     Py_ssize_t nrequired;
     Field *fields;
+    short *slots;          /* a hash table of the fields (index + 1, 0: empty), slot_mask + 1 slots */
+    size_t slot_mask;
 };
 
 typedef struct {
@@ -80,6 +83,7 @@ static void free_type(Type *t) {
         free_type(t->fields[i].type);
     }
     free(t->fields);
+    free(t->slots);
     free(t);
 }
 
@@ -101,6 +105,67 @@ static char *copy_bytes(PyObject *obj, Py_ssize_t *len) {
 }
 
 static Type *build_type(PyObject *spec, int depth);
+
+/* Where a key's search starts in a hash table of fields: its length and three of its bytes, enough to
+ * tell the keys of one object apart nearly always (collisions are probed past). */
+static inline size_t key_hash(const unsigned char *s, Py_ssize_t n) {
+    if (n == 0) return 0;
+    return ((size_t)n * 961u) ^ ((size_t)s[0] * 31u) ^ ((size_t)s[n - 1] * 7u) ^ (size_t)s[n / 2];
+}
+
+/* Keys are short: compared eight bytes at a time rather than through a call to memcmp. */
+static inline int same_key(const char *key, const unsigned char *s, Py_ssize_t n) {
+    while (n >= 8) {
+        uint64_t a, b;
+        memcpy(&a, key, 8);
+        memcpy(&b, s, 8);
+        if (a != b) return 0;
+        key += 8;
+        s += 8;
+        n -= 8;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        if ((unsigned char)key[i] != s[i]) return 0;
+    return 1;
+}
+
+/* The index of the field named s[0:n], or -1. Payloads mostly list keys in one order, so the field after
+ * the last one found (hint) is tried first; otherwise the hash table (built once the fields are known). */
+static inline Py_ssize_t find_field(const Type *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t hint) {
+    if (hint < t->nfields) {
+        const Field *f = &t->fields[hint];
+        if (f->len == n && same_key(f->key, s, n)) return hint;
+    }
+    if (t->slots == NULL) { /* while the fields are being built */
+        for (Py_ssize_t i = 0; i < t->nfields; i++)
+            if (t->fields[i].len == n && same_key(t->fields[i].key, s, n)) return i;
+        return -1;
+    }
+    for (size_t at = key_hash(s, n) & t->slot_mask;; at = (at + 1) & t->slot_mask) {
+        short slot = t->slots[at];
+        if (slot == 0) return -1;
+        const Field *f = &t->fields[slot - 1];
+        if (f->len == n && same_key(f->key, s, n)) return slot - 1;
+    }
+}
+
+static int build_slots(Type *t) {
+    size_t size = 4;
+    while (size < (size_t)t->nfields * 2) size *= 2;
+    t->slots = calloc(size, sizeof(short));
+    if (t->slots == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->slot_mask = size - 1;
+    for (Py_ssize_t i = 0; i < t->nfields; i++) {
+        const Field *f = &t->fields[i];
+        size_t at = key_hash((const unsigned char *)f->key, f->len) & t->slot_mask;
+        while (t->slots[at] != 0) at = (at + 1) & t->slot_mask;
+        t->slots[at] = (short)(i + 1);
+    }
+    return 0;
+}
 
 static int build_fields(Type *t, PyObject *fields, int depth) {
     if (!PyTuple_Check(fields)) {
@@ -132,8 +197,12 @@ static int build_fields(Type *t, PyObject *fields, int depth) {
         t->nrequired += f->required;
         f->type = build_type(PyTuple_GetItem(field, 2), depth + 1);
         if (f->type == NULL) return -1;
+        if (find_field(t, (const unsigned char *)f->key, f->len, 0) < i) {
+            PyErr_SetString(PyExc_ValueError, "program: a key listed twice");
+            return -1;
+        }
     }
-    return 0;
+    return build_slots(t);
 }
 
 static int build_enums(Type *t, PyObject *strings, PyObject *ints) {
@@ -277,16 +346,21 @@ static void init_ordinary(void) {
     for (int b = 0; b < 256; b++) ORDINARY[b] = b >= 0x20 && b < 0x80 && b != '"' && b != '\\';
 }
 
-/* Whether the eight bytes at p are all ordinary (bit tricks of "Bit Twiddling Hacks": a zero byte of
- * x ^ pattern, a byte below 0x20, a byte with its high bit set). */
-static inline int swar_ordinary(const unsigned char *p) {
+/* The bytes at p that need attention, eight at a time: the high bit of each byte that is a quote, a
+ * backslash, below 0x20 or above 0x7f (bit tricks of "Bit Twiddling Hacks"). A borrow can mark a byte
+ * above a marked one too, never below: the lowest mark is exact. */
+static inline uint64_t swar_special(const unsigned char *p) {
     uint64_t x;
     memcpy(&x, p, 8);
     const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
     uint64_t quote = x ^ (ones * '"'), backslash = x ^ (ones * '\\');
     uint64_t special = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) | ((x - ones * 0x20) & ~x) | x;
-    return (special & high) == 0;
+    return special & high;
 }
+
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define FIRST_MARKED(mask) (__builtin_ctzll(mask) >> 3)
+#endif
 
 /* A string at c->p (its opening quote): its raw content in [*s, *s + *len). *plain: no escape, ASCII or not.
  * Refers (-1) on invalid JSON: control characters, bad escapes, lone surrogates, invalid UTF-8. */
@@ -295,8 +369,17 @@ static int read_string(Cursor *c, const unsigned char **s, Py_ssize_t *len, int 
     *s = p;
     *plain = 1;
     while (p < end) {
-        /* Eight ordinary bytes at a time, then one ordinary byte at a time, up to the next special one. */
-        while (end - p >= 8 && swar_ordinary(p)) p += 8;
+        /* Eight bytes at a time up to the next special one (found in the mask where the compiler can). */
+        while (end - p >= 8) {
+            uint64_t marked = swar_special(p);
+            if (marked) {
+#ifdef FIRST_MARKED
+                p += FIRST_MARKED(marked);
+#endif
+                break;
+            }
+            p += 8;
+        }
         while (p < end && ORDINARY[*p]) p++;
         if (p >= end) break;
         unsigned char ch = *p;
@@ -574,17 +657,6 @@ static int string_ok(const Type *t, const unsigned char *s, Py_ssize_t n, int pl
 /* ------------------------------------------------------------ the walk */
 
 static int check_value(Cursor *c, const Type *t);
-
-static inline Py_ssize_t find_field(const Type *t, const unsigned char *s, Py_ssize_t n, Py_ssize_t hint) {
-    Py_ssize_t count = t->nfields;
-    for (Py_ssize_t k = 0; k < count; k++) {
-        Py_ssize_t i = hint + k;
-        if (i >= count) i -= count;
-        const Field *f = &t->fields[i];
-        if (f->len == n && (n == 0 || (f->key[0] == (char)s[0] && memcmp(f->key, s, n) == 0))) return i;
-    }
-    return -1;
-}
 
 static int check_struct(Cursor *c, const Type *t) {
     unsigned char seen[MAX_FIELDS];
@@ -1104,6 +1176,9 @@ static Py_ssize_t check_bare(Engine *e, const unsigned char *start, const unsign
 }
 
 static int has_data_key(const unsigned char *p, const unsigned char *end) {
+#ifdef __GLIBC__
+    return memmem(p, end - p, "\"data\":", 7) != NULL;
+#endif
     while (end - p >= 7) {
         const unsigned char *q = memchr(p, '"', end - p - 6);
         if (q == NULL) return 0;
