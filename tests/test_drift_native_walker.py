@@ -200,7 +200,7 @@ def _positions(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
     where = rng.choice(_positions(data)[1:] or [()])
     if not where:
-        data["".join(rng.choice(string.ascii_lowercase) for _ in range(5))] = noise
+        data["".join(rng.choice(string.ascii_lowercase) for _ in range(5))] = copy.deepcopy(noise)
         return
     *parents, last = where
     node: Any = data
@@ -210,7 +210,7 @@ def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
     if roll < 0.2 and isinstance(node, dict):
         del node[last]
     elif roll < 0.35 and isinstance(node, dict):
-        node[rng.choice(["", "k", "r_0e2905d4e6985a04b5"]) + rng.choice(string.ascii_lowercase)] = noise
+        node[rng.choice(["", "k", "r_0e2905d4e6985a04b5"]) + rng.choice(string.ascii_lowercase)] = copy.deepcopy(noise)
     elif roll < 0.5 and isinstance(node[last], str) and node[last]:
         text = node[last]
         cut = rng.randrange(len(text))

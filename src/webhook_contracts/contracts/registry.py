@@ -197,13 +197,15 @@ def iter_refs(schema: Any) -> Iterator[tuple[str, str, str]]:
     stack: list[tuple[Any, str]] = [(schema, "")]
     while stack:
         node, where = stack.pop()
+        # Only objects and arrays are followed (and given a pointer): most values of a schema are text.
         if isinstance(node, dict):
             for key, value in node.items():
                 if key in ("$ref", "$dynamicRef") and isinstance(value, str):
                     yield where, key, value
-                stack.append((value, append_pointer(where, key)))
+                elif isinstance(value, (dict, list)):
+                    stack.append((value, append_pointer(where, key)))
         elif isinstance(node, list):
-            stack.extend((value, f"{where}/{i}") for i, value in enumerate(node))
+            stack.extend((value, f"{where}/{i}") for i, value in enumerate(node) if isinstance(value, (dict, list)))
 
 
 def check_local_refs(schema: Any, source: str | Path) -> None:

@@ -27,7 +27,10 @@ def unescape_pointer(token: str) -> str:
 
 def append_pointer(pointer: str, token: Any) -> str:
     """*pointer* one level down: *token* (a key or an index) escaped and appended."""
-    return f"{pointer}/{escape_pointer(str(token))}"
+    text = token if token.__class__ is str else str(token)
+    if "~" in text or "/" in text:  # rare: most keys need no escaping, and contracts have thousands
+        text = escape_pointer(text)
+    return f"{pointer}/{text}"
 
 
 def to_pointer(parts: Iterable[Any]) -> str:

@@ -23,9 +23,12 @@ that order, and the extension looks for the next key where the last one was.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
+from ...values.formats import prefix_from_pattern
+from ..fastpath import _FORMATS
 from ..walker import Node
 
 NULL, BOOLEAN, INTEGER, NUMBER, STRING, ARRAY, OBJECT = 1, 2, 4, 8, 16, 32, 64
@@ -133,26 +136,31 @@ def _integer_enum(enum: tuple[Any, ...]) -> tuple[int, ...]:
 
 def _string(node: Node) -> tuple[int, bytes, tuple[bytes, ...] | None]:
     """(format, prefix, values) of a string position; the values of an enum or tag replace the tests."""
-    from ...values.formats import prefix_from_pattern
-    from ..fastpath import _FORMATS
-
     spec = node.spec
     assert spec is not None
-    prefix = prefix_from_pattern(spec.pattern) if spec.pattern is not None else None
+    return _string_rule(spec.pattern, spec.format, spec.enum, spec.const)
+
+
+@functools.lru_cache(maxsize=4096)
+def _string_rule(
+    pattern: str | None, fmt: str | None, enum: tuple[Any, ...] | None, const: str | None
+) -> tuple[int, bytes, tuple[bytes, ...] | None]:
+    """:func:`_string` of a spec (the contracts of a version share most string rules: computed once each)."""
+    prefix = prefix_from_pattern(pattern) if pattern is not None else None
     if prefix is not None and not _PREFIX.fullmatch(prefix):
         raise Unsupported(f"prefix {prefix!r}")
-    if spec.format is not None and spec.format not in FORMATS:
-        raise Unsupported(f"format {spec.format}")
-    shape = _FORMATS[spec.format] if spec.format is not None else None
+    if fmt is not None and fmt not in FORMATS:
+        raise Unsupported(f"format {fmt}")
+    shape = _FORMATS[fmt] if fmt is not None else None
     values: tuple[str, ...] | None = None
-    if spec.enum is not None:
-        values = tuple(v for v in spec.enum if isinstance(v, str))
+    if enum is not None:
+        values = tuple(v for v in enum if isinstance(v, str))
         if not values:
             raise Unsupported("a string position whose enum holds no string")
-    elif spec.const is not None:
-        if not isinstance(spec.const, str):
+    elif const is not None:
+        if not isinstance(const, str):
             raise Unsupported("a tag that is not a string")
-        values = (spec.const,)
+        values = (const,)
     if values is not None:
         for value in values:
             if (prefix is not None and not value.startswith(prefix)) or (
@@ -160,7 +168,7 @@ def _string(node: Node) -> tuple[int, bytes, tuple[bytes, ...] | None]:
             ):
                 raise Unsupported("a value that breaks its own format")
         return 0, b"", tuple(v.encode() for v in values)
-    return FORMATS.get(spec.format or "", 0), (prefix or "").encode(), None
+    return FORMATS.get(fmt or "", 0), (prefix or "").encode(), None
 
 
 def _object(node: Node) -> tuple[int, Any]:
