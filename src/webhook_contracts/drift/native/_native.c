@@ -1346,6 +1346,7 @@ typedef struct {
     PyObject *children; /* key -> node index (W_STRUCT) */
     PyObject *expected; /* ((key, finding), ...): the keys required or always documented (W_STRUCT) */
     Py_ssize_t items;   /* node index of array items (W_LIST), or of map values (W_MAP) */
+    int expected_here;  /* whether this node's key is among its parent's expected keys */
 } WNode;
 
 typedef struct {
@@ -1403,10 +1404,10 @@ static void Walker_dealloc(PyObject *self) {
     Py_DECREF(type);
 }
 
-/* node: (node, path, settled, flags, format, prefix, tag, enum, children, expected, items) */
+/* node: (node, path, settled, flags, format, prefix, tag, enum, children, expected, items, expected here) */
 static int build_wnode(WNode *n, PyObject *spec, Py_ssize_t size) {
-    if (!PyTuple_Check(spec) || PyTuple_Size(spec) != 11) {
-        PyErr_SetString(PyExc_TypeError, "walker: a node is a tuple of 11");
+    if (!PyTuple_Check(spec) || PyTuple_Size(spec) != 12) {
+        PyErr_SetString(PyExc_TypeError, "walker: a node is a tuple of 12");
         return -1;
     }
     n->nenum = -1;
@@ -1419,6 +1420,7 @@ static int build_wnode(WNode *n, PyObject *spec, Py_ssize_t size) {
     n->flags = (unsigned)PyLong_AsLong(PyTuple_GetItem(spec, 3));
     n->fmt = (int)PyLong_AsLong(PyTuple_GetItem(spec, 4));
     n->items = PyLong_AsSsize_t(PyTuple_GetItem(spec, 10));
+    n->expected_here = PyObject_IsTrue(PyTuple_GetItem(spec, 11));
     if (PyErr_Occurred()) return -1;
     PyObject *prefix = PyTuple_GetItem(spec, 5), *tag = PyTuple_GetItem(spec, 6), *values = PyTuple_GetItem(spec, 7);
     if (prefix != Py_None && (n->prefix = copy_bytes(prefix, &n->plen)) == NULL) return -1;
@@ -1557,7 +1559,7 @@ static int new_key(Walker *w, PyObject *raw, PyObject *kind, const WNode *n, PyO
 
 /* walker._walk_object on an object with fields. */
 static int wstruct(Walker *w, PyObject *value, const WNode *n, PyObject *raw, int depth) {
-    Py_ssize_t pos = 0;
+    Py_ssize_t pos = 0, present = 0;
     PyObject *key, *item;
     depth++;
     while (PyDict_Next(value, &pos, &key, &item)) {
@@ -1566,10 +1568,13 @@ static int wstruct(Walker *w, PyObject *value, const WNode *n, PyObject *raw, in
             if (PyErr_Occurred() || new_key(w, raw, w->new_field, n, key, item) < 0) return -1;
             continue;
         }
-        if (wstep(w, item, PyLong_AsSsize_t(index), raw, depth) < 0) return -1;
+        Py_ssize_t i = PyLong_AsSsize_t(index);
+        present += w->nodes[i].expected_here; /* keys of a dict are distinct: each counts once */
+        if (wstep(w, item, i, raw, depth) < 0) return -1;
     }
     /* walker._add_missing: raw.setdefault(finding, _NOTHING) for every expected key not there. */
     Py_ssize_t expected = PyTuple_Size(n->expected);
+    if (present == expected) return 0;
     for (Py_ssize_t k = 0; k < expected; k++) {
         PyObject *pair = PyTuple_GetItem(n->expected, k);
         int has = PyDict_Contains(value, PyTuple_GetItem(pair, 0));

@@ -18,7 +18,7 @@ It settles, per node of :class:`..walker.Node`:
   a node, walked value by value, within :data:`..walker.MAX_DEPTH`.
 
 Each node becomes one tuple:
-``(node, path, settled, flags, format, prefix, tag, enum, children, expected, items)``.
+``(node, path, settled, flags, format, prefix, tag, enum, children, expected, items, expected here)``.
 """
 
 from __future__ import annotations
@@ -54,10 +54,13 @@ def walker_nodes(root: Node) -> tuple[tuple[Any, ...], ...]:
         return index[id(node)]
 
     number(root)
-    return tuple(_node(node, number) for node in order)
+    # Whether each node's key is one its parent expects: an object with fields counts the expected keys
+    # it meets, and looks for the missing ones only when the count falls short.
+    expected_here = {id(child) for node in order for key, child in node.children.items() if key in node.expected}
+    return tuple(_node(node, number, id(node) in expected_here) for node in order)
 
 
-def _node(node: Node, number: Any) -> tuple[Any, ...]:
+def _node(node: Node, number: Any, expected_here: bool) -> tuple[Any, ...]:
     spec = node.spec
     settled = sum(bit for kind, bit in TYPE_BITS.items() if kind in node.settled)
     flags = 0
@@ -89,7 +92,7 @@ def _node(node: Node, number: Any) -> tuple[Any, ...]:
         items = number(node.items)
     if spec is not None and node.accepts is not None and "number" in node.accepts and node.enum is None:
         flags |= NUMBERS
-    return (node, node.path, settled, flags, fmt, prefix, tag, enum, children, expected, items)
+    return (node, node.path, settled, flags, fmt, prefix, tag, enum, children, expected, items, expected_here)
 
 
 def _strings(node: Node) -> tuple[int, bytes | None, bytes | None, tuple[bytes, ...] | None] | None:
