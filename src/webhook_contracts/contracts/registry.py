@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from ..diff.schemas import FieldSpec
 from ..errors import InputError, PublishedRevisionError, RegistryError, SchemaFileError, UnresolvedRefError, UsageError
 from ..fsio import MAX_FILE_BYTES, read_file
 from ..providers.names import API_VERSION, EVENT_NAME
@@ -117,6 +118,12 @@ class Registry:
     def load(self, revision: Revision, *, strict: bool = True) -> dict[str, Any]:
         return load_schema_file(self.root / revision.path, strict=strict, limit=self.max_file_bytes)
 
+    def fields(self, revision: Revision) -> dict[str, FieldSpec]:
+        """Every field position of a contract (:func:`~..diff.schemas.flatten_schema`), read once; not to be changed."""
+        self.load(revision)
+        path = self.root / revision.path
+        return _load_and_flatten(path.absolute(), _mtime(path), self.max_file_bytes)[1]
+
     def top_level(self, revision: Revision) -> dict[str, Any]:
         """The top level of a contract: its keys, `required`, `x-documented` and whether it is a map.
 
@@ -184,12 +191,17 @@ def parse_schema(data: bytes, source: str | Path) -> dict[str, Any]:
     return value
 
 
+def _load_schema_cached(path: Path, mtime: int, limit: int) -> dict[str, Any]:
+    return _load_and_flatten(path, mtime, limit)[0]
+
+
 @cache
-def _load_schema_cached(path: Path, _mtime: int, limit: int) -> dict[str, Any]:
+def _load_and_flatten(path: Path, _mtime: int, limit: int) -> tuple[dict[str, Any], dict[str, FieldSpec]]:
+    """A schema file, read and checked, and its fields as :func:`~..diff.schemas.flatten_schema` gives them (the
+    safety check flattens it anyway to bound its fan-out; drift compiles from the same mapping)."""
     data = _read_object(path, limit)
     check_local_refs(data, path)
-    check_schema_safety(data, path)
-    return data
+    return data, check_schema_safety(data, path)
 
 
 def iter_refs(schema: Any) -> Iterator[tuple[str, str, str]]:

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 import jsonschema_rs
 import re2  # type: ignore[import-untyped]  # google-re2 ships no type information
 
-from ..diff.schemas import flatten_schema
+from ..diff.schemas import FieldSpec, flatten_schema
 from ..errors import SchemaFileError
 from ..values import jsonnumbers
 from ..values.pointer import append_pointer
@@ -188,8 +188,11 @@ def _surely_valid(schema: Any) -> bool:
         return False
 
 
-def check_schema_safety(schema: dict[str, Any], source: str | Path) -> None:
-    """Refuse a schema with an in-place `$ref` cycle, a pattern RE2 cannot run or an explosive fan-out."""
+def check_schema_safety(schema: dict[str, Any], source: str | Path) -> dict[str, FieldSpec]:
+    """Refuse a schema with an in-place `$ref` cycle, a pattern RE2 cannot run or an explosive fan-out.
+
+    The flattened schema that bounds the fan-out is returned, for the caller to keep (drift compiles it).
+    """
     nodes = dict(_iter_schema_nodes(schema))
     for pointer, node in nodes.items():
         for key, pattern in _patterns(node):
@@ -209,7 +212,7 @@ def check_schema_safety(schema: dict[str, Any], source: str | Path) -> None:
             "$ref cycle that never reaches the payload: " + " -> ".join(p or "#" for p in cycle),
             where=cycle[0] or "/",
         )
-    flatten_schema(schema, source=str(source))
+    return flatten_schema(schema, source=str(source))
 
 
 def _patterns(node: dict[str, Any]) -> Iterator[tuple[str, str]]:

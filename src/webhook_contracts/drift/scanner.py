@@ -273,6 +273,7 @@ class DriftScanner:
                 event=revision.event,
                 api_version=revision.api_version,
                 revision=revision.revision,
+                fields=self.registry.fields(revision),
             )
         return self._compiled[key]
 

@@ -151,16 +151,24 @@ class CompiledContract:
         return module.Walker(walker_nodes(self.root), _step, _add_new_key, _NOTHING)
 
 
-def compile_contract(schema: dict[str, Any], *, event: str, api_version: str, revision: int) -> CompiledContract:
-    """Build the lookup tree of a contract once, to check many payloads."""
-    flat = flatten_schema(schema)
+def compile_contract(
+    schema: dict[str, Any],
+    *,
+    event: str,
+    api_version: str,
+    revision: int,
+    fields: Mapping[str, FieldSpec] | None = None,
+) -> CompiledContract:
+    """Build the lookup tree of a contract once, to check many payloads (*fields*: the schema already
+    flattened, as the registry keeps it)."""
+    flat = flatten_schema(schema) if fields is None else fields
     below: dict[str, list[str]] = {}  # parent path -> the paths right below it, sorted
     for pointer in sorted(flat):
         below.setdefault(parent_pointer(pointer), []).append(pointer)
     return CompiledContract(event, api_version, revision, _build(flat, below, "", None))
 
 
-def _build(flat: dict[str, FieldSpec], below: dict[str, list[str]], path: str, spec: FieldSpec | None) -> Node:
+def _build(flat: Mapping[str, FieldSpec], below: dict[str, list[str]], path: str, spec: FieldSpec | None) -> Node:
     cut = len(path) + 1
     every = append_pointer(path, ANY_ITEM)
     children = {unescape_pointer(p[cut:]): _build(flat, below, p, flat[p]) for p in below.get(path, ()) if p != every}
