@@ -305,6 +305,7 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
         "rounds": repeat,
         "labelled_groups": len(labels["findings"]),
         "figures": figures,
+        "round_seconds": [{name: round(value, 3) for name, value in r.items()} for r in rounds],
         "targets": {
             "drift_1_job_vs_floor": figures["drift_plain_1_job"]["ratio_to_floor"],
             "drift_1_job_vs_jsonschema": between("drift_plain_1_job", "jsonschema_iter_errors", 1),
