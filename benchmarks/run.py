@@ -291,10 +291,6 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
         scanning = (r["drift_plain_1_job"] - r["drift_tenth_1_job"]) / (1 - tenth)
         return max(0.0, r["drift_plain_1_job"] - scanning)
 
-    def scanning_2_vs_1(r: dict[str, float]) -> float:
-        """2 jobs against 1 on the part of the run that grows with the input (the fixed part subtracted)."""
-        return (r["drift_plain_1_job"] - fixed(r)) / max(1e-9, r["drift_plain_2_jobs"] - fixed(r))
-
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.platform()},
         "engine": ", ".join(sorted(ENGINES)),
@@ -310,7 +306,6 @@ def run(lines: int, repeat: int, folder: Path) -> dict[str, Any]:
             "drift_1_job_vs_floor": figures["drift_plain_1_job"]["ratio_to_floor"],
             "drift_1_job_vs_jsonschema": between("drift_plain_1_job", "jsonschema_iter_errors", 1),
             "jobs_2_vs_1": between("drift_plain_2_jobs", "drift_plain_1_job"),
-            "jobs_2_vs_1_fixed_part_subtracted": round(statistics.median(scanning_2_vs_1(r) for r in rounds), 2),
             "fixed_seconds_of_1_job_run": round(statistics.median(fixed(r) for r in rounds), 2),
             "gzip_cost_vs_plain_1_job": between("drift_plain_1_job", "drift_gzip_1_job"),
             "gzip_cost_vs_plain_2_jobs": between("drift_plain_2_jobs", "drift_gzip_2_jobs"),
