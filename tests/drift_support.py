@@ -60,6 +60,18 @@ def _parent(doc: Any, pointer: str) -> tuple[Any, str | int]:
     return node, int(last) if isinstance(node, list) else last
 
 
+def positions(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path of every value in *value* (keys and list indices), *value*'s own first."""
+    out = [path]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            out.extend(positions(item, (*path, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            out.extend(positions(item, (*path, index)))
+    return out
+
+
 def set_pointer(doc: Any, pointer: str, value: Any) -> None:
     node, key = _parent(doc, pointer)
     node[key] = value

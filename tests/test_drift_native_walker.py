@@ -21,7 +21,7 @@ import string
 from typing import Any
 
 import pytest
-from drift_support import all_examples, registry
+from drift_support import all_examples, positions, registry
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from provider_traffic import EVENT_KEYS, generate
@@ -186,19 +186,8 @@ _NOISE = st.recursive(
 )
 
 
-def _positions(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [path]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            out.extend(_positions(item, (*path, key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            out.extend(_positions(item, (*path, index)))
-    return out
-
-
 def _mutate(data: dict[str, Any], rng: random.Random, noise: Any) -> None:
-    where = rng.choice(_positions(data)[1:] or [()])
+    where = rng.choice(positions(data)[1:] or [()])
     if not where:
         data["".join(rng.choice(string.ascii_lowercase) for _ in range(5))] = copy.deepcopy(noise)
         return
