@@ -412,10 +412,14 @@ def _walk_object(value: dict[str, Any], node: Node, raw: _Raw, depth: int) -> No
 def _add_missing(value: dict[str, Any], node: Node, raw: _Raw) -> None:
     """The keys required or shown in every example (:attr:`Node.expected`) that *value* lacks."""
     for key in node.expected - value.keys():
-        child = node.children[key]
-        assert child.spec is not None  # required and documented come from the spec
-        kind = "missing_field" if child.spec.required else "missing_documented_field"
-        _add(raw, kind, child.path, child.spec.type_label(), ABSENT)
+        raw.setdefault(missing_finding(node.children[key]), _NOTHING)
+
+
+def missing_finding(child: Node) -> tuple[str, str, str, str]:
+    """The finding (kind, path, expected, observed) of an expected key that is absent: *child* is its node."""
+    assert child.spec is not None  # required and documented come from the spec
+    kind = "missing_field" if child.spec.required else "missing_documented_field"
+    return (kind, child.path, child.spec.type_label(), ABSENT)
 
 
 def _check_string(value: str, node: Node, raw: _Raw) -> None:

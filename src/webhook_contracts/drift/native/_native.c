@@ -1677,22 +1677,20 @@ static PyType_Spec Walker_spec = {
     "webhook_contracts.drift.native._native.Walker", sizeof(Walker), 0, Py_TPFLAGS_DEFAULT, Walker_slots,
 };
 
-static int module_exec(PyObject *module) {
-    init_ordinary();
-    PyObject *type = PyType_FromSpec(&Engine_spec);
+static int add_type(PyObject *module, const char *name, PyType_Spec *spec) {
+    PyObject *type = PyType_FromSpec(spec);
     if (type == NULL) return -1;
-    if (PyModule_AddObject(module, "Engine", type) < 0) {
-        Py_DECREF(type);
-        return -1;
-    }
-    if (PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH) < 0) return -1;
-    type = PyType_FromSpec(&Walker_spec);
-    if (type == NULL) return -1;
-    if (PyModule_AddObject(module, "Walker", type) < 0) {
+    if (PyModule_AddObject(module, name, type) < 0) {
         Py_DECREF(type);
         return -1;
     }
     return 0;
+}
+
+static int module_exec(PyObject *module) {
+    init_ordinary();
+    if (add_type(module, "Engine", &Engine_spec) < 0 || add_type(module, "Walker", &Walker_spec) < 0) return -1;
+    return PyModule_AddIntConstant(module, "MAX_DEPTH", MAX_DEPTH);
 }
 
 static PyModuleDef_Slot module_slots[] = {{Py_mod_exec, module_exec}, {0, NULL}};

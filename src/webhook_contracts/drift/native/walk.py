@@ -25,14 +25,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..walker import ABSENT, MAX_DEPTH, Node
+from ..walker import Node, missing_finding
 from .program import FORMATS
 
 #: Bits of the Python types a node settles, as the extension reads them.
 TYPE_BITS: dict[type, int] = {str: 1, int: 2, float: 4, bool: 8, type(None): 16, dict: 32, list: 64}
 STRINGS, STRUCT, LIST, MAP, OPEN, NUMBERS = 1, 2, 4, 8, 16, 32
 
-__all__ = ["MAX_DEPTH", "walker_nodes"]
+__all__ = ["walker_nodes"]
 
 
 def walker_nodes(root: Node) -> tuple[tuple[Any, ...], ...]:
@@ -82,7 +82,7 @@ def _node(node: Node, number: Any, expected_here: bool) -> tuple[Any, ...]:
         else:
             flags |= STRUCT
             children = {key: number(child) for key, child in node.children.items()}
-            expected = tuple((key, _missing(node.children[key])) for key in sorted(node.expected))
+            expected = tuple((key, missing_finding(node.children[key])) for key in sorted(node.expected))
     if (
         node.items is not None
         and not node.free_form
@@ -109,10 +109,3 @@ def _strings(node: Node) -> tuple[int, bytes | None, bytes | None, tuple[bytes, 
         )
     except UnicodeEncodeError:  # a lone surrogate in the contract: no UTF-8 to compare with
         return None
-
-
-def _missing(child: Node) -> tuple[str, str, str, str]:
-    """The finding of :func:`..walker._add_missing` when *child*'s key is absent."""
-    assert child.spec is not None  # expected keys come from the spec
-    kind = "missing_field" if child.spec.required else "missing_documented_field"
-    return (kind, child.path, child.spec.type_label(), ABSENT)
