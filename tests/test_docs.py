@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from conftest import REPO
 
 from webhook_contracts.cli import main
 
 README = (REPO / "README.md").read_text("utf-8")
-COMMANDS = sorted(main.commands)
+CONTEXT = click.Context(main)
+COMMANDS = main.list_commands(CONTEXT)
 
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_has_help(name: str) -> None:
-    command = main.commands[name]
+    command = main.get_command(CONTEXT, name)
+    assert command is not None and command.name == name
     assert command.help and command.help.strip()
     for param in command.params:
         if param.param_type_name == "option" and not getattr(param, "hidden", False):

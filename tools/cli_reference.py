@@ -15,6 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -40,7 +41,7 @@ def _help(*args: str) -> str:
 def reference() -> str:
     """The generated section, markers included."""
     parts = [START, "", "```text", "$ webhook-contracts --help", _help().rstrip(), "```", ""]
-    for name in sorted(cli.commands):
+    for name in cli.list_commands(click.Context(cli)):
         parts += [f"#### `webhook-contracts {name}`", "", "```text", _help(name).rstrip(), "```", ""]
     parts.append(END)
     return "\n".join(parts)

@@ -6,6 +6,7 @@ input error. Errors the toolkit foresees print one line on stderr, no traceback.
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,16 +14,36 @@ from typing import Any
 import click
 
 from ..errors import ExitCode
-from .check import check
-from .contracts import extract, reconcile_cmd, regen_cmd
-from .diff import compare, diff
-from .drift import drift
 from .terminal import prepare_std_streams
-from .validate import validate
+
+#: Every command: the module of this package that defines it, and its name there. A command's module (and
+#: all it imports) is loaded when the command runs or a help page lists it, so `drift` does not start by
+#: importing what `check` or `regen` need.
+COMMANDS = {
+    "check": ("check", "check"),
+    "compare": ("diff", "compare"),
+    "diff": ("diff", "diff"),
+    "drift": ("drift", "drift"),
+    "extract": ("contracts", "extract"),
+    "reconcile": ("contracts", "reconcile_cmd"),
+    "regen": ("contracts", "regen_cmd"),
+    "validate": ("validate", "validate"),
+}
 
 
 class _Main(click.Group):
     """The command group; before anything runs, the standard streams are made safe to use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = COMMANDS.get(cmd_name)
+        if where is None:
+            return None
+        module, name = where
+        command: click.Command = getattr(importlib.import_module(f".{module}", __package__), name)
+        return command
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         if not prepare_std_streams():
@@ -61,7 +82,3 @@ def _version(ctx: click.Context, value: bool) -> None:
     click.echo(f"webhook-contracts, version {version('webhook-contracts')}")
     click.echo(f"drift engine: {engine_name()}")
     ctx.exit()
-
-
-for _command in (extract, regen_cmd, reconcile_cmd, validate, diff, compare, drift, check):
-    main.add_command(_command)

@@ -20,8 +20,7 @@ from ..providers import Provider, default_provider
 from ..values.jsontypes import JSON_TYPES
 from .docpage import DocPage
 from .inference import DRAFT, Shape, iter_shape_paths, merge_all, render, shape_of
-
-META_KEY = "x-webhook-contracts"
+from .registry import META_KEY
 
 
 @dataclass(frozen=True)

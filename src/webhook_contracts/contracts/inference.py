@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import WebhookContractsError
 from ..providers import Provider, default_provider
 from ..values.formats import common_key_prefix, formats_of, is_generated_key, prefix_pattern
-from ..values.jsontypes import in_schema_order
+from ..values.jsontypes import FREE_FORM_KEYS, in_schema_order
 from ..values.pointer import ANY_ITEM, append_pointer
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -30,9 +30,6 @@ DRAFT = "https://json-schema.org/draft/2020-12/schema"
 MAX_DEPTH = 200
 #: Distinct string values remembered per position (for `object` constants).
 _VALUE_LIMIT = 16
-#: Keys whose objects are free-form by design.
-FREE_FORM_KEYS = frozenset({"metadata"})
-
 RefFor = Callable[[dict[str, Any], int], "str | None"]
 
 

@@ -15,11 +15,11 @@ from typing import Any
 
 from ..diff.schemas import DOCUMENTED_KEY
 from ..values.formats import prefix_pattern
-from ..values.jsontypes import in_schema_order
+from ..values.jsontypes import FREE_FORM_KEYS, in_schema_order
 from ..values.pointer import ANY_ITEM, append_pointer
 from .docpage import DocPage
 from .evidence import EXAMPLE, PAGE, Evidence, is_open, sources_at
-from .inference import FREE_FORM_KEYS, Shape, render
+from .inference import Shape, render
 from .normalise import make_nullable, ref_of, schema_types, types_keyword
 from .openapi import ProviderEvent, ProviderSpec
 

@@ -28,12 +28,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..providers import Provider, default_provider
-from .build import META_KEY, Disagreement, _referenced
+from .build import Disagreement, _referenced
 from .docpage import DocPage
 from .evidence import EXAMPLE, PAGE, Evidence
 from .inference import DRAFT
 from .openapi import ProviderEvent, ProviderSpec
 from .positions import ContractBuilder, FieldRow, owner_of_event
+from .registry import META_KEY
 
 __all__ = ["FieldRow", "Reconciled", "owner_of_event", "reconcile"]
 

@@ -22,13 +22,14 @@ from ..config import Settings
 from ..diff.schemas import diff_schemas
 from ..errors import DocPageError, InputError, ProviderSpecError, RegistryError
 from ..providers import Provider
-from .build import META_KEY, Disagreement, build_contracts
+from .build import Disagreement, build_contracts
 from .changelog import ContractEntry, add_entries
 from .codegen import generate_models, is_generated, require_generator
 from .docpage import DocPage
 from .openapi import ProviderSpec, is_provider_spec, read_provider_spec
 from .registry import (
     INDEX_NAME,
+    META_KEY,
     Registry,
     Revision,
     build_index,

@@ -24,8 +24,10 @@ from ..errors import InputError, PublishedRevisionError, RegistryError, SchemaFi
 from ..fsio import MAX_FILE_BYTES, read_file
 from ..providers.names import API_VERSION, EVENT_NAME
 from ..values.pointer import append_pointer, iter_pointer_nodes, resolve_pointer
-from .build import META_KEY
 from .schemaguard import check_metaschema, check_schema_safety
+
+#: The key of a contract's own metadata (event, API version, sources): not part of the schema a payload meets.
+META_KEY = "x-webhook-contracts"
 
 INDEX_NAME = "index.json"
 INDEX_FORMAT = 1

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..contracts.build import META_KEY
-from ..contracts.registry import Registry, contract_part, load_schema_file
+from ..contracts.registry import META_KEY, Registry, contract_part, load_schema_file
 from ..errors import InputError
 from ..findings import Finding, Location, Report, Severity
 from ..providers import Provider, default_provider

@@ -18,9 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..contracts.inference import FREE_FORM_KEYS
 from ..errors import SchemaFileError
-from ..values.jsontypes import in_schema_order
+from ..values.jsontypes import FREE_FORM_KEYS, in_schema_order
 from ..values.pointer import append_pointer, to_pointer
 
 _ANNOTATIONS = ("title", "description")

@@ -17,16 +17,13 @@ gzipped is told by :mod:`.sources`, whether it is NDJSON or one document by
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import itertools
-import multiprocessing
 import os
 import signal
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -341,6 +338,10 @@ def _run_parallel(
     jobs: int,
     progress: Progress | None,
 ) -> None:
+    # Imported here: a run of one job (most runs) need not pay for loading them.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     fork = "fork" in multiprocessing.get_all_start_methods()
     # fork hands the workers the compiled contracts and gate as they are (nothing is
     # pickled); with spawn each worker compiles its own gate (its types cannot be pickled).
@@ -417,6 +418,8 @@ def _end_with_parent(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a forked worker inherits the parent's handler
     if sys.platform.startswith("linux"):
+        import ctypes
+
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the kernel was told

@@ -50,12 +50,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..contracts.inference import FREE_FORM_KEYS
 from ..diff.schemas import FieldSpec, flatten_schema
 from ..findings import DRIFT_SEVERITY, OBSERVED_VALUE, Finding, Severity
 from ..values.formats import formats_of, has_format, is_generated_key, prefix_from_pattern
 from ..values.jsonnumbers import misfit
-from ..values.jsontypes import JSON_TYPE_OF, json_type
+from ..values.jsontypes import FREE_FORM_KEYS, JSON_TYPE_OF, json_type
 from ..values.pointer import ANY_ITEM, append_pointer, parent_pointer, unescape_pointer
 
 ABSENT = "absent"

@@ -1,9 +1,12 @@
-"""JSON type names: the one list, the order contracts write them in, and the name of a parsed value."""
+"""JSON type names: the one list, the order contracts write them in, the name of a parsed value; free-form keys."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+
+#: Keys whose objects are free-form by design: a contract leaves them open, drift and the diff do not look inside.
+FREE_FORM_KEYS = frozenset({"metadata"})
 
 #: The seven JSON Schema type names, sorted (the order doc pages' `a|b` types are read in).
 JSON_TYPES = ("array", "boolean", "integer", "null", "number", "object", "string")

@@ -8,10 +8,16 @@ their ids carry a prefix per kind (`cust_`, `camp_`, ...).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .. import Provider, WebhookRules
 from .envelope import ENVELOPE_KEYS, unwrap
 from .names import API_VERSION, API_VERSION_FORM, EVENT_NAME, api_version_of, event_name
-from .pages import read_doc_page
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ...contracts.docpage import DocPage
 
 #: Identifier prefixes pinned as `pattern`s, with the kind of object each names (None: not an object's id).
 ID_PREFIXES: dict[str, str | None] = {
@@ -39,6 +45,15 @@ ID_PREFIXES: dict[str, str | None] = {
 TAG_KEYS = frozenset({"object"})
 #: Events of the OpenAPI document shipped when the configuration does not say: the loyalty programme's.
 DEFAULT_EVENTS = ("*loyalty*", "*points*", "*reward*")
+
+
+def read_doc_page(path: str | Path, *, api_version: str | None = None) -> DocPage:
+    """:func:`.pages.read_doc_page`, imported when a page is read: the page reader is not needed to check
+    payloads, and `drift` starts faster without it."""
+    from .pages import read_doc_page as read
+
+    return read(path, api_version=api_version)
+
 
 VOUCHERIFY = Provider(
     name="voucherify",
