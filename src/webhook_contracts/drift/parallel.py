@@ -45,6 +45,9 @@ from .sources import CHUNK, STDIN, Source, as_sources, is_gzip
 Progress = Callable[[int], None]
 #: Files smaller than this are not cut into ranges: a process costs more than it saves.
 MIN_SPLIT = 4 * CHUNK
+#: Ranges per job when a file is cut: the workers take them in turn, so one that runs slower (a busier
+#: CPU, lines that drift more) takes fewer, and none sits idle while another works through half the file.
+RANGES_PER_JOB = 4
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,7 @@ def scan_files(
     gate = scanner.gate(payload_field)
     reading = Reading(payload_field, max_line, sniff_lines)
     parallel = jobs > 1 and all(source.name != STDIN for source in found)
-    tasks = plan(found, reading, parts=jobs if parallel else 1)
+    tasks = plan(found, reading, parts=jobs * RANGES_PER_JOB if parallel else 1)
     with _without_gc():
         if parallel and len(tasks) > 1:
             _run_parallel(scanner, gate, tasks, reading, jobs, progress)
