@@ -373,8 +373,10 @@ def _run_parallel(
             raise
 
 
-#: Bytes read from the start of each range to learn which events the workers will meet.
-WARM_BYTES = 1 << 18
+#: Bytes read, over the starts of all ranges, to learn which events the workers will meet (each range's
+#: share is at least :data:`WARM_MIN_BYTES`): the lines are decoded in Python, before any worker starts.
+WARM_BYTES = 1 << 19
+WARM_MIN_BYTES = 1 << 16
 
 
 def _warm(scanner: DriftScanner, gate: DriftGate, tasks: Sequence[Task]) -> None:
@@ -388,11 +390,12 @@ def _warm(scanner: DriftScanner, gate: DriftGate, tasks: Sequence[Task]) -> None
     needs; an event met later is compiled by the worker that meets it, as before.
     """
     met: set[str] = set()
+    share = max(WARM_MIN_BYTES, WARM_BYTES // max(1, len(tasks)))
     for task in tasks:
         size = task.size
         if not size or is_gzip(task.source):
             continue
-        buf = b"".join(task.source.read_range(task.start, task.start + min(size, WARM_BYTES)))
+        buf = b"".join(task.source.read_range(task.start, task.start + min(size, share)))
         view = memoryview(buf)
         start, stop = 0, buf.rfind(b"\n") + 1
         while start < stop:
