@@ -168,6 +168,17 @@ def test_unknown_config_key_is_named(cli: Invoke, tmp_path: Path) -> None:
     assert "unknown key 'schemaz'" in result.stderr
 
 
+def test_a_mistyped_command_is_an_error_naming_the_closest_command(cli: Invoke) -> None:
+    """The commands are loaded when used; an unknown name is still a usage error, with click's suggestion."""
+    import click
+
+    result = cli("drfit", "log.ndjson")
+    assert result.exit_code == 2
+    assert "No such command 'drfit'" in result.stderr
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click 8.4 on suggests close names
+        assert "Did you mean 'drift'?" in result.stderr
+
+
 def test_every_name_of_the_library_api_resolves_and_drift_starts_without_the_heavy_modules(tmp_path: Path) -> None:
     """The package imports its API lazily; each name must still be there, and a `drift` run must not load
     deepdiff, the model generator, jsonschema, the doc-page reader, other report formats, the process

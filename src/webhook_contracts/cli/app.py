@@ -37,6 +37,19 @@ class _Main(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            # click (8.4 on) suggests close names ("Did you mean 'drift'?") from `self.commands`, which
+            # stays empty here: the suggestions are made from the table instead.
+            missing = getattr(click.exceptions, "NoSuchCommand", None)
+            if missing is None or not isinstance(exc, missing):
+                raise
+            raise missing(exc.command_name, possibilities=self.list_commands(ctx), ctx=ctx) from None
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         where = COMMANDS.get(cmd_name)
         if where is None:
