@@ -11,6 +11,7 @@ Reports are identical with the native validator, without it
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import random
@@ -326,6 +327,79 @@ def test_hands_the_gate_what_it_has_no_program_for() -> None:
     assert _engines()["string"].check(b'{"v":"a"}') == -3
     distribution = b'{"type":"mail","data":{"v":"a"},"source":{"object":"distribution"},"event":{"type":"e"}}'
     assert _engines()["string"].check(distribution) == -3
+
+
+def _deliveries(event: str, data: dict[str, Any], names: tuple[str, ...] = ("Loyalty welcome mail",)) -> list[bytes]:
+    """*data* as a webhook, as bare data and as a distribution of each of *names*, then drifting as a webhook."""
+    lines = [orjson.dumps(envelope(event, data)), orjson.dumps(data)]
+    for name in names:
+        source = {"id": "distr_1", "object": "distribution"}
+        lines.append(orjson.dumps({**envelope(event, data), "type": name, "source": source, "event": {"type": event}}))
+    drifting = {**data, "created_at": 7}
+    return [*lines, orjson.dumps(envelope(event, drifting))]
+
+
+def _fields(found: Any) -> tuple[Any, ...] | None:
+    """A pass by its fields (passes are compared by identity, and each gate has its own)."""
+    return None if found is None else dataclasses.astuple(found)
+
+
+def _fresh_gates(event: str | None = None) -> tuple[NativeGate, Any]:
+    """A native validator that has compiled nothing yet, and a gate of the same options to compare with."""
+    from webhook_contracts.drift.scanner import DriftOptions
+
+    gate = DriftScanner(registry(), DriftOptions(event=event)).gate()
+    validator = native_gate(gate)
+    assert validator is not None and not validator._programs
+    return validator, DriftScanner(registry(), DriftOptions(event=event)).gate()
+
+
+@needs_native
+@pytest.mark.parametrize("event", [None, "customer.rewarded.loyalty_points"])
+def test_compiles_the_programs_it_meets_without_the_gate(event: str | None) -> None:
+    """The first line of an event, of bare data or of a distribution name is judged here once its program is
+    compiled: as the gate judges it, and without building the gate's msgspec types."""
+    validator, reference = _fresh_gates(event)
+    clean = 0
+    for name, data in all_examples():
+        for line in _deliveries(name, data):
+            found = validator.check_span(line, memoryview(line), 0, len(line))
+            assert _fields(found) == _fields(reference.check(line)), line
+            clean += found is not None
+    assert clean >= 2 * (len(all_examples()) if event is None else 1)
+    assert not validator.gate._compiled
+    assert validator._programs and not validator._unsupported
+
+
+@needs_native
+def test_an_event_it_cannot_take_is_read_by_the_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webhook_contracts.drift.native import program
+
+    def unsupported(root: Any) -> Any:
+        raise program.Unsupported("not in this test")
+
+    monkeypatch.setattr(program, "root_program", unsupported)
+    validator, reference = _fresh_gates()
+    lines = [line for name, data in all_examples() for line in _deliveries(name, data)]
+    passed = [_fields(validator.check_span(x, memoryview(x), 0, len(x))) for x in lines]
+    assert passed == [_fields(reference.check(x)) for x in lines]
+    assert not validator._programs and validator._unsupported == {n for n, _ in all_examples()}
+    assert validator.gate._compiled.keys() == validator._unsupported
+
+
+@needs_native
+def test_distribution_names_are_bounded_as_the_gate_bounds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from webhook_contracts.drift import fastpath
+    from webhook_contracts.drift.native import gate
+
+    monkeypatch.setattr(fastpath, "MAX_GATED_DISTRIBUTIONS", 2)
+    monkeypatch.setattr(gate, "MAX_GATED_DISTRIBUTIONS", 2)
+    validator, reference = _fresh_gates()
+    name, data = all_examples()[0]
+    lines = _deliveries(name, data, names=("first", "second", "third"))[2:5]
+    passed = [validator.check_span(x, memoryview(x), 0, len(x)) for x in lines]
+    assert [_fields(found) for found in passed] == [_fields(reference.check(x)) for x in lines]
+    assert [found is not None for found in passed] == [True, True, False]
 
 
 @needs_native

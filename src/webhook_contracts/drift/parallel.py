@@ -224,6 +224,7 @@ def _scan_lines(
     """
     native = native_gate(gate)
     check, add = gate.check_span, scanner.add
+    judge = check if native is None else native.judge
     passed: list[Pass] = []
     number = 0
     try:
@@ -238,16 +239,14 @@ def _scan_lines(
                 lines, referred = native.scan(buf, begin, stop)
                 for i in range(0, len(referred), 3):
                     code, start, end = referred[i], referred[i + 1], referred[i + 2]
-                    # Odd: the line needs a contract the native validator does not have yet; even: it
+                    # Odd: the line needs a program the native validator does not have yet; even: it
                     # judged the line (not clean, or not for it to judge), so the gate would refuse it too.
-                    found = check(buf, view, start, end) if code & 1 else None
+                    found = judge(buf, view, start, end) if code & 1 else None
                     if found is not None:
                         passed.append(found)
                     else:
                         for record in line_records(label, first + (code >> 1), buf[start:end], payload_field):
                             add(record)
-                    if code & 1:
-                        native.sync()  # the gate may have compiled an event the native validator can take on
                 number = first + lines - 1
             else:
                 number, start, find = first - 1, begin, buf.find
@@ -385,11 +384,13 @@ def _warm(scanner: DriftScanner, gate: DriftGate, tasks: Sequence[Task]) -> None
     Every worker would otherwise compile the same contracts (and the native
     programs) on its own: with the native validator scanning fast, that
     start-up cost is most of what a second job could save. Only the first
-    lines of each range are looked at (the gate compiles the events it meets;
+    lines of each range are looked at (the native validator, or else the gate, compiles the events it meets;
     nothing is counted), so a small log does not pay for contracts it never
     needs; an event met later is compiled by the worker that meets it, as before.
     """
     met: set[str] = set()
+    native = native_gate(gate)
+    check = gate.check_span if native is None else native.check_span
     share = max(WARM_MIN_BYTES, WARM_BYTES // max(1, len(tasks)))
     for task in tasks:
         size = task.size
@@ -400,14 +401,11 @@ def _warm(scanner: DriftScanner, gate: DriftGate, tasks: Sequence[Task]) -> None
         start, stop = 0, buf.rfind(b"\n") + 1
         while start < stop:
             end = buf.index(b"\n", start, stop)
-            found = gate.check_span(buf, view, start, end)
+            found = check(buf, view, start, end)
             if found is not None:
                 met.add(found.event)
             start = end + 1
     scanner.prepare(met)
-    native = native_gate(gate)
-    if native is not None:
-        native.sync()
 
 
 #: prctl(2) option: the signal a process gets when its parent dies (Linux).
