@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from conftest import DOCS, SCHEMAS
 from pydantic import ValidationError
@@ -122,3 +124,58 @@ def test_shipped_contracts_name_both_sources() -> None:
     assert len(meta["source"]["openapi_sha256"]) == 64
     tier = registry.load(registry.latest("customer.loyalty.tier.joined"))["x-webhook-contracts"]
     assert tier["source"]["page"] is None and tier["source"]["openapi"] is not None
+
+
+# The top level of a contract (shape detection) is read without building the objects below it.
+
+_TOP_LEVELS = [
+    b'{"properties": {"a": {"type": "number", "maximum": 1e400}, "b": {}}, "required": ["a", 7, null]}',
+    b'{"properties": {"a": {"enum": [123456789012345678901234567890]}}, "x-documented": ["a"]}',
+    b'{"properties": {"a": {"default": NaN}}, "required": ["a"]}',  # json's extension: msgspec refuses it
+    b'\xef\xbb\xbf{"properties": {"a": {}}}',  # a byte order mark: json reads it
+    b'{"properties": [1, 2], "required": "a", "additionalProperties": true}',
+    b'{"properties": null, "additionalProperties": {"type": "string"}}',
+    b'{"properties": {"a": {}}, "properties": {"b": {}}, "required": ["b"]}',  # the last duplicate counts
+    b'{"type": "object", "properties": {"a": {"description": "\\ud800"}}}',
+    b"{}",
+]
+_NOT_OBJECTS = [b"[1, 2]", b'{"properties": {', b'{"a": 1,}', b"\xff\xfe", b""]
+
+
+def _both_readers(monkeypatch: pytest.MonkeyPatch, path: Any) -> tuple[Any, Any]:
+    """What `Registry.top_level` reads of *path*, and what it reads when every file is parsed whole by json."""
+    from webhook_contracts.contracts import registry
+
+    def outcome() -> Any:
+        try:
+            return registry._top_level.__wrapped__(path, 0, 1 << 24)
+        except Exception as exc:  # the same error, named the same way
+            return type(exc).__name__, str(exc)
+
+    fast = outcome()
+    with monkeypatch.context() as patch:
+
+        class Refuses:
+            def decode(self, raw: bytes) -> Any:
+                raise msgspec.DecodeError("parse it whole")
+
+        patch.setattr(registry, "_KEYS", Refuses())
+        return fast, outcome()
+
+
+@pytest.mark.parametrize("data", _TOP_LEVELS + _NOT_OBJECTS)
+def test_the_top_level_is_read_as_a_full_parse_reads_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes
+) -> None:
+    path = tmp_path / "schema.json"
+    path.write_bytes(data)
+    fast, whole = _both_readers(monkeypatch, path)
+    assert fast == whole
+    assert isinstance(fast, dict) == (data in _TOP_LEVELS)
+
+
+def test_every_shipped_contracts_top_level_reads_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    registry = load_registry(SCHEMAS)
+    for revision in registry.revisions:
+        fast, whole = _both_readers(monkeypatch, registry.root / revision.path)
+        assert fast == whole and fast["properties"], revision.path
