@@ -161,7 +161,7 @@ def plan(
             continue
         count = parts if partition_bytes is None else -(-size // partition_bytes)
         small = size < MIN_SPLIT if partition_bytes is None else False
-        if count <= 1 or small or is_gzip(source) or reading.sniff(source).document:
+        if count <= 1 or small or not source.ranges or is_gzip(source) or reading.sniff(source).document:
             tasks.append(Task(source))
             continue
         cuts = sorted({_line_start(source, size * i // count) for i in range(count)} | {size})

@@ -18,6 +18,7 @@ a glob names every object it matches, a prefix every log object under it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gzip
 import io
 import stat
@@ -53,6 +54,10 @@ class Source(Protocol):
     def size(self) -> int | None:
         """Bytes of the input; None for a stream, which is read once and never split."""
 
+    @property
+    def ranges(self) -> bool:
+        """Whether :meth:`read_range` can start past the beginning (else the input is read whole, once)."""
+
     def open(self) -> contextlib.AbstractContextManager[BinaryIO]:
         """The input's bytes from its start (closed on leaving, unless the stream is not the source's to close)."""
 
@@ -76,6 +81,10 @@ class FileSource:
             return Path(self.name).stat().st_size
         except OSError as exc:
             raise InputError(self.name, f"cannot read: {exc.strerror or exc}") from exc
+
+    @property
+    def ranges(self) -> bool:
+        return True
 
     @contextlib.contextmanager
     def open(self) -> Iterator[BinaryIO]:
@@ -111,6 +120,10 @@ class StreamSource:
     def size(self) -> None:
         return None
 
+    @property
+    def ranges(self) -> bool:
+        return False
+
     @contextlib.contextmanager
     def open(self) -> Iterator[BinaryIO]:
         if self.stream is not None:  # not ours to close
@@ -133,6 +146,9 @@ class UrlSource:
     for that store (environment, config files, instance roles); a URL source
     travels to other processes as its URL. An object whose size the store does
     not tell (an HTTP response without a length) is read once, as a stream.
+
+    An HTTP server that answers no range requests (many do not) has its
+    objects read whole, once, in one streamed response, whatever `--jobs` says.
     """
 
     name: str
@@ -146,17 +162,42 @@ class UrlSource:
     def size(self) -> int | None:
         return self.length
 
+    @functools.cached_property
+    def ranges(self) -> bool:
+        """Whether the store serves byte ranges; asked of an HTTP server once, with a range of one byte."""
+        if not self._http:
+            return True  # object stores always do
+        fs, path = _filesystem(self.name)
+        try:
+            with fs.open(path, "rb", block_size=1) as f:
+                f.seek(1)
+                f.read(1)
+        except ValueError:  # fsspec: "The HTTP server doesn't appear to support range requests"
+            return False
+        except OSError as exc:
+            raise InputError(self.name, f"cannot read: {exc.strerror or exc}") from exc
+        return True
+
+    @property
+    def _http(self) -> bool:
+        return _is_http(self.name)
+
     @contextlib.contextmanager
     def open(self) -> Iterator[BinaryIO]:
         fs, path = _filesystem(self.name)
+        # A server that serves no ranges is read in one streamed response (not seekable, and never split);
+        # every other store in blocks, which a task of a byte range seeks into.
+        block = 0 if self._http and not self.ranges else _URL_BLOCK
         try:
-            handle = fs.open(path, "rb", block_size=_URL_BLOCK)
+            handle = fs.open(path, "rb", block_size=block)
         except OSError as exc:
             raise InputError(self.name, f"cannot read: {exc.strerror or exc}") from exc
         with handle, io.BufferedReader(handle, CHUNK) as raw:
             yield raw
 
     def read_range(self, start: int, end: int, progress: Progress | None = None) -> Iterator[bytes]:
+        if start > 0 and not self.ranges:
+            raise InputError(self.name, "the server serves no byte ranges: the object is read from its start")
         with self.open() as f:
             yield from read_span(f, start, end, progress)
 
@@ -203,15 +244,23 @@ def _filesystem(url: str) -> tuple[Any, str]:
         raise InputError(url, f"not a URL this tool can read ({exc})") from exc
 
 
+def _is_http(url: str) -> bool:
+    return url.partition("://")[0].lower() in ("http", "https")
+
+
 def url_sources(url: str) -> list[Source]:
-    """The objects *url* names: one object, every log object under a prefix (sorted), or a glob's matches."""
+    """The objects *url* names: one object, every log object under a prefix (sorted), or a glob's matches.
+
+    Over HTTP a prefix ends with `/` (its page lists the objects); any other URL
+    is one object (fsspec would find out by downloading it whole).
+    """
     fs, path = _filesystem(url)
     try:
         if any(c in path for c in "*?["):
             found = {p: info for p, info in fs.glob(path, detail=True).items() if info.get("type") != "directory"}
             if not found:
                 raise InputError(url, "no objects match this pattern")
-        elif fs.isdir(path):
+        elif path.endswith("/") if _is_http(url) else fs.isdir(path):
             found = {
                 p: info
                 for p, info in fs.find(path, detail=True).items()
@@ -230,8 +279,9 @@ def url_sources(url: str) -> list[Source]:
 
 
 def read_span(f: BinaryIO, start: int, end: int, progress: Progress | None) -> Iterator[bytes]:
-    """Bytes [start, end) of the seekable *f*, in chunks."""
-    f.seek(start)
+    """Bytes [start, end) of *f*, just opened, in chunks (*f* need not be seekable when *start* is 0)."""
+    if start:
+        f.seek(start)
     left = end - start
     while left > 0:
         chunk = f.read(min(CHUNK, left))
