@@ -179,8 +179,8 @@ def _shallow(value: msgspec.Raw) -> Any:
 @cache
 def _top_level(path: Path, _mtime: int, limit: int) -> dict[str, Any]:
     raw = read_file(path, limit=limit, error=SchemaFileError)
-    # Every drift run reads the top level of each contract of its API version (26 files, 2.2 MB, for
-    # Voucherify). Parsing them whole took 15-25 ms of its start; msgspec reads the top-level keys and the
+    # Every drift run reads the top level of each contract of its API version (the shipped ones: 26 files,
+    # 2.2 MB). Parsing them whole took 15-25 ms of its start; msgspec reads the top-level keys and the
     # keys of `properties` in 4 ms, building none of the objects below them (it still checks that the whole
     # file is JSON). A file msgspec refuses is parsed by json, which accepts more (NaN, lone surrogates) and
     # names the place of an error, exactly as before.
