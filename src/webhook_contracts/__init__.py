@@ -97,16 +97,22 @@ _EXPORTS = {
 }
 
 
+def lazy_export(package: str, exports: dict[str, str], namespace: dict[str, Any], name: str) -> Any:
+    """The module `__getattr__` of a *package* whose names are imported when first asked for: *name* from its
+    module in *exports* (relative to *package*), kept in the package's *namespace* for the next time."""
+    module = exports.get(name)
+    if module is None:
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", package), name)
+    namespace[name] = value
+    return value
+
+
 def __getattr__(name: str) -> Any:
     if name == "__version__":  # read from the installed metadata when asked (it costs an import)
         globals()[name] = _version()
         return globals()[name]
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_export(__name__, _EXPORTS, globals(), name)
 
 
 __all__ = [

@@ -224,7 +224,6 @@ def _scan_lines(
     """
     native = native_gate(gate)
     check, add = gate.check_span, scanner.add
-    judge = check if native is None else native.judge
     passed: list[Pass] = []
     number = 0
     try:
@@ -241,7 +240,7 @@ def _scan_lines(
                     code, start, end = referred[i], referred[i + 1], referred[i + 2]
                     # Odd: the line needs a program the native validator does not have yet; even: it
                     # judged the line (not clean, or not for it to judge), so the gate would refuse it too.
-                    found = judge(buf, view, start, end) if code & 1 else None
+                    found = native.judge(buf, view, start, end) if code & 1 else None
                     if found is not None:
                         passed.append(found)
                     else:

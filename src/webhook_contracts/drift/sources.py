@@ -165,7 +165,7 @@ class UrlSource:
     @functools.cached_property
     def ranges(self) -> bool:
         """Whether the store serves byte ranges; asked of an HTTP server once, with a range of one byte."""
-        if not self._http:
+        if not _is_http(self.name):
             return True  # object stores always do
         fs, path = _filesystem(self.name)
         try:
@@ -178,16 +178,12 @@ class UrlSource:
             raise InputError(self.name, f"cannot read: {exc.strerror or exc}") from exc
         return True
 
-    @property
-    def _http(self) -> bool:
-        return _is_http(self.name)
-
     @contextlib.contextmanager
     def open(self) -> Iterator[BinaryIO]:
         fs, path = _filesystem(self.name)
         # A server that serves no ranges is read in one streamed response (not seekable, and never split);
         # every other store in blocks, which a task of a byte range seeks into.
-        block = 0 if self._http and not self.ranges else _URL_BLOCK
+        block = 0 if _is_http(self.name) and not self.ranges else _URL_BLOCK
         try:
             handle = fs.open(path, "rb", block_size=block)
         except OSError as exc:

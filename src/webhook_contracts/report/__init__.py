@@ -11,10 +11,10 @@ its names is asked for here): a command renders one format, and the others
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .. import lazy_export
 from ..findings import Report
 from .common import FAIL_ON_KEY, with_fail_on
 
@@ -55,12 +55,7 @@ _FORMATS = {
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+    return lazy_export(__name__, _EXPORTS, globals(), name)
 
 
 def _reporter(name: str) -> Reporter:
